@@ -1,0 +1,15 @@
+/** A benchmark group: a table of named cases run by `df-planner bench <group>`. */
+export interface BenchGroupOptions {
+  /** Run only cases whose name contains this. */
+  filter?: string | undefined;
+  /** Timed repetitions per case; the group picks a default. */
+  repeats?: number | undefined;
+}
+
+export interface BenchGroup {
+  /**
+   * Runs the group's cases and returns the JSON body (e.g. `{ backend, stepMsMedian, stepsPerSecond,
+   * cases: [...] }`). Headline fields the issues name sit at the top level; per-case stats under `cases`.
+   */
+  run(options: BenchGroupOptions): Promise<Record<string, unknown>>;
+}

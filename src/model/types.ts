@@ -1,0 +1,62 @@
+/**
+ * Contract of the one Diffusion Forcing network (reference §3.1). Training, sampling and planning all use a
+ * `DfModel` built from a `ModelConfig`; nothing else re-describes its layers. Tensors are time-major.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Normalization, TokenLayout } from '../tasks/token-layout.js';
+
+export type Objective = 'x0' | 'eps' | 'v';
+export type BetaScheduleKind = 'linear' | 'cosine' | 'sigmoid';
+export type InitLatent = 'encoder' | 'learned' | 'zeros';
+
+export interface ModelConfig {
+  /** Token layout (fields × frame stack) and its per-step-dimension normalisation. */
+  readonly layout: TokenLayout;
+  readonly normalization: Normalization;
+  /** z size. */
+  readonly latentSize: number;
+  /** Hidden width of the pre/post ResBlock MLPs (paper: 32·network_size). */
+  readonly hiddenWidth: number;
+  /** num_mlp_layers L: ResBlock(in→Hd), (L−2)×ResBlock(Hd→Hd), Linear(Hd→z). L ≥ 2. */
+  readonly mlpLayers: number;
+  /** Sinusoidal noise-level embedding size E (even). */
+  readonly levelEmbeddingSize: number;
+  /** Width of the init encoder MLP obs→W→W→z (ELU). */
+  readonly initEncoderWidth: number;
+  /** How z₀ is made: from the first observation, a learned vector, or zeros. */
+  readonly initLatent: InitLatent;
+  /** Diffusion process the model was trained for. */
+  readonly noise: { readonly schedule: BetaScheduleKind; readonly levels: number };
+  readonly objective: Objective;
+}
+
+export interface CellOutput {
+  /** New latent z_t, [B, latentSize]. */
+  readonly z: tf.Tensor2D;
+  /** Head output (x̂₀, ε̂ or v̂ per `objective`), [B, tokenSize]. */
+  readonly out: tf.Tensor2D;
+}
+
+export interface RolloutOutput {
+  /** Head outputs for every token, [T, B, tokenSize]. */
+  readonly out: tf.Tensor3D;
+  /** Latent after the last token, [B, latentSize]. */
+  readonly zLast: tf.Tensor2D;
+}
+
+export interface DfModel {
+  readonly config: ModelConfig;
+  /** z₀ for a batch: from the normalised first observation [B, obsSize] (encoder mode) or learned/zeros. */
+  initialLatent(firstObservation: tf.Tensor2D | null, batchSize: number): tf.Tensor2D;
+  /** One cell call: z_t = f(z_{t−1}, x_t^k, k), out_t = head(z_t). `levels` int32 [B], integer levels 0…K−1. */
+  step(zPrev: tf.Tensor2D, xNoisy: tf.Tensor2D, levels: tf.Tensor1D): CellOutput;
+  /** Teacher-forced rollout over T tokens (training): x [T, B, D], levels int32 [T, B]. */
+  rollout(z0: tf.Tensor2D, xNoisy: tf.Tensor3D, levels: tf.Tensor2D): RolloutOutput;
+  /** Trainable weights, each with a stable unique name (used as the weight name in model files). */
+  readonly variables: readonly tf.Variable[];
+  /** Number of scalar parameters. */
+  readonly parameterCount: number;
+  /** Must be called after the weights change (optimizer step, load) to drop cached transposes. */
+  weightsChanged(): void;
+  dispose(): void;
+}
