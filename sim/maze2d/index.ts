@@ -1,0 +1,4 @@
+// Public exports of the Maze2D package: one line per module, so helpers can add theirs without conflicts.
+export * from './layouts.js';
+export * from './maze-env.js';
+export * from './mjcf.js';
