@@ -8,6 +8,18 @@ import type { Normalization, TokenLayout } from '../tasks/token-layout.js';
 export type Objective = 'x0' | 'eps' | 'v';
 export type BetaScheduleKind = 'linear' | 'cosine' | 'sigmoid';
 export type InitLatent = 'encoder' | 'learned' | 'zeros';
+/**
+ * Nonlinearity of the level-embedding MLP and the pre/post ResBlocks. 'gelu' is the paper's GELU in its tanh
+ * approximation (tfjs has no native GELU); 'silu' is x·σ(x); 'elu' and 'relu' fuse into the matmul kernel on
+ * wasm and are the cheap choices. The init encoder always uses ELU (reference §2.1).
+ */
+export type Activation = 'gelu' | 'silu' | 'elu' | 'relu';
+/**
+ * Which gradients the network's linear layers provide. 'train': input and weight gradients (for
+ * tf.variableGrads). 'frozen': input gradients only, weights treated as constants (guidance while planning);
+ * weight gradients are then zero/absent, so never train in this mode.
+ */
+export type GradientMode = 'train' | 'frozen';
 
 export interface ModelConfig {
   /** Token layout (fields × frame stack) and its per-step-dimension normalisation. */
@@ -28,6 +40,11 @@ export interface ModelConfig {
   /** Diffusion process the model was trained for. */
   readonly noise: { readonly schedule: BetaScheduleKind; readonly levels: number };
   readonly objective: Objective;
+  /**
+   * ResBlock/level-embedding nonlinearity. Optional in files written before it existed; `createModel` fills
+   * it in, so `DfModel.config.activation` is always set (and saved) — see `defaultActivation`.
+   */
+  readonly activation?: Activation;
 }
 
 export interface CellOutput {
@@ -56,7 +73,14 @@ export interface DfModel {
   readonly variables: readonly tf.Variable[];
   /** Number of scalar parameters. */
   readonly parameterCount: number;
-  /** Must be called after the weights change (optimizer step, load) to drop cached transposes. */
+  /**
+   * Call after the weights change (optimizer step, load) to free cached transposes promptly. Stale caches are
+   * also detected by the weights' storage ids, so forgetting it costs memory for a while, never correctness.
+   */
   weightsChanged(): void;
+  /** Current gradient mode of the linear layers (default 'train'). */
+  readonly gradientMode: GradientMode;
+  /** Switches between 'train' (all gradients) and 'frozen' (input gradients only, for guidance). */
+  setGradientMode(mode: GradientMode): void;
   dispose(): void;
 }
