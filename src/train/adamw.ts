@@ -1,0 +1,180 @@
+/**
+ * AdamW (Loshchilov & Hutter) with the reference's linear warm-up, written out because tfjs ships Adam only.
+ *
+ * Notation (per variable θ with gradient g; n = 1, 2, … is the update count, `step` = n − 1 before it):
+ *   lr_n   = lr · min(1, n / warmup)                    linear warm-up, no decay after (reference §2.5)
+ *   g      ← g · min(1, c / ‖G‖)                         optional global-norm clip over all gradients G
+ *   m      ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²
+ *   θ      ← θ (1 − lr_n·λ) − lr_n · (m / (1 − β₁ⁿ)) / (√(v / (1 − β₂ⁿ)) + ε)
+ * λ is the decoupled weight decay: it shrinks the weights directly instead of entering the gradient, so it is
+ * not rescaled by the Adam denominator (PyTorch `AdamW` order: decay first, then the Adam step). It applies to
+ * every variable, biases included, as the reference's `torch.optim.AdamW(model.parameters())` does.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+
+export interface AdamWOptions {
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  /** Steps of linear warm-up (lr·min(1, (step+1)/warmup)); 0 = none. */
+  readonly warmupSteps: number;
+  /** Global gradient-norm clip c; null = no clipping (the maze reference trains without). */
+  readonly gradClipNorm: number | null;
+}
+
+export const defaultAdamWOptions: AdamWOptions = {
+  learningRate: 2e-4,
+  beta1: 0.9,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  weightDecay: 1e-4,
+  warmupSteps: 100,
+  gradClipNorm: null,
+};
+
+/** Moments and update count, as plain arrays (for checkpoints). */
+export interface AdamWState {
+  /** Updates applied so far. */
+  readonly step: number;
+  /** First and second moments per variable, in the optimizer's variable order. */
+  readonly m: readonly Float32Array[];
+  readonly v: readonly Float32Array[];
+}
+
+export function validateAdamWOptions(o: AdamWOptions): void {
+  const issues: ConfigIssue[] = [];
+  const positive = (path: string, v: number) => {
+    if (!(Number.isFinite(v) && v > 0))
+      issues.push({ path, message: `must be a finite number > 0, got ${v}` });
+  };
+  positive('learningRate', o.learningRate);
+  positive('epsilon', o.epsilon);
+  for (const [path, v] of [
+    ['beta1', o.beta1],
+    ['beta2', o.beta2],
+  ] as const) {
+    if (!(v >= 0 && v < 1)) issues.push({ path, message: `must be in [0, 1), got ${v}` });
+  }
+  if (!(Number.isFinite(o.weightDecay) && o.weightDecay >= 0)) {
+    issues.push({ path: 'weightDecay', message: `must be ≥ 0, got ${o.weightDecay}` });
+  }
+  if (!Number.isInteger(o.warmupSteps) || o.warmupSteps < 0) {
+    issues.push({ path: 'warmupSteps', message: `must be a whole number ≥ 0, got ${o.warmupSteps}` });
+  }
+  if (o.gradClipNorm !== null) positive('gradClipNorm', o.gradClipNorm);
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+export class AdamW {
+  readonly options: AdamWOptions;
+  readonly #variables: readonly tf.Variable[];
+  readonly #m: tf.Variable[];
+  readonly #v: tf.Variable[];
+  #step = 0;
+
+  constructor(variables: readonly tf.Variable[], options: Partial<AdamWOptions> = {}) {
+    this.options = Object.freeze({ ...defaultAdamWOptions, ...options });
+    validateAdamWOptions(this.options);
+    this.#variables = variables;
+    // Unnamed slot variables: tfjs gives them unique ids, so two optimizers never collide.
+    // tidy frees the zero tensors the variables are made from (a variable holds its own reference).
+    this.#m = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
+    this.#v = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
+  }
+
+  /** Updates applied so far. */
+  get step(): number {
+    return this.#step;
+  }
+
+  /** lr for the update that follows `step` completed ones. */
+  learningRateAt(step: number): number {
+    const { learningRate, warmupSteps } = this.options;
+    return warmupSteps > 0 ? learningRate * Math.min(1, (step + 1) / warmupSteps) : learningRate;
+  }
+
+  /**
+   * Applies one update from gradients aligned with the variables (same order, same shapes). Returns the
+   * global gradient norm before clipping as a scalar tensor the caller owns (read it together with the loss to
+   * avoid an extra GPU/wasm sync).
+   */
+  apply(grads: readonly tf.Tensor[]): tf.Scalar {
+    if (grads.length !== this.#variables.length) {
+      throw new ConfigError(
+        `AdamW got ${grads.length} gradients for ${this.#variables.length} variables`,
+        'grads',
+      );
+    }
+    const { beta1, beta2, epsilon, weightDecay, gradClipNorm } = this.options;
+    const n = this.#step + 1;
+    const lr = this.learningRateAt(this.#step);
+    const norm = tf.tidy(() => {
+      const sq = grads.map((g) => tf.sum(tf.square(g)));
+      const gNorm = tf.sqrt(tf.addN(sq)) as tf.Scalar;
+      const scale =
+        gradClipNorm === null
+          ? null
+          : tf.minimum(tf.scalar(1), tf.div(tf.scalar(gradClipNorm), tf.add(gNorm, 1e-6)));
+      const b1 = tf.scalar(beta1);
+      const b2 = tf.scalar(beta2);
+      const c1 = tf.scalar(1 - beta1);
+      const c2 = tf.scalar(1 - beta2);
+      const stepSize = tf.scalar(lr / (1 - beta1 ** n));
+      const bias2 = tf.scalar(1 / Math.sqrt(1 - beta2 ** n));
+      const eps = tf.scalar(epsilon);
+      const shrink = tf.scalar(1 - lr * weightDecay);
+      this.#variables.forEach((w, i) => {
+        const g = scale === null ? grads[i]! : tf.mul(grads[i]!, scale);
+        const m = tf.add(tf.mul(this.#m[i]!, b1), tf.mul(g, c1));
+        const v = tf.add(tf.mul(this.#v[i]!, b2), tf.mul(tf.square(g), c2));
+        const update = tf.div(tf.mul(m, stepSize), tf.add(tf.mul(tf.sqrt(v), bias2), eps));
+        const next = tf.sub(weightDecay > 0 ? tf.mul(w, shrink) : w, update);
+        this.#m[i]!.assign(m);
+        this.#v[i]!.assign(v);
+        w.assign(next);
+      });
+      return gNorm;
+    });
+    this.#step = n;
+    return norm;
+  }
+
+  /** Copies the moments out (for a checkpoint). */
+  async getState(): Promise<AdamWState> {
+    const m = await Promise.all(this.#m.map(async (t) => Float32Array.from(await t.data())));
+    const v = await Promise.all(this.#v.map(async (t) => Float32Array.from(await t.data())));
+    return { step: this.#step, m, v };
+  }
+
+  /** Restores moments and update count from `getState()` (sizes must match the variables). */
+  setState(state: AdamWState): void {
+    const sizes = this.#variables.map((w) => w.size);
+    if (
+      state.m.length !== sizes.length ||
+      state.v.length !== sizes.length ||
+      sizes.some((s, i) => state.m[i]!.length !== s || state.v[i]!.length !== s)
+    ) {
+      throw new ConfigError(
+        'optimizer state does not match the model variables (count or sizes differ)',
+        'optimizer',
+      );
+    }
+    if (!Number.isInteger(state.step) || state.step < 0) {
+      throw new ConfigError(`optimizer step must be a whole number ≥ 0, got ${state.step}`, 'optimizer.step');
+    }
+    tf.tidy(() => {
+      this.#variables.forEach((w, i) => {
+        this.#m[i]!.assign(tf.tensor(state.m[i]!, w.shape, 'float32'));
+        this.#v[i]!.assign(tf.tensor(state.v[i]!, w.shape, 'float32'));
+      });
+    });
+    this.#step = state.step;
+  }
+
+  dispose(): void {
+    for (const t of [...this.#m, ...this.#v]) t.dispose();
+  }
+}
