@@ -74,7 +74,9 @@ describe('fusedSnrWeights', () => {
     const levels = [999, 0, 500, 20, 700];
     for (const objective of objectives) {
       const fused = fusedSnrWeights(objective, s, levels, { decay: 0 });
-      levels.forEach((k, t) => expect(fused[t]).toBeCloseTo(lossWeight('min_snr', objective, s, k), 12));
+      levels.forEach((k, t) => {
+        expect(fused[t]).toBeCloseTo(lossWeight('min_snr', objective, s, k), 12);
+      });
     }
   });
 
@@ -85,7 +87,9 @@ describe('fusedSnrWeights', () => {
     const x0 = fusedSnrWeights('x0', s, [0, 1, 2], { decay: 0.5 });
     const eps = fusedSnrWeights('eps', s, [0, 1, 2], { decay: 0.5 });
     const v = fusedSnrWeights('v', s, [0, 1, 2], { decay: 0.5, snrClip: 5 });
-    const close = (a: Float64Array, b: number[]) => b.forEach((x, i) => expect(a[i]).toBeCloseTo(x, 12));
+    const close = (a: Float64Array, b: number[]) => {
+      for (let i = 0; i < b.length; i++) expect(a[i]).toBeCloseTo(b[i]!, 12);
+    };
     close(x0, [5, 3, 1.675]);
     close(eps, [0.5, 1, 1]);
     close(v, [5 / 11, 3 / 4, 1.675 / 2.675]);

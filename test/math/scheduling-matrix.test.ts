@@ -291,7 +291,9 @@ describe('matrixTransitions', () => {
       expect(Array.from(tr[tr.length - 1]!.toLevel)).toEqual(new Array(6).fill(-1));
       // Each token makes exactly S moves in total.
       const moves = new Array(6).fill(0);
-      for (const step of tr) step.changes.forEach((c, t) => (moves[t] += c ? 1 : 0));
+      for (const step of tr) {
+        for (let t = 0; t < 6; t++) if (step.changes[t]) moves[t]++;
+      }
       expect(moves).toEqual(new Array(6).fill(10));
     }
   });
