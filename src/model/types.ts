@@ -69,8 +69,14 @@ export interface DfModel {
   step(zPrev: tf.Tensor2D, xNoisy: tf.Tensor2D, levels: tf.Tensor1D): CellOutput;
   /** Teacher-forced rollout over T tokens (training): x [T, B, D], levels int32 [T, B]. */
   rollout(z0: tf.Tensor2D, xNoisy: tf.Tensor3D, levels: tf.Tensor2D): RolloutOutput;
-  /** Trainable weights, each with a stable unique name (used as the weight name in model files). */
+  /** Trainable weights, in a fixed order. */
   readonly variables: readonly tf.Variable[];
+  /**
+   * Stable weight names, parallel to `variables` (e.g. 'pre.block0.w1z'): use these in model files. The
+   * tf.Variable names themselves carry a per-instance prefix ('m3/pre.block0.w1z') because tfjs requires
+   * process-unique variable names and two models may be alive at once (training + loading, tests).
+   */
+  readonly weightNames: readonly string[];
   /** Number of scalar parameters. */
   readonly parameterCount: number;
   /**
