@@ -285,7 +285,7 @@ export class Maze2dEnv implements MazeEnv {
 }
 
 function clip(x: number, bound: number): number {
-  return x > bound ? bound : x < -bound ? -bound : x;
+  return Math.min(bound, Math.max(-bound, x));
 }
 
 function isFiniteNumber(x: unknown): x is number {

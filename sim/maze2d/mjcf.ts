@@ -11,7 +11,7 @@
  * Kept: the ground plane (its normal is along z, which no joint moves, so it exerts no force), sites,
  * materials, and every physics setting.
  */
-import { type Cell, type MazeName, wallCells } from './layouts.js';
+import { type Cell, MAZE_LAYOUTS, type MazeName } from './layouts.js';
 
 /** World position of the ball body; qpos = world − this, per axis. */
 export const BALL_BODY_OFFSET = 1.2;
@@ -30,7 +30,12 @@ export interface WallRect {
 
 /** Wall squares of a layout in qpos coordinates, row-major (what a renderer or a collision check needs). */
 export function mazeWalls(maze: MazeName): WallRect[] {
-  return wallCells(maze).map(([i, j]) => {
+  return layoutWalls(MAZE_LAYOUTS[maze]);
+}
+
+/** Wall squares of any layout (rows of `#`/`O`/`G`) in qpos coordinates. */
+export function layoutWalls(rows: readonly string[]): WallRect[] {
+  return wallsOf(rows).map(([i, j]) => {
     const cx = i + 1 - BALL_BODY_OFFSET;
     const cy = j + 1 - BALL_BODY_OFFSET;
     return {
@@ -45,14 +50,19 @@ export function mazeWalls(maze: MazeName): WallRect[] {
 
 /** The MJCF document for `maze`. Joint names ball_x/ball_y; wall geoms wall_<i>_<j>, as in D4RL. */
 export function mazeMjcf(maze: MazeName): string {
-  const walls = wallCells(maze)
+  return layoutMjcf(MAZE_LAYOUTS[maze], maze);
+}
+
+/** The MJCF document for any layout (rows of `#` wall, anything else free); `name` becomes the model name. */
+export function layoutMjcf(rows: readonly string[], name: string): string {
+  const walls = wallsOf(rows)
     .map(
       ([i, j]) =>
         `    <geom name="wall_${i}_${j}" type="box" pos="${i + 1} ${j + 1} 0" size="${WALL_HALF_SIZE} ${WALL_HALF_SIZE} 0.2" conaffinity="1" material="wall"/>`,
     )
     .join('\n');
   const b = BALL_BODY_OFFSET;
-  return `<mujoco model="point_maze_${maze}">
+  return `<mujoco model="point_maze_${name.replace(/[^\w-]/g, '_')}">
   <compiler inertiafromgeom="true" angle="radian"/>
   <option timestep="0.01" gravity="0 0 0" iterations="20" integrator="Euler"/>
   <default>
@@ -81,4 +91,12 @@ ${walls}
   </actuator>
 </mujoco>
 `;
+}
+
+function wallsOf(rows: readonly string[]): Cell[] {
+  const out: Cell[] = [];
+  rows.forEach((row, i) => {
+    for (let j = 0; j < row.length; j++) if (row[j] === '#') out.push([i, j]);
+  });
+  return out;
 }
