@@ -1,0 +1,222 @@
+/**
+ * PNG pictures of Maze2D episodes: walls where the physics has them, start, goal with its success disc,
+ * the executed trajectory and an optional plan polyline; several episodes as a grid of panels or overlaid.
+ *
+ * Frames (maze2d.md §2.2): the picture's horizontal axis is qpos y (layout columns, rightwards) and its
+ * vertical axis qpos x (layout rows, downwards), so the picture reads like the layout text. Wall cell (i, j)
+ * covers [i−0.7, i+0.3] × [j−0.7, j+0.3] in qpos (taken from `mazeWalls`, the same squares the MJCF builds),
+ * not [i−0.5, i+0.5] as Diffuser's and DF's renderers draw it. A panel spans the outer wall ring:
+ * qpos x ∈ [−0.7, rows − 0.7], y ∈ [−0.7, columns − 0.7].
+ *
+ * Legend (no text is drawn): dark grey walls; light corridors; green translucent disc = goal success region
+ * (radius 0.5) with a dark green dot at the goal; blue dot = start; coloured line = executed trajectory with a
+ * ball-sized dot at its end; thin purple line with dots = plan; the bar above a panel is green when the episode
+ * reached the goal disc, red otherwise (grid layout only).
+ */
+import { InputError } from '../../src/errors.js';
+import { MAZE_LAYOUTS, type MazeName, mazeWalls } from '../maze2d/index.js';
+import { encodePng } from './png.js';
+import { Raster, type Rgb } from './raster.js';
+
+export interface EpisodeDrawing {
+  /** Positions [x0, y0, x1, y1, …] in qpos. */
+  readonly trajectory: ArrayLike<number>;
+  /** Defaults to the first trajectory point. */
+  readonly start?: readonly number[];
+  readonly goal?: readonly number[];
+  /** Planned positions [x0, y0, …] in qpos, drawn as a thin polyline. */
+  readonly plan?: ArrayLike<number>;
+  /** Colours the status bar (grid layout); omitted → no bar colour. */
+  readonly success?: boolean;
+}
+
+export interface MazePictureOptions {
+  /** 'grid' (one panel per episode, default) or 'overlay' (one panel, one colour per episode). */
+  readonly layout?: 'grid' | 'overlay';
+  /** Pixels per maze unit; default 40 (a wall cell is 40 px). */
+  readonly pixelsPerUnit?: number;
+  /** Panels per row in the grid layout; default ⌈√n⌉. */
+  readonly columns?: number;
+  /** Success-disc radius to draw; default 0.5. */
+  readonly goalRadius?: number;
+  readonly trajectoryWidthPx?: number;
+}
+
+export const MAZE_COLORS = {
+  background: [255, 255, 255] as Rgb,
+  corridor: [246, 244, 236] as Rgb,
+  wall: [62, 66, 75] as Rgb,
+  goalDisc: [76, 175, 80] as Rgb,
+  goal: [27, 94, 32] as Rgb,
+  start: [30, 90, 200] as Rgb,
+  trajectory: [230, 81, 0] as Rgb,
+  plan: [123, 31, 162] as Rgb,
+  success: [67, 160, 71] as Rgb,
+  failure: [211, 47, 47] as Rgb,
+} as const;
+
+/** Distinct trajectory colours for the overlay layout. */
+const PALETTE: readonly Rgb[] = [
+  [230, 81, 0],
+  [21, 101, 192],
+  [46, 125, 50],
+  [198, 40, 40],
+  [106, 27, 154],
+  [0, 131, 143],
+  [249, 168, 37],
+  [173, 20, 87],
+  [78, 52, 46],
+  [84, 110, 122],
+];
+
+const GAP_PX = 8;
+const BAR_PX = 6;
+
+/** Maps qpos to pixels for one panel. */
+export interface PanelFrame {
+  readonly originX: number;
+  readonly originY: number;
+  readonly pixelsPerUnit: number;
+  /** Pixel coordinates (continuous) of qpos (x, y): horizontal from y, vertical from x. */
+  toPixel(x: number, y: number): [px: number, py: number];
+}
+
+export function panelFrame(originX: number, originY: number, pixelsPerUnit: number): PanelFrame {
+  return {
+    originX,
+    originY,
+    pixelsPerUnit,
+    toPixel: (x, y) => [originX + (y + 0.7) * pixelsPerUnit, originY + (x + 0.7) * pixelsPerUnit],
+  };
+}
+
+/** Panel size in pixels for a maze. */
+export function panelSize(maze: MazeName, pixelsPerUnit: number): { width: number; height: number } {
+  const layout = MAZE_LAYOUTS[maze];
+  return {
+    width: Math.round(layout[0]!.length * pixelsPerUnit),
+    height: Math.round(layout.length * pixelsPerUnit),
+  };
+}
+
+/** Renders episodes of one maze into a raster. */
+export function renderMazeEpisodes(
+  maze: MazeName,
+  episodes: readonly EpisodeDrawing[],
+  options: MazePictureOptions = {},
+): { raster: Raster; frames: PanelFrame[] } {
+  const scale = options.pixelsPerUnit ?? 40;
+  if (!(scale > 0)) throw new InputError(`pixelsPerUnit must be > 0, got ${scale}`);
+  const layoutMode = options.layout ?? 'grid';
+  const panels = layoutMode === 'overlay' ? 1 : Math.max(1, episodes.length);
+  const columns = Math.max(1, Math.min(panels, options.columns ?? Math.ceil(Math.sqrt(panels))));
+  const rows = Math.ceil(panels / columns);
+  const { width: pw, height: ph } = panelSize(maze, scale);
+  const cellW = pw + GAP_PX;
+  const cellH = ph + BAR_PX + GAP_PX;
+  const raster = new Raster(columns * cellW + GAP_PX, rows * cellH + GAP_PX, MAZE_COLORS.background);
+  const frames: PanelFrame[] = [];
+  for (let p = 0; p < panels; p++) {
+    const ox = GAP_PX + (p % columns) * cellW;
+    const oy = GAP_PX + Math.floor(p / columns) * cellH + BAR_PX;
+    const frame = panelFrame(ox, oy, scale);
+    frames.push(frame);
+    drawMaze(raster, maze, frame);
+  }
+  const goalRadius = options.goalRadius ?? 0.5;
+  const lineWidth = options.trajectoryWidthPx ?? Math.max(1.5, scale / 16);
+  // Goals first (under every trajectory); a goal shared by overlaid episodes is drawn once, so its disc keeps
+  // the same shade as in a single-episode panel.
+  const drawn = new Set<string>();
+  episodes.forEach((ep, k) => {
+    const panel = layoutMode === 'overlay' ? 0 : k;
+    const key = ep.goal ? `${panel}:${ep.goal[0]},${ep.goal[1]}` : '';
+    if (!ep.goal || drawn.has(key)) return;
+    drawn.add(key);
+    drawGoal(raster, frames[panel]!, ep.goal, goalRadius);
+  });
+  episodes.forEach((ep, k) => {
+    const frame = frames[layoutMode === 'overlay' ? 0 : k]!;
+    const color = layoutMode === 'overlay' ? PALETTE[k % PALETTE.length]! : MAZE_COLORS.trajectory;
+    if (layoutMode === 'grid' && ep.success !== undefined) {
+      raster.fillRect(
+        frame.originX,
+        frame.originY - BAR_PX,
+        frame.originX + pw,
+        frame.originY - 1,
+        ep.success ? MAZE_COLORS.success : MAZE_COLORS.failure,
+      );
+    }
+    drawEpisode(raster, frame, ep, color, lineWidth);
+  });
+  return { raster, frames };
+}
+
+/** Renders and encodes to PNG bytes. */
+export function mazePicturePng(
+  maze: MazeName,
+  episodes: readonly EpisodeDrawing[],
+  options: MazePictureOptions = {},
+): Buffer {
+  return encodePng(renderMazeEpisodes(maze, episodes, options).raster);
+}
+
+function drawMaze(raster: Raster, maze: MazeName, frame: PanelFrame): void {
+  const layout = MAZE_LAYOUTS[maze];
+  const [x0, y0] = frame.toPixel(-0.7, -0.7);
+  const [x1, y1] = frame.toPixel(layout.length - 0.7, layout[0]!.length - 0.7);
+  raster.fillRect(x0, y0, x1, y1, MAZE_COLORS.corridor);
+  for (const w of mazeWalls(maze)) {
+    const [a, b] = frame.toPixel(w.xMin, w.yMin);
+    const [c, d] = frame.toPixel(w.xMax, w.yMax);
+    raster.fillRect(a, b, c, d, MAZE_COLORS.wall);
+  }
+}
+
+function drawGoal(raster: Raster, frame: PanelFrame, goal: readonly number[], radius: number): void {
+  const [gx, gy] = frame.toPixel(goal[0]!, goal[1]!);
+  const s = frame.pixelsPerUnit;
+  raster.fillCircle(gx, gy, radius * s, MAZE_COLORS.goalDisc, 0.28);
+  raster.strokeCircle(gx, gy, radius * s, 1.5, MAZE_COLORS.goal, 0.8);
+  raster.fillCircle(gx, gy, Math.max(2.5, 0.07 * s), MAZE_COLORS.goal);
+}
+
+function drawEpisode(
+  raster: Raster,
+  frame: PanelFrame,
+  ep: EpisodeDrawing,
+  color: Rgb,
+  lineWidth: number,
+): void {
+  const s = frame.pixelsPerUnit;
+  if (ep.plan && ep.plan.length >= 2) {
+    const plan = toPixels(frame, ep.plan);
+    raster.strokePolyline(plan, Math.max(1, lineWidth * 0.6), MAZE_COLORS.plan, 0.85);
+    for (let k = 0; k + 1 < plan.length; k += 2) {
+      raster.fillCircle(plan[k]!, plan[k + 1]!, Math.max(1.2, lineWidth * 0.6), MAZE_COLORS.plan, 0.85);
+    }
+  }
+  const traj = toPixels(frame, ep.trajectory);
+  raster.strokePolyline(traj, lineWidth, color, 0.9);
+  const start = ep.start ?? (ep.trajectory.length >= 2 ? [ep.trajectory[0]!, ep.trajectory[1]!] : undefined);
+  if (start) {
+    const [sx, sy] = frame.toPixel(start[0]!, start[1]!);
+    raster.fillCircle(sx, sy, Math.max(3, 0.1 * s) + 1.5, [255, 255, 255]);
+    raster.fillCircle(sx, sy, Math.max(3, 0.1 * s), MAZE_COLORS.start);
+  }
+  if (traj.length >= 2) {
+    // The ball (radius 0.1) at its final position.
+    raster.fillCircle(traj[traj.length - 2]!, traj[traj.length - 1]!, Math.max(2.5, 0.1 * s), color);
+  }
+}
+
+function toPixels(frame: PanelFrame, points: ArrayLike<number>): Float64Array {
+  const n = Math.floor(points.length / 2);
+  const out = new Float64Array(n * 2);
+  for (let k = 0; k < n; k++) {
+    const [px, py] = frame.toPixel(points[2 * k]!, points[2 * k + 1]!);
+    out[2 * k] = px;
+    out[2 * k + 1] = py;
+  }
+  return out;
+}
