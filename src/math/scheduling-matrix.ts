@@ -40,7 +40,7 @@ export interface SchedulingMatrixOptions {
   mode: ScheduleMode;
   steps: number;
   horizon: number;
-  /** u ≥ 0, may be fractional; default 1. Used by pyramid and trapezoid. */
+  /** u ≥ 0, may be fractional; default 1. Used by pyramid and trapezoid; the other modes fix it (0, S). */
   uncertainty?: number;
 }
 

@@ -1,7 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { fusedSnrWeights, lossWeight, lossWeightTable, objectives } from '../../src/math/loss-weight.js';
+import {
+  fusedSnrWeights,
+  lossWeight,
+  lossWeightTable,
+  type Objective,
+  objectives,
+} from '../../src/math/loss-weight.js';
 import { type NoiseSchedule, noiseSchedule } from '../../src/math/noise-schedule.js';
+import type { Objective as ModelObjective } from '../../src/model/types.js';
 
 /** Three levels with SNR 10, 1 and 0.25 (ᾱ = 10/11, 1/2, 1/5) for hand computations. */
 function handSchedule(): NoiseSchedule {
@@ -19,6 +26,11 @@ function handSchedule(): NoiseSchedule {
 }
 
 describe('lossWeight', () => {
+  it('Objective is the same union as in src/model/types.ts (checked by tsc)', () => {
+    expectTypeOf<Objective>().toEqualTypeOf<ModelObjective>();
+    expect([...objectives].sort()).toEqual(['eps', 'v', 'x0']);
+  });
+
   it('constant is 0.5·C = 2.5 for every objective and level (paper branch)', () => {
     const s = noiseSchedule('linear');
     for (const objective of objectives) {

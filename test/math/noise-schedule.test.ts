@@ -1,6 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { alphaBarAt, betaScheduleKinds, noiseSchedule } from '../../src/math/noise-schedule.js';
+import {
+  alphaBarAt,
+  type BetaScheduleKind,
+  betaScheduleKinds,
+  noiseSchedule,
+} from '../../src/math/noise-schedule.js';
+import type { BetaScheduleKind as ModelBetaScheduleKind } from '../../src/model/types.js';
 
 describe('noiseSchedule', () => {
   it('matches the linear-schedule reference values of §2.2 (3 decimals, tolerance 5e-4)', () => {
@@ -82,5 +88,12 @@ describe('noiseSchedule', () => {
     expect(() => noiseSchedule('linear', 20)).toThrow(/more than 20 levels/);
     expect(noiseSchedule('linear', 21).alphaBar[20]!).toBeGreaterThan(0);
     expect(() => noiseSchedule('quadratic' as never)).toThrow(/linear, cosine, sigmoid/);
+  });
+});
+
+describe('BetaScheduleKind', () => {
+  it('is the same union as in src/model/types.ts (checked by tsc) and betaScheduleKinds lists it', () => {
+    expectTypeOf<BetaScheduleKind>().toEqualTypeOf<ModelBetaScheduleKind>();
+    expect([...betaScheduleKinds].sort()).toEqual(['cosine', 'linear', 'sigmoid']);
   });
 });
