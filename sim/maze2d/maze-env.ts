@@ -151,7 +151,7 @@ export class Maze2dEnv implements MazeEnv {
 
     const sim = this.#sim;
     sim.resetData();
-    const { qpos, qvel } = sim.data;
+    const { qpos, qvel } = sim.state;
     if (start) {
       qpos[0] = start[0];
       qpos[1] = start[1];
@@ -184,7 +184,7 @@ export class Maze2dEnv implements MazeEnv {
       );
     }
     const [ux, uy] = this.#checkAction(action);
-    const { ctrl, qvel } = this.#sim.data;
+    const { ctrl, qvel } = this.#sim.state;
     ctrl[0] = clip(ux, 1);
     ctrl[1] = clip(uy, 1);
     qvel[0] = clip(qvel[0]!, VELOCITY_CLIP);
@@ -208,7 +208,7 @@ export class Maze2dEnv implements MazeEnv {
   }
 
   #observation(): Float64Array {
-    const { qpos, qvel } = this.#sim.data;
+    const { qpos, qvel } = this.#sim.state;
     return Float64Array.of(qpos[0]!, qpos[1]!, qvel[0]!, qvel[1]!);
   }
 

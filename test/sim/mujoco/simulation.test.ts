@@ -59,6 +59,28 @@ describe('Simulation', () => {
     );
   });
 
+  it('keeps cached state views live after the WASM heap grows', () => {
+    const sim = new Simulation(mj, SLIDER, 'slider');
+    open.push(sim);
+    const before = sim.state;
+    before.qpos[0] = 0.5;
+    const heapBytes = before.qpos.buffer.byteLength;
+    // A 64 MB arena forces the heap to grow. Views must still alias the simulation afterwards (the package's
+    // heap is a SharedArrayBuffer, whose old views stay valid; a detaching build would be caught by the getter).
+    const big = new Simulation(mj, SLIDER.replace('<worldbody>', '<size memory="64M"/><worldbody>'), 'big');
+    open.push(big);
+    expect(big.state.qpos.buffer.byteLength).toBeGreaterThan(heapBytes);
+    const after = sim.state;
+    expect(after.qpos.length).toBe(1);
+    expect(after.qpos[0]).toBe(0.5);
+    after.qpos[0] = 0.25;
+    expect(sim.data.qpos[0]).toBe(0.25);
+    after.ctrl[0] = 4;
+    sim.step();
+    expect(sim.data.qvel[0]).toBeCloseTo(0.02, 14);
+    expect(sim.state.qvel[0]).toBe(sim.data.qvel[0]);
+  });
+
   it('frees its handles once and refuses use after close', () => {
     const sim = new Simulation(mj, SLIDER, 'slider');
     const model = sim.model;
