@@ -1,0 +1,284 @@
+/**
+ * The Diffusion Forcing network of the paper's RNN variant (reference diffusion-forcing.md §3.1), built only
+ * from a ModelConfig.
+ *
+ *   e(k)  = Linear(E→E)·act(Linear(E→E)·[sin(k·f), cos(k·f)]),  f_i = exp(−i·ln(10000)/(E/2 − 1))   (raw k)
+ *   u_t   = [z_{t−1}, x_t^k, e(k_t)]
+ *   h_t   = Linear(Hd→z)·ResBlocks(u_t)           ResBlock(a→b)(u) = act(shortcut(u) + W2·act(W1·u))
+ *   g_t   = GRUCell(input h_t, hidden z_{t−1})    PyTorch gates: r, u = σ(·), n = tanh(x_n + r∘(W_hn·z + b_hn))
+ *   z_t   = Linear(Hd→z)·ResBlocks(g_t)           the post-MLP output is the new latent
+ *   out_t = Linear(z→D)·z_t                       x̂₀, ε̂ or v̂ per `objective`
+ *   z_0   = init encoder MLP (O→W→W→z, ELU) of the first observation | learned vector | zeros
+ *
+ * Speed (reference tfjs-performance.md §3–4): everything that does not depend on z is batched over all T·B
+ * tokens before the recurrence — the level embedding, the x and e(k) parts of the first ResBlock (both its
+ * W1 and its shortcut) and the head — and only the z-dependent parts run per step. Sequences stay time-major
+ * [T, B, ·]; per-step tensors come from one `unstack` (copy-free with the wasm kernel patches). Linear
+ * layers use the explicit-transpose backward of src/tensor/linear.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../errors.js';
+import { createRng } from '../math/index.js';
+import { observationSize, tokenSize } from '../tasks/token-layout.js';
+import { activate } from '../tensor/activations.js';
+import { linear, TransposeCache } from '../tensor/linear.js';
+import type { Activation, CellOutput, DfModel, GradientMode, ModelConfig, RolloutOutput } from './types.js';
+import { validateModelConfig } from './validate-model-config.js';
+import { weightLayout } from './weight-layout.js';
+
+let instanceCount = 0;
+
+/** Builds a freshly initialised model; the same config and seed always give the same weights. */
+export function createModel(config: ModelConfig, seed: number): DfModel {
+  return new DiffusionForcingNet(validateModelConfig(config), seed);
+}
+
+/** Sinusoidal features of every integer level 0 … K−1: row k = [sin(k·f_0…), cos(k·f_0…)]. */
+export function levelFeatureTable(levels: number, size: number): Float32Array {
+  const half = size / 2;
+  const table = new Float32Array(levels * size);
+  const step = Math.log(10000) / (half - 1);
+  for (let k = 0; k < levels; k++) {
+    for (let i = 0; i < half; i++) {
+      const angle = k * Math.exp(-i * step);
+      table[k * size + i] = Math.sin(angle);
+      table[k * size + half + i] = Math.cos(angle);
+    }
+  }
+  return table;
+}
+
+class DiffusionForcingNet implements DfModel {
+  readonly config: ModelConfig & { readonly activation: Activation };
+  readonly variables: readonly tf.Variable[];
+  readonly weightNames: readonly string[];
+  readonly parameterCount: number;
+  readonly #weights = new Map<string, tf.Variable>();
+  readonly #cache = new TransposeCache();
+  readonly #levelTable: tf.Tensor2D;
+  readonly #z: number;
+  readonly #d: number;
+  readonly #hd: number;
+  readonly #act: Activation;
+  #mode: GradientMode = 'train';
+  #disposed = false;
+
+  constructor(config: ModelConfig & { readonly activation: Activation }, seed: number) {
+    this.config = config;
+    this.#z = config.latentSize;
+    this.#d = tokenSize(config.layout);
+    this.#hd = config.hiddenWidth;
+    this.#act = config.activation;
+    const prefix = `m${++instanceCount}/`;
+    const rng = createRng(seed);
+    const specs = weightLayout(config);
+    const variables: tf.Variable[] = [];
+    for (const spec of specs) {
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      const values = new Float32Array(size);
+      if (spec.fanIn > 0) {
+        const bound = 1 / Math.sqrt(spec.fanIn);
+        for (let i = 0; i < size; i++) values[i] = (2 * rng.uniform() - 1) * bound;
+      }
+      const v = tf.tidy(() => tf.variable(tf.tensor(values, [...spec.shape]), true, prefix + spec.name));
+      this.#weights.set(spec.name, v);
+      variables.push(v);
+    }
+    this.variables = variables;
+    this.weightNames = specs.map((s) => s.name);
+    this.parameterCount = variables.reduce((n, v) => n + v.size, 0);
+    const levels = config.noise.levels;
+    const e = config.levelEmbeddingSize;
+    this.#levelTable = tf.keep(tf.tensor2d(levelFeatureTable(levels, e), [levels, e]));
+  }
+
+  get gradientMode(): GradientMode {
+    return this.#mode;
+  }
+
+  setGradientMode(mode: GradientMode): void {
+    if (mode !== 'train' && mode !== 'frozen') {
+      throw new InputError(`gradient mode must be 'train' or 'frozen', got '${String(mode)}'`);
+    }
+    this.#mode = mode;
+  }
+
+  weightsChanged(): void {
+    this.#cache.clear();
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#cache.clear();
+    this.#levelTable.dispose();
+    for (const v of this.variables) v.dispose();
+  }
+
+  initialLatent(firstObservation: tf.Tensor2D | null, batchSize: number): tf.Tensor2D {
+    this.#checkAlive();
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new InputError(`initialLatent: batch size must be a whole number ≥ 1, got ${batchSize}`);
+    }
+    const z = this.#z;
+    switch (this.config.initLatent) {
+      case 'zeros':
+        return tf.zeros([batchSize, z]);
+      case 'learned':
+        return tf.tidy(
+          () => tf.broadcastTo(tf.reshape(this.#w('init.z'), [1, z]), [batchSize, z]) as tf.Tensor2D,
+        );
+      case 'encoder': {
+        const o = observationSize(this.config.layout);
+        if (firstObservation === null) {
+          throw new InputError(
+            `initialLatent: this model encodes z₀ from the first observation (initLatent 'encoder'); ` +
+              `pass the normalised first observation [${batchSize}, ${o}]`,
+          );
+        }
+        if (
+          firstObservation.rank !== 2 ||
+          firstObservation.shape[0] !== batchSize ||
+          firstObservation.shape[1] !== o
+        ) {
+          throw new InputError(
+            `initialLatent: first observation has shape [${firstObservation.shape}], expected [${batchSize}, ${o}]`,
+          );
+        }
+        return tf.tidy(() => {
+          const h1 = this.#linear(firstObservation, 'init.w1', 'init.b1', 'elu');
+          const h2 = this.#linear(h1, 'init.w2', 'init.b2', 'elu');
+          return this.#linear(h2, 'init.w3', 'init.b3', null);
+        });
+      }
+    }
+  }
+
+  step(zPrev: tf.Tensor2D, xNoisy: tf.Tensor2D, levels: tf.Tensor1D): CellOutput {
+    this.#checkAlive();
+    if (xNoisy.rank !== 2)
+      throw new InputError(`step: xNoisy must be [B, ${this.#d}], got [${xNoisy.shape}]`);
+    if (levels.rank !== 1) throw new InputError(`step: levels must be [B], got [${levels.shape}]`);
+    return tf.tidy(() => {
+      const { out, zLast } = this.rollout(
+        zPrev,
+        tf.expandDims(xNoisy, 0) as tf.Tensor3D,
+        tf.expandDims(levels, 0) as tf.Tensor2D,
+      );
+      return { z: zLast, out: tf.squeeze(out, [0]) as tf.Tensor2D };
+    });
+  }
+
+  rollout(z0: tf.Tensor2D, xNoisy: tf.Tensor3D, levels: tf.Tensor2D): RolloutOutput {
+    this.#checkAlive();
+    const [tCount, batch, d] = xNoisy.shape;
+    const z = this.#z;
+    const hd = this.#hd;
+    if (xNoisy.rank !== 3 || d !== this.#d) {
+      throw new InputError(`rollout: xNoisy must be time-major [T, B, ${this.#d}], got [${xNoisy.shape}]`);
+    }
+    if (levels.rank !== 2 || levels.shape[0] !== tCount || levels.shape[1] !== batch) {
+      throw new InputError(
+        `rollout: levels must be [${tCount}, ${batch}] (time-major), got [${levels.shape}]`,
+      );
+    }
+    if (z0.rank !== 2 || z0.shape[0] !== batch || z0.shape[1] !== z) {
+      throw new InputError(`rollout: z0 must be [${batch}, ${z}], got [${z0.shape}]`);
+    }
+    if (tCount < 1) throw new InputError('rollout: needs at least one token (T ≥ 1)');
+    return tf.tidy(() => {
+      const n = tCount * batch;
+      const x = tf.reshape(xNoisy, [n, d]) as tf.Tensor2D;
+      const levelIndex = levels.dtype === 'int32' ? levels : tf.cast(levels, 'int32');
+      const features = tf.gather(this.#levelTable, tf.reshape(levelIndex, [n])) as tf.Tensor2D;
+      const e = this.#linear(
+        this.#linear(features, 'level.w1', 'level.b1', this.#act),
+        'level.w2',
+        'level.b2',
+        null,
+      );
+      // The z-independent parts of the first ResBlock, for every token at once.
+      const p1 = tf.add(
+        this.#linear(x, 'pre.block0.w1x', 'pre.block0.b1', null),
+        this.#linear(e, 'pre.block0.w1e', null, null),
+      );
+      const ps = tf.add(
+        this.#linear(x, 'pre.block0.wsx', 'pre.block0.bs', null),
+        this.#linear(e, 'pre.block0.wse', null, null),
+      );
+      const p1Steps = tf.unstack(tf.reshape(p1, [tCount, batch, hd])) as tf.Tensor2D[];
+      const psSteps = tf.unstack(tf.reshape(ps, [tCount, batch, hd])) as tf.Tensor2D[];
+      let zPrev = z0;
+      const latents: tf.Tensor2D[] = [];
+      for (let t = 0; t < tCount; t++) {
+        zPrev = this.#cell(zPrev, p1Steps[t]!, psSteps[t]!);
+        latents.push(zPrev);
+      }
+      const zAll = tCount === 1 ? latents[0]! : (tf.reshape(tf.stack(latents), [n, z]) as tf.Tensor2D);
+      const out = tf.reshape(this.#linear(zAll, 'head.w', 'head.b', null), [tCount, batch, d]) as tf.Tensor3D;
+      return { out, zLast: zPrev };
+    });
+  }
+
+  /** One recurrence step given the precomputed x/e(k) parts of the first ResBlock. */
+  #cell(zPrev: tf.Tensor2D, p1: tf.Tensor2D, ps: tf.Tensor2D): tf.Tensor2D {
+    const act = this.#act;
+    const z = this.#z;
+    // Pre-MLP: ResBlock(z+D+E → Hd) with linear shortcut, (L−2) ResBlock(Hd → Hd), Linear(Hd → z).
+    const a = activate(tf.add(this.#linear(zPrev, 'pre.block0.w1z', null, null), p1) as tf.Tensor2D, act);
+    const shortcut = tf.add(this.#linear(zPrev, 'pre.block0.wsz', null, null), ps) as tf.Tensor2D;
+    let h = activate(
+      tf.add(shortcut, this.#linear(a, 'pre.block0.w2', 'pre.block0.b2', null)) as tf.Tensor2D,
+      act,
+    );
+    for (let i = 1; i <= this.config.mlpLayers - 2; i++) h = this.#resBlock(h, `pre.block${i}`);
+    h = this.#linear(h, 'pre.out.w', 'pre.out.b', null);
+    // GRU cell, PyTorch layout: columns r | u | n.
+    const gi = this.#linear(h, 'gru.wih', 'gru.bih', null);
+    const gh = this.#linear(zPrev, 'gru.whh', 'gru.bhh', null);
+    const [giRu, giN] = tf.split(gi, [2 * z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [ghRu, ghN] = tf.split(gh, [2 * z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [r, u] = tf.split(tf.sigmoid(tf.add(giRu, ghRu)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const nGate = tf.tanh(tf.add(giN, tf.mul(r, ghN)));
+    const g = tf.add(nGate, tf.mul(u, tf.sub(zPrev, nGate))) as tf.Tensor2D; // (1−u)∘n + u∘z
+    // Post-MLP: ResBlock(z → Hd), (L−2) ResBlock(Hd → Hd), Linear(Hd → z) = the new latent.
+    const a2 = this.#linear(g, 'post.block0.w1', 'post.block0.b1', act);
+    const skip = this.#hd === z ? g : this.#linear(g, 'post.block0.ws', 'post.block0.bs', null);
+    let p = activate(
+      tf.add(skip, this.#linear(a2, 'post.block0.w2', 'post.block0.b2', null)) as tf.Tensor2D,
+      act,
+    );
+    for (let i = 1; i <= this.config.mlpLayers - 2; i++) p = this.#resBlock(p, `post.block${i}`);
+    return this.#linear(p, 'post.out.w', 'post.out.b', null);
+  }
+
+  /** ResBlock(Hd → Hd) with identity shortcut: act(h + W2·act(W1·h)). */
+  #resBlock(h: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    const inner = this.#linear(h, `${prefix}.w1`, `${prefix}.b1`, this.#act);
+    return activate(
+      tf.add(h, this.#linear(inner, `${prefix}.w2`, `${prefix}.b2`, null)) as tf.Tensor2D,
+      this.#act,
+    );
+  }
+
+  /** x·W + b followed by `act` (fused into the matmul when the kernel supports it). */
+  #linear(x: tf.Tensor2D, w: string, b: string | null, act: Activation | null): tf.Tensor2D {
+    const fusable = act === 'elu' || act === 'relu';
+    const y = linear(x, this.#w(w) as tf.Tensor2D, b === null ? null : (this.#w(b) as tf.Tensor1D), {
+      activation: fusable ? act : 'linear',
+      mode: this.#mode,
+      cache: this.#cache,
+    });
+    return act === null || fusable ? y : activate(y, act);
+  }
+
+  #w(name: string): tf.Variable {
+    const v = this.#weights.get(name);
+    if (v === undefined) throw new Error(`internal: model weight '${name}' does not exist`);
+    return v;
+  }
+
+  #checkAlive(): void {
+    if (this.#disposed) throw new InputError('this model was disposed; create or load it again');
+  }
+}
