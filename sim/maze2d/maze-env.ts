@@ -138,7 +138,8 @@ export class Maze2dEnv implements MazeEnv {
   /**
    * Starts an episode. `options.start`: [x, y] places the ball exactly there at rest, [x, y, vx, vy] sets
    * the full state (no jitter either way; used for scripted tests). `options.goal`: [x, y] overrides the goal;
-   * `options.randomGoal` overrides the env's setting for this episode.
+   * `options.randomGoal` overrides the env's setting for this episode. With `start` given no start draws
+   * are made, so a random goal then comes from the start of the seed's stream.
    */
   reset(seed: number, options: ResetOptions = {}): ResetResult {
     this.#assertOpen();

@@ -101,6 +101,7 @@ const group: BenchGroup = {
         }
       }
 
+      if (!['step', 'reset', 'episode'].some((c) => want(`${c}-${taskId}`))) continue;
       const env = await createMazeEnv(taskId, { logger: silentLogger });
       try {
         if (want(`step-${taskId}`)) {
