@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readMazeDataset } from '../../sim/maze2d/dataset.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'df-dataset-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]): { status: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, ['bin/df-planner.js', 'dataset', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return { status: 0, stdout, stderr: '' };
+  } catch (err) {
+    const e = err as { status: number; stdout: string; stderr: string };
+    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('df-planner dataset', () => {
+  const out = join(dir, 'nested', 'medium.bin');
+
+  it('writes the binary and the sidecar and prints the sidecar with --json', () => {
+    const r = cli('--task', 'maze2d-medium', '--steps', '4000', '--seed', '3', '--out', out, '--json');
+    expect(r.status).toBe(0);
+    const printed = JSON.parse(r.stdout);
+    const sidecar = JSON.parse(readFileSync(`${out}.json`, 'utf8'));
+    expect(printed).toMatchObject({ out, task: 'maze2d-medium', seed: 3, steps: 4000, noise: 0.5 });
+    expect(sidecar.format).toMatchObject({ version: 1, byteOrder: 'little-endian', dtype: 'float32' });
+    for (const key of [
+      'observationMean',
+      'observationStd',
+      'actionMean',
+      'actionStd',
+      'rewardMean',
+      'rewardStd',
+    ]) {
+      expect(sidecar.statistics).toHaveProperty(key);
+    }
+    expect(sidecar.staleObservationQuirk).toBe(false);
+    const data = readMazeDataset(out, { expectTask: 'maze2d-medium' });
+    expect(data.steps).toBe(4000);
+  });
+
+  it('the reader error for a truncated file gives the exact command, which regenerates the same file', () => {
+    const original = readFileSync(out);
+    truncateSync(out, original.length - 4);
+    let message = '';
+    try {
+      readMazeDataset(out);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const command = /regenerate it with: df-planner dataset (.*)$/.exec(message)?.[1];
+    expect(command).toBeDefined();
+    const r = cli(...command!.split(' '));
+    expect(r.status).toBe(0);
+    expect(readFileSync(out).equals(original)).toBe(true);
+  });
+
+  it('an unknown task exits 1 and lists the valid ones', () => {
+    const r = cli('--task', 'maze2d-huge', '--steps', '10', '--out', join(dir, 'x.bin'));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/maze2d-umaze, maze2d-medium, maze2d-large/);
+    expect(existsSync(join(dir, 'x.bin'))).toBe(false);
+  });
+
+  it('missing --out or --steps is reported with every problem at once', () => {
+    const r = cli('--task', 'maze2d-umaze');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/--steps: is required/);
+    expect(r.stderr).toMatch(/--out: is required/);
+  });
+});
