@@ -1,0 +1,290 @@
+/**
+ * `df-planner train`: trains a Diffusion Forcing model on a task and writes a model directory (model.json,
+ * weights.bin, loss.png, resumable train state). Architecture flags become the saved ModelConfig; nothing
+ * else ever re-describes the layers. `--resume` continues a killed run from its last checkpoint.
+ */
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import { stderrLogger } from '../logging.js';
+import { lossWeightKinds, objectives } from '../math/loss-weight.js';
+import { betaScheduleKinds } from '../math/noise-schedule.js';
+import { readModelFile } from '../model/checkpoint.js';
+import { createModel } from '../model/index.js';
+import type { ModelConfig } from '../model/types.js';
+import { activations } from '../model/validate-model-config.js';
+import { getTask, taskNames } from '../tasks/index.js';
+import { type BackendName, backendNames, initBackend } from '../tensor/backend.js';
+import { createProgressBar } from '../train/progress-bar.js';
+import { LOSS_PLOT_FILE, trainModel } from '../train/train-loop.js';
+import { hasTrainState } from '../train/train-state.js';
+import { formatHelp, parseOptions } from './args.js';
+import type { CliCommand } from './command.js';
+
+const options = {
+  task: {
+    kind: 'string',
+    description: `task to train on (${taskNames().join(', ')})`,
+    default: 'oscillator',
+  },
+  data: { kind: 'string', description: 'recorded dataset file, for tasks that are not generated in code' },
+  out: { kind: 'string', description: 'model directory to write (created if missing)', required: true },
+  steps: {
+    kind: 'integer',
+    description: 'total optimizer steps (a resumed run continues up to this)',
+    default: 2000,
+    min: 1,
+  },
+  batch: { kind: 'integer', description: 'windows per step (B)', default: 32, min: 1, max: 65536 },
+  tokens: {
+    kind: 'integer',
+    description: 'tokens per training window (T)',
+    default: 16,
+    min: 1,
+    max: 100000,
+  },
+  seed: {
+    kind: 'integer',
+    description: 'random seed (weights, data, noise)',
+    default: 0,
+    min: 0,
+    max: 2 ** 32 - 1,
+  },
+  resume: { kind: 'boolean', description: 'continue the run in --out from its last checkpoint' },
+  force: {
+    kind: 'boolean',
+    description: 'overwrite a finished or unrelated run in --out (starts from scratch)',
+  },
+  lr: { kind: 'number', description: 'AdamW learning rate', default: 2e-4, min: 0 },
+  warmup: {
+    kind: 'integer',
+    description: 'linear warm-up steps: lr·min(1, (step+1)/warmup)',
+    default: 100,
+    min: 0,
+  },
+  'weight-decay': { kind: 'number', description: 'AdamW decoupled weight decay', default: 1e-4, min: 0 },
+  'grad-clip': { kind: 'number', description: 'global gradient-norm clip (0 = none)', default: 0, min: 0 },
+  'checkpoint-every': {
+    kind: 'integer',
+    description: 'write a checkpoint every N steps (0 = only at the end)',
+    default: 500,
+    min: 0,
+  },
+  'loss-weight': {
+    kind: 'string',
+    description: 'per-token loss weighting',
+    choices: lossWeightKinds,
+    default: 'constant',
+  },
+  'loss-scale': {
+    kind: 'number',
+    description: 'extra loss multiplier (the maze reference uses 10)',
+    default: 1,
+    min: 0,
+  },
+  'frame-stack': {
+    kind: 'integer',
+    description: 'F, env steps per token (task default if omitted)',
+    min: 1,
+    max: 1000,
+  },
+  latent: { kind: 'integer', description: 'z size (latentSize)', default: 64, min: 1 },
+  hidden: { kind: 'integer', description: 'ResBlock hidden width (hiddenWidth)', default: 128, min: 1 },
+  'mlp-layers': {
+    kind: 'integer',
+    description: 'num_mlp_layers L ≥ 2 of the pre/post MLPs',
+    default: 2,
+    min: 2,
+    max: 64,
+  },
+  'level-embedding': {
+    kind: 'integer',
+    description: 'noise-level embedding size E (even)',
+    default: 16,
+    min: 4,
+  },
+  'init-encoder-width': {
+    kind: 'integer',
+    description: 'width of the obs→z init encoder',
+    default: 64,
+    min: 1,
+  },
+  'init-latent': {
+    kind: 'string',
+    description: 'how z₀ is made: from the first observation, learned, or zeros',
+    choices: ['encoder', 'learned', 'zeros'],
+    default: 'learned',
+  },
+  activation: { kind: 'string', description: 'ResBlock nonlinearity', choices: activations, default: 'elu' },
+  'noise-schedule': {
+    kind: 'string',
+    description: 'β schedule',
+    choices: betaScheduleKinds,
+    default: 'linear',
+  },
+  'noise-levels': { kind: 'integer', description: 'K, diffusion levels', default: 1000, min: 2, max: 100000 },
+  objective: { kind: 'string', description: 'what the head predicts', choices: objectives, default: 'x0' },
+  backend: {
+    kind: 'string',
+    description: 'tfjs backend (default: best available; DF_BACKEND also works)',
+    choices: backendNames,
+  },
+  quiet: { kind: 'boolean', description: 'no progress bar, only the final summary' },
+  json: { kind: 'boolean', description: 'print the final summary as one JSON line' },
+} as const;
+
+/** Flags that describe the architecture: refused with --resume when they disagree with the saved config. */
+const architectureFlags = [
+  'frame-stack',
+  'latent',
+  'hidden',
+  'mlp-layers',
+  'level-embedding',
+  'init-encoder-width',
+  'init-latent',
+  'activation',
+  'noise-schedule',
+  'noise-levels',
+  'objective',
+] as const;
+
+const usage =
+  'df-planner train --task oscillator --out DIR [--steps N] [--batch B] [--tokens T] [--seed s] [--resume] [options]';
+
+const command: CliCommand = {
+  summary: 'train a Diffusion Forcing model on a task and write a model directory',
+  async run(argv) {
+    const opts = parseOptions(argv, options);
+    if (opts.help) {
+      process.stdout.write(`${formatHelp(usage, command.summary, options)}\n`);
+      return 0;
+    }
+    if (opts.positionals.length > 0) {
+      throw new ConfigError(`unexpected argument '${opts.positionals[0]}'; run with --help for the options`);
+    }
+    const outDir = path.resolve(opts.out);
+    const task = getTask(opts.task);
+    if (task.needsDataFile && opts.data === undefined) {
+      throw new ConfigError(`task '${task.name}' reads recorded data: pass --data FILE`, '--data');
+    }
+    const dataset = task.createDataset({ frameStack: opts['frame-stack'], dataFile: opts.data });
+    const info = await initBackend({
+      requested: opts.backend as BackendName | undefined,
+      logger: stderrLogger,
+    });
+
+    let config: ModelConfig = {
+      layout: dataset.layout,
+      normalization: dataset.normalization,
+      latentSize: opts.latent,
+      hiddenWidth: opts.hidden,
+      mlpLayers: opts['mlp-layers'],
+      levelEmbeddingSize: opts['level-embedding'],
+      initEncoderWidth: opts['init-encoder-width'],
+      initLatent: opts['init-latent'] as ModelConfig['initLatent'],
+      noise: {
+        schedule: opts['noise-schedule'] as ModelConfig['noise']['schedule'],
+        levels: opts['noise-levels'],
+      },
+      objective: opts.objective as ModelConfig['objective'],
+      activation: opts.activation as NonNullable<ModelConfig['activation']>,
+    };
+    if (opts.resume) {
+      // The saved config wins; an explicit architecture flag that disagrees is an error, not silently ignored.
+      const saved = readModelFile(outDir).modelConfig;
+      const given = argv.map((a) => a.replace(/^--/, '').split('=')[0]);
+      const clash = architectureFlags.filter((f) => given.includes(f));
+      if (clash.length > 0) {
+        const fresh = createModel(config, opts.seed);
+        const differs = JSON.stringify(fresh.config) !== JSON.stringify(saved);
+        fresh.dispose();
+        if (differs) {
+          throw new ConfigError(
+            `--resume continues the saved model, but ${clash.map((f) => `--${f}`).join(', ')} describe another ` +
+              'architecture; drop those flags or start a new --out',
+            '--resume',
+          );
+        }
+      }
+      config = saved;
+    } else if (hasTrainState(outDir) && !opts.force) {
+      throw new ConfigError(
+        `${outDir} already holds a training run; pass --resume to continue it, --force to start over, or choose another --out`,
+        '--out',
+      );
+    }
+    if (opts.force && !opts.resume) {
+      const fs = await import('node:fs');
+      for (const f of ['model.json', 'weights.bin', 'train-state.json', 'optimizer.bin', LOSS_PLOT_FILE]) {
+        fs.rmSync(path.join(outDir, f), { force: true });
+      }
+    }
+
+    const model = createModel(config, opts.seed);
+    const controller = new AbortController();
+    const onSigint = () => {
+      stderrLogger.warn(
+        'interrupted: finishing the current step and writing a checkpoint (Ctrl-C again to kill)',
+      );
+      controller.abort();
+      process.off('SIGINT', onSigint);
+    };
+    process.on('SIGINT', onSigint);
+    let bar: ReturnType<typeof createProgressBar> | null = null;
+    try {
+      stderrLogger.info(
+        `training ${task.name} (${dataset.id}) for ${opts.steps} steps, batch ${opts.batch}, ${opts.tokens} tokens, ` +
+          `${model.parameterCount} parameters, backend ${info.name}`,
+      );
+      const result = await trainModel(model, dataset, {
+        steps: opts.steps,
+        batchSize: opts.batch,
+        tokens: opts.tokens,
+        seed: opts.seed,
+        optimizer: {
+          learningRate: opts.lr,
+          warmupSteps: opts.warmup,
+          weightDecay: opts['weight-decay'],
+          gradClipNorm: opts['grad-clip'] > 0 ? opts['grad-clip'] : null,
+        },
+        loss: { weighting: opts['loss-weight'] as 'constant' | 'min_snr', lossScale: opts['loss-scale'] },
+        checkpointEvery: opts['checkpoint-every'],
+        outDir,
+        resume: opts.resume,
+        command: ['df-planner', 'train', ...argv].join(' '),
+        logger: stderrLogger,
+        signal: controller.signal,
+        onStep: (s) => {
+          if (opts.quiet) return;
+          bar ??= createProgressBar(s.totalSteps, s.step - 1);
+          bar.update(s);
+        },
+      });
+      (bar as ReturnType<typeof createProgressBar> | null)?.stop();
+      const summary = {
+        out: outDir,
+        steps: result.steps,
+        stepsThisRun: result.stepsThisRun,
+        finalLoss: result.finalLoss,
+        finalLossEma: result.provenance.training?.['finalLossEma'] ?? null,
+        wallTimeSeconds: result.wallTimeSeconds,
+        parameterCount: model.parameterCount,
+        backend: info.name,
+        aborted: result.aborted,
+      };
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else {
+        process.stdout.write(
+          `${result.aborted ? 'stopped' : 'trained'} ${result.steps} steps (${result.stepsThisRun} this run) in ` +
+            `${result.wallTimeSeconds.toFixed(1)} s; final loss ${result.finalLoss?.toPrecision(4)} ` +
+            `(EMA ${Number(summary.finalLossEma).toPrecision(4)})\nmodel: ${outDir}\nloss curve: ${path.join(outDir, LOSS_PLOT_FILE)}\n`,
+        );
+      }
+      return result.aborted ? 130 : 0;
+    } finally {
+      (bar as ReturnType<typeof createProgressBar> | null)?.stop();
+      process.off('SIGINT', onSigint);
+      model.dispose();
+    }
+  },
+};
+export default command;

@@ -1,0 +1,359 @@
+/**
+ * The training loop: Algorithm 1 (reference §2.1) through `diffusionForcingLoss`, optimised with AdamW,
+ * seeded, checkpointed and resumable.
+ *
+ * Per step: draw a batch of windows from the dataset (data RNG), compute the Diffusion Forcing loss (the loss
+ * draws per-token levels and noise from the noise RNG), take gradients of every model variable, clip (option),
+ * apply AdamW, tell the model its weights changed. Two RNG streams keep the data independent of how much
+ * randomness the loss consumes.
+ *
+ * Checkpoints (every `checkpointEvery` steps and at the end) write the model directory (usable by `sample`
+ * at once), the loss curve `loss.png`, and the resumable state (optimizer moments, RNG states, loss history).
+ * Resuming restores all of it, so a resumed run equals an uninterrupted one bit for bit on the same backend.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { type DiffusionForcingLossOptions, diffusionForcingLoss } from '../diffusion/loss.js';
+import { ConfigError, type ConfigIssue, DfPlannerError, ModelFileError } from '../errors.js';
+import { type Logger, stderrLogger } from '../logging.js';
+import { noiseSchedule } from '../math/noise-schedule.js';
+import { createRng } from '../math/rng.js';
+import { loadModel, readModelFile, saveModel, type TrainingProvenance } from '../model/checkpoint.js';
+import type { DfModel } from '../model/types.js';
+import type { SequenceDataset } from '../tasks/sequence-dataset.js';
+import { observationSize, tokenSize } from '../tasks/token-layout.js';
+import { AdamW, type AdamWOptions, defaultAdamWOptions } from './adamw.js';
+import { lossEma, lossPlot } from './loss-plot.js';
+import { hasTrainState, loadTrainState, saveTrainState } from './train-state.js';
+
+export const LOSS_PLOT_FILE = 'loss.png';
+
+export interface TrainOptions {
+  /** Total optimizer steps of the run (a resumed run continues up to this count). */
+  readonly steps: number;
+  readonly batchSize: number;
+  /** T: tokens per training window. */
+  readonly tokens: number;
+  readonly seed: number;
+  readonly optimizer?: Partial<AdamWOptions>;
+  /** Passed to `diffusionForcingLoss` (weighting, first-frame conditioning, noise clip, …). */
+  readonly loss?: DiffusionForcingLossOptions;
+  /** Write a checkpoint every N steps (0 = only at the end). Needs `outDir`. */
+  readonly checkpointEvery?: number;
+  /** Model directory to write; null/undefined = train in memory only. */
+  readonly outDir?: string | null;
+  /** Continue from the checkpoint in `outDir` (the model passed in is overwritten with its weights). */
+  readonly resume?: boolean;
+  /** Command line recorded in the provenance. */
+  readonly command?: string;
+  readonly logger?: Logger;
+  /** Called after every step (progress bars, tests); throwing stops the run without a final checkpoint. */
+  readonly onStep?: (info: StepInfo) => void;
+  /** Stop early when aborted (Ctrl-C): the loop finishes the current step and writes a checkpoint. */
+  readonly signal?: AbortSignal;
+}
+
+export interface StepInfo {
+  /** Steps completed, 1-based. */
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly loss: number;
+  /** Bias-corrected exponential moving average of the loss (decay 0.98). */
+  readonly lossEma: number;
+  readonly gradNorm: number;
+  readonly learningRate: number;
+  /** Steps per second over this process's steps so far. */
+  readonly stepsPerSecond: number;
+  readonly etaSeconds: number;
+}
+
+export interface TrainResult {
+  /** Loss of every step of the run, resumed steps included. */
+  readonly losses: Float32Array;
+  readonly steps: number;
+  /** Steps actually run by this call. */
+  readonly stepsThisRun: number;
+  readonly wallTimeSeconds: number;
+  readonly finalLoss: number | null;
+  readonly provenance: TrainingProvenance;
+  /** True when stopped by the abort signal before `steps`. */
+  readonly aborted: boolean;
+}
+
+/** Settings that must agree between a run and its resume (otherwise the result is not one run). */
+function runSettings(dataset: SequenceDataset, o: TrainOptions, opt: AdamWOptions): Record<string, unknown> {
+  return {
+    datasetId: dataset.id,
+    seed: o.seed,
+    batchSize: o.batchSize,
+    tokens: o.tokens,
+    optimizer: opt,
+    loss: o.loss ?? {},
+  };
+}
+
+function validate(o: TrainOptions): void {
+  const issues: ConfigIssue[] = [];
+  const whole = (name: string, v: number | undefined, min: number) => {
+    if (v !== undefined && !(Number.isInteger(v) && v >= min)) {
+      issues.push({ path: name, message: `must be a whole number ≥ ${min}, got ${v}` });
+    }
+  };
+  whole('steps', o.steps, 1);
+  whole('batchSize', o.batchSize, 1);
+  whole('tokens', o.tokens, 1);
+  whole('checkpointEvery', o.checkpointEvery, 0);
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed >= 2 ** 32) {
+    issues.push({ path: 'seed', message: `must be a whole number in [0, 2^32), got ${o.seed}` });
+  }
+  if ((o.checkpointEvery ?? 0) > 0 && !o.outDir) {
+    issues.push({ path: 'checkpointEvery', message: 'needs an output directory to write checkpoints to' });
+  }
+  if (o.resume && !o.outDir)
+    issues.push({ path: 'resume', message: 'needs the output directory of the run to resume' });
+  if (issues.length > 0) throw new ConfigError(issues);
+}
+
+/** The same settings, compared as JSON (key order fixed by construction). */
+function sameSettings(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Trains `model` on `dataset`. The model's layout and normalisation must be the dataset's. Resolves when
+ * `steps` are done (or the signal aborts); checkpoints per the options.
+ */
+export async function trainModel(
+  model: DfModel,
+  dataset: SequenceDataset,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  validate(options);
+  const logger = options.logger ?? stderrLogger;
+  const cfg = model.config;
+  if (
+    tokenSize(cfg.layout) !== tokenSize(dataset.layout) ||
+    JSON.stringify(cfg.layout) !== JSON.stringify(dataset.layout)
+  ) {
+    throw new ConfigError(
+      `the model's token layout (${tokenSize(cfg.layout)}-dim tokens) is not the dataset's (${tokenSize(dataset.layout)}-dim, ` +
+        `${dataset.id}); build the model from the dataset's layout`,
+      'layout',
+    );
+  }
+  if (JSON.stringify(cfg.normalization) !== JSON.stringify(dataset.normalization)) {
+    throw new ConfigError(
+      `the model's normalisation differs from the dataset's (${dataset.id}); build the model with the dataset's normalisation`,
+      'normalization',
+    );
+  }
+  const optimizerOptions: AdamWOptions = { ...defaultAdamWOptions, ...options.optimizer };
+  const settings = runSettings(dataset, options, optimizerOptions);
+  const schedule = noiseSchedule(cfg.noise.schedule, cfg.noise.levels);
+  const dataRng = createRng(options.seed);
+  // A second stream for levels and noise, seeded from the high half so it never equals the data stream.
+  const noiseRng = createRng(options.seed + 2 ** 32);
+  const optimizer = new AdamW(model.variables, optimizerOptions);
+  const outDir = options.outDir ?? null;
+  const losses: number[] = [];
+  let priorWallTime = 0;
+
+  try {
+    if (options.resume && outDir) {
+      readModelFile(outDir); // clear error first if the directory is not a model
+      const state = loadTrainState(outDir, model.weightNames);
+      if (!sameSettings(state.run, settings)) {
+        throw new ModelFileError(
+          path.join(outDir, 'train-state.json'),
+          `was written by a run with other settings (${JSON.stringify(state.run)}), not (${JSON.stringify(settings)}); ` +
+            'resume with the same --seed/--batch/--tokens/optimizer/loss flags, or start a new --out',
+        );
+      }
+      await loadWeightsInto(model, outDir);
+      optimizer.setState(state.optimizer);
+      dataRng.setState(state.dataRngState);
+      noiseRng.setState(state.noiseRngState);
+      losses.push(...state.losses);
+      priorWallTime = state.wallTimeSeconds;
+      logger.info(`resuming ${outDir} at step ${state.step} of ${options.steps}`);
+    } else if (outDir && hasTrainState(outDir)) {
+      throw new ModelFileError(
+        outDir,
+        'already holds a training run; pass --resume to continue it, or choose another output directory',
+      );
+    }
+
+    const startStep = losses.length;
+    const t0 = performance.now();
+    const obsSize = observationSize(cfg.layout);
+    const d = tokenSize(cfg.layout);
+    const { batchSize: b, tokens: t } = options;
+    const emaDecay = 0.98;
+    let ema = 0;
+    let emaWeight = 0;
+    for (const l of losses) {
+      ema = emaDecay * ema + (1 - emaDecay) * l;
+      emaWeight = emaDecay * emaWeight + (1 - emaDecay);
+    }
+    const every = options.checkpointEvery ?? 0;
+    let aborted = false;
+    let lastCheckpoint = startStep;
+
+    const checkpoint = async () => {
+      if (!outDir) return;
+      const provenance = makeProvenance(
+        options,
+        dataset,
+        losses,
+        priorWallTime + (performance.now() - t0) / 1000,
+      );
+      await saveModel(outDir, model, provenance);
+      await saveTrainState(
+        outDir,
+        {
+          step: losses.length,
+          dataRngState: dataRng.getState(),
+          noiseRngState: noiseRng.getState(),
+          losses,
+          wallTimeSeconds: provenance.wallTimeSeconds,
+          run: settings,
+          optimizer: await optimizer.getState(),
+        },
+        model.weightNames,
+      );
+      fs.writeFileSync(
+        path.join(outDir, LOSS_PLOT_FILE),
+        lossPlot(losses, { title: `training loss - ${dataset.id}` }),
+      );
+      lastCheckpoint = losses.length;
+    };
+
+    for (let step = startStep; step < options.steps; step++) {
+      if (options.signal?.aborted) {
+        aborted = true;
+        break;
+      }
+      const batch = dataset.sampleBatch(b, t, dataRng);
+      const lr = optimizer.learningRateAt(optimizer.step);
+      const [lossT, normT] = tf.tidy(() => {
+        const x0 = tf.tensor3d(batch.x0, [t, b, d]);
+        const mask = tf.tensor2d(batch.mask, [t, b]);
+        const first =
+          cfg.initLatent === 'encoder' && batch.firstObservation
+            ? tf.tensor2d(batch.firstObservation, [b, obsSize])
+            : null;
+        const { value, grads } = tf.variableGrads(
+          () =>
+            diffusionForcingLoss(
+              model,
+              schedule,
+              { x0, firstObservation: first, mask },
+              noiseRng,
+              options.loss,
+            ),
+          model.variables as tf.Variable[],
+        );
+        const ordered = model.variables.map((v) => {
+          const g = grads[v.name];
+          if (!g)
+            throw new DfPlannerError(
+              'training',
+              `no gradient for weight '${v.name}'; the loss does not use it`,
+            );
+          return g;
+        });
+        const norm = optimizer.apply(ordered);
+        return [value, norm] as const;
+      });
+      model.weightsChanged();
+      const loss = (await lossT.data())[0]!;
+      const gradNorm = (await normT.data())[0]!;
+      lossT.dispose();
+      normT.dispose();
+      if (!Number.isFinite(loss)) {
+        throw new DfPlannerError(
+          'training',
+          `training diverged at step ${step + 1}: the loss is ${loss}; lower --lr, raise --warmup or set --grad-clip`,
+        );
+      }
+      losses.push(loss);
+      ema = emaDecay * ema + (1 - emaDecay) * loss;
+      emaWeight = emaDecay * emaWeight + (1 - emaDecay);
+      const done = step + 1;
+      const elapsed = (performance.now() - t0) / 1000;
+      const rate = (done - startStep) / Math.max(elapsed, 1e-9);
+      options.onStep?.({
+        step: done,
+        totalSteps: options.steps,
+        loss,
+        lossEma: ema / emaWeight,
+        gradNorm,
+        learningRate: lr,
+        stepsPerSecond: rate,
+        etaSeconds: (options.steps - done) / rate,
+      });
+      if (every > 0 && done % every === 0 && done < options.steps) await checkpoint();
+    }
+    if (losses.length !== lastCheckpoint || (outDir && !hasTrainState(outDir))) await checkpoint();
+    const wallTimeSeconds = priorWallTime + (performance.now() - t0) / 1000;
+    return {
+      losses: Float32Array.from(losses),
+      steps: losses.length,
+      stepsThisRun: losses.length - startStep,
+      wallTimeSeconds,
+      finalLoss: losses.length > 0 ? losses[losses.length - 1]! : null,
+      provenance: makeProvenance(options, dataset, losses, wallTimeSeconds),
+      aborted,
+    };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+function makeProvenance(
+  o: TrainOptions,
+  dataset: SequenceDataset,
+  losses: readonly number[],
+  wallTimeSeconds: number,
+): TrainingProvenance {
+  const ema = lossEma(losses, 0.98);
+  return {
+    command: o.command ?? '(trained in code)',
+    steps: losses.length,
+    wallTimeSeconds: Math.round(wallTimeSeconds * 1000) / 1000,
+    datasetId: dataset.id,
+    seed: o.seed,
+    finalLoss: losses.length > 0 ? losses[losses.length - 1]! : null,
+    tfjsVersion: tf.version.tfjs,
+    backend: tf.getBackend(),
+    savedAt: new Date().toISOString(),
+    training: {
+      batchSize: o.batchSize,
+      tokens: o.tokens,
+      optimizer: { ...defaultAdamWOptions, ...o.optimizer },
+      loss: o.loss ?? {},
+      finalLossEma: ema.length > 0 ? ema[ema.length - 1]! : null,
+    },
+  };
+}
+
+/** Assigns the weights stored in `dir` to `model` (same config), via the model-file reader's checks. */
+async function loadWeightsInto(model: DfModel, dir: string): Promise<void> {
+  const { model: stored } = await loadModel(dir);
+  try {
+    if (JSON.stringify(stored.config) !== JSON.stringify(model.config)) {
+      throw new ModelFileError(
+        path.join(dir, 'model.json'),
+        'holds a model with another configuration than the one requested; resume without architecture flags, ' +
+          'or start a new --out',
+      );
+    }
+    tf.tidy(() => {
+      for (const [i, v] of model.variables.entries()) v.assign(stored.variables[i]!);
+    });
+    model.weightsChanged();
+  } finally {
+    stored.dispose();
+  }
+}
