@@ -4,9 +4,10 @@
  * else ever re-describes the layers. `--resume` continues a killed run from its last checkpoint.
  */
 import path from 'node:path';
+import type { DiffusionForcingLossOptions } from '../diffusion/loss.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
-import { lossWeightKinds, objectives } from '../math/loss-weight.js';
+import { type LossWeightKind, lossWeightKinds, objectives } from '../math/loss-weight.js';
 import { betaScheduleKinds } from '../math/noise-schedule.js';
 import { readModelFile } from '../model/checkpoint.js';
 import { createModel } from '../model/index.js';
@@ -14,9 +15,10 @@ import type { ModelConfig } from '../model/types.js';
 import { activations } from '../model/validate-model-config.js';
 import { getTask, taskNames } from '../tasks/index.js';
 import { type BackendName, backendNames, initBackend } from '../tensor/backend.js';
+import type { AdamWOptions } from '../train/adamw.js';
 import { createProgressBar } from '../train/progress-bar.js';
 import { LOSS_PLOT_FILE, trainModel } from '../train/train-loop.js';
-import { hasTrainState } from '../train/train-state.js';
+import { hasTrainState, readRunSettings } from '../train/train-state.js';
 import { formatHelp, parseOptions } from './args.js';
 import type { CliCommand } from './command.js';
 
@@ -150,6 +152,46 @@ const architectureFlags = [
 const usage =
   'df-planner train --task oscillator --out DIR [--steps N] [--batch B] [--tokens T] [--seed s] [--resume] [options]';
 
+type TrainingSettings = {
+  seed: number;
+  batch: number;
+  tokens: number;
+  optimizer: Partial<AdamWOptions>;
+  loss: DiffusionForcingLossOptions;
+};
+
+/**
+ * On --resume, training flags the user did not type take the saved run's values, so `--resume --steps N`
+ * is enough; typed flags stay, and the loop refuses them if they differ from the run.
+ */
+function resumedSettings(
+  current: TrainingSettings,
+  run: Record<string, unknown>,
+  given: Set<string>,
+): TrainingSettings {
+  const savedOpt = (run['optimizer'] ?? {}) as Partial<AdamWOptions>;
+  const savedLoss = (run['loss'] ?? {}) as DiffusionForcingLossOptions;
+  const pick = <T>(flag: string, mine: T, saved: T | undefined): T =>
+    given.has(flag) || saved === undefined ? mine : saved;
+  return {
+    seed: pick('seed', current.seed, run['seed'] as number | undefined),
+    batch: pick('batch', current.batch, run['batchSize'] as number | undefined),
+    tokens: pick('tokens', current.tokens, run['tokens'] as number | undefined),
+    optimizer: {
+      ...savedOpt,
+      learningRate: pick('lr', current.optimizer.learningRate, savedOpt.learningRate),
+      warmupSteps: pick('warmup', current.optimizer.warmupSteps, savedOpt.warmupSteps),
+      weightDecay: pick('weight-decay', current.optimizer.weightDecay, savedOpt.weightDecay),
+      gradClipNorm: pick('grad-clip', current.optimizer.gradClipNorm, savedOpt.gradClipNorm),
+    },
+    loss: {
+      ...savedLoss,
+      weighting: pick('loss-weight', current.loss.weighting, savedLoss.weighting),
+      lossScale: pick('loss-scale', current.loss.lossScale, savedLoss.lossScale),
+    },
+  };
+}
+
 const command: CliCommand = {
   summary: 'train a Diffusion Forcing model on a task and write a model directory',
   async run(argv) {
@@ -188,18 +230,35 @@ const command: CliCommand = {
       objective: opts.objective as ModelConfig['objective'],
       activation: opts.activation as NonNullable<ModelConfig['activation']>,
     };
+    const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!));
+    let training = {
+      seed: opts.seed,
+      batch: opts.batch,
+      tokens: opts.tokens,
+      optimizer: {
+        learningRate: opts.lr,
+        warmupSteps: opts.warmup,
+        weightDecay: opts['weight-decay'],
+        gradClipNorm: opts['grad-clip'] > 0 ? opts['grad-clip'] : null,
+      } as Partial<AdamWOptions>,
+      loss: {
+        weighting: opts['loss-weight'] as LossWeightKind,
+        lossScale: opts['loss-scale'],
+      } as DiffusionForcingLossOptions,
+    };
     if (opts.resume) {
       // The saved config wins; an explicit architecture flag that disagrees is an error, not silently ignored.
       const saved = readModelFile(outDir).modelConfig;
-      const given = argv.map((a) => a.replace(/^--/, '').split('=')[0]);
-      const clash = architectureFlags.filter((f) => given.includes(f));
+      const run = readRunSettings(outDir);
+      if (run) training = resumedSettings(training, run, given);
+      const clash = architectureFlags.filter((f) => given.has(f));
       if (clash.length > 0) {
         const fresh = createModel(config, opts.seed);
         const differs = JSON.stringify(fresh.config) !== JSON.stringify(saved);
         fresh.dispose();
         if (differs) {
           throw new ConfigError(
-            `--resume continues the saved model, but ${clash.map((f) => `--${f}`).join(', ')} describe another ` +
+            `continues the saved model, but ${clash.map((f) => `--${f}`).join(', ')} describe another ` +
               'architecture; drop those flags or start a new --out',
             '--resume',
           );
@@ -232,21 +291,16 @@ const command: CliCommand = {
     let bar: ReturnType<typeof createProgressBar> | null = null;
     try {
       stderrLogger.info(
-        `training ${task.name} (${dataset.id}) for ${opts.steps} steps, batch ${opts.batch}, ${opts.tokens} tokens, ` +
+        `training ${task.name} (${dataset.id}) for ${opts.steps} steps, batch ${training.batch}, ${training.tokens} tokens, ` +
           `${model.parameterCount} parameters, backend ${info.name}`,
       );
       const result = await trainModel(model, dataset, {
         steps: opts.steps,
-        batchSize: opts.batch,
-        tokens: opts.tokens,
-        seed: opts.seed,
-        optimizer: {
-          learningRate: opts.lr,
-          warmupSteps: opts.warmup,
-          weightDecay: opts['weight-decay'],
-          gradClipNorm: opts['grad-clip'] > 0 ? opts['grad-clip'] : null,
-        },
-        loss: { weighting: opts['loss-weight'] as 'constant' | 'min_snr', lossScale: opts['loss-scale'] },
+        batchSize: training.batch,
+        tokens: training.tokens,
+        seed: training.seed,
+        optimizer: training.optimizer,
+        loss: training.loss,
         checkpointEvery: opts['checkpoint-every'],
         outDir,
         resume: opts.resume,

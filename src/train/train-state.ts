@@ -136,3 +136,15 @@ export function loadTrainState(dir: string, weightNames: readonly string[]): Tra
     for (const t of Object.values(decoded)) t.dispose();
   }
 }
+
+/** The run settings stored in `dir`'s train state (seed, batch, tokens, optimizer, loss), or null if none. */
+export function readRunSettings(dir: string): Record<string, unknown> | null {
+  const file = path.join(dir, TRAIN_STATE_FILE);
+  if (!fs.existsSync(file)) return null;
+  try {
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { run?: Record<string, unknown> };
+    return json.run ?? null;
+  } catch {
+    return null; // loadTrainState reports the damage with the fix when the run actually resumes
+  }
+}
