@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type DiffusionForcingLossOptions, diffusionForcingLoss } from '../diffusion/loss.js';
+import type { DiffusionForcingLossOptions } from '../diffusion/loss.js';
 import { ConfigError, type ConfigIssue, DfPlannerError, ModelFileError } from '../errors.js';
 import { type Logger, stderrLogger } from '../logging.js';
 import { noiseSchedule } from '../math/noise-schedule.js';
@@ -22,10 +22,11 @@ import { createRng } from '../math/rng.js';
 import { loadModel, readModelFile, saveModel, type TrainingProvenance } from '../model/checkpoint.js';
 import type { DfModel } from '../model/types.js';
 import type { SequenceDataset } from '../tasks/sequence-dataset.js';
-import { observationSize, tokenSize } from '../tasks/token-layout.js';
+import { tokenSize } from '../tasks/token-layout.js';
 import { AdamW, type AdamWOptions, defaultAdamWOptions } from './adamw.js';
 import { lossEma, lossPlot } from './loss-plot.js';
 import { hasTrainState, loadTrainState, saveTrainState } from './train-state.js';
+import { trainStep } from './train-step.js';
 
 export const LOSS_PLOT_FILE = 'loss.png';
 
@@ -186,8 +187,6 @@ export async function trainModel(
 
     const startStep = losses.length;
     const t0 = performance.now();
-    const obsSize = observationSize(cfg.layout);
-    const d = tokenSize(cfg.layout);
     const { batchSize: b, tokens: t } = options;
     const emaDecay = 0.98;
     let ema = 0;
@@ -236,41 +235,15 @@ export async function trainModel(
       }
       const batch = dataset.sampleBatch(b, t, dataRng);
       const lr = optimizer.learningRateAt(optimizer.step);
-      const [lossT, normT] = tf.tidy(() => {
-        const x0 = tf.tensor3d(batch.x0, [t, b, d]);
-        const mask = tf.tensor2d(batch.mask, [t, b]);
-        const first =
-          cfg.initLatent === 'encoder' && batch.firstObservation
-            ? tf.tensor2d(batch.firstObservation, [b, obsSize])
-            : null;
-        const { value, grads } = tf.variableGrads(
-          () =>
-            diffusionForcingLoss(
-              model,
-              schedule,
-              { x0, firstObservation: first, mask },
-              noiseRng,
-              options.loss,
-            ),
-          model.variables as tf.Variable[],
-        );
-        const ordered = model.variables.map((v) => {
-          const g = grads[v.name];
-          if (!g)
-            throw new DfPlannerError(
-              'training',
-              `no gradient for weight '${v.name}'; the loss does not use it`,
-            );
-          return g;
-        });
-        const norm = optimizer.apply(ordered);
-        return [value, norm] as const;
-      });
-      model.weightsChanged();
-      const loss = (await lossT.data())[0]!;
-      const gradNorm = (await normT.data())[0]!;
-      lossT.dispose();
-      normT.dispose();
+      const { loss, gradNorm } = await trainStep(
+        model,
+        schedule,
+        optimizer,
+        batch,
+        { tokens: t, batchSize: b },
+        noiseRng,
+        options.loss,
+      );
       if (!Number.isFinite(loss)) {
         throw new DfPlannerError(
           'training',

@@ -1,0 +1,194 @@
+/**
+ * `df-planner bench train`: the cost of one training step of the maze-sized reference model — 70-dim tokens
+ * (7 numbers per env step × frame stack 10), T = 60 tokens, batch 64, ~150k parameters — on the active backend.
+ * Target: ≤ 300 ms per step on one core with wasm (reference tfjs-performance §4(c)).
+ *
+ * Cases (all in one run so they compare as ratios):
+ *   baseline-matmul      one [T·B, 128]×[128, 128] matmul: the machine's raw speed, the ratio denominator
+ *   forward-T60-B64      the loss alone (rollout over 60 tokens), no gradients
+ *   train-step-T60-B64   loss + gradients of every weight + AdamW + cache invalidation (what `train` runs)
+ *   train-step-T60-B64-autodiff   the same with tfjs's stock linear-layer gradients (what the custom linear saves)
+ */
+import * as tf from '@tensorflow/tfjs';
+import { diffusionForcingLoss } from '../diffusion/loss.js';
+import { silentLogger } from '../logging.js';
+import { noiseSchedule } from '../math/noise-schedule.js';
+import { createRng } from '../math/rng.js';
+import { createModel } from '../model/index.js';
+import type { DfModel, ModelConfig } from '../model/types.js';
+import type { SequenceBatch } from '../tasks/sequence-dataset.js';
+import { observationSize, type TokenLayout, tokenSize } from '../tasks/token-layout.js';
+import { initBackend } from '../tensor/backend.js';
+import { AdamW } from '../train/adamw.js';
+import { trainStep } from '../train/train-step.js';
+import type { BenchGroup } from './group.js';
+import { type TimingStats, timeRepeated } from './timing.js';
+
+export const BENCH_TOKENS = 60;
+export const BENCH_BATCH = 64;
+export const TARGET_STEP_MS = 300;
+
+/** Maze token: [position 2, velocity 2, action 2, reward 1] × frame stack 10 = 70 numbers. */
+export const benchLayout: TokenLayout = {
+  frameStack: 10,
+  fields: [
+    { name: 'position', kind: 'observation', size: 2 },
+    { name: 'velocity', kind: 'observation', size: 2 },
+    { name: 'action', kind: 'action', size: 2 },
+    { name: 'reward', kind: 'reward', size: 1 },
+  ],
+};
+
+/** The ~150k-parameter reference architecture (155,622 parameters with this layout). */
+export const benchModelConfig: ModelConfig = {
+  layout: benchLayout,
+  normalization: { mean: [0, 0, 0, 0, 0, 0, 0], std: [1, 1, 1, 1, 1, 1, 1] },
+  latentSize: 96,
+  hiddenWidth: 96,
+  mlpLayers: 2,
+  levelEmbeddingSize: 16,
+  initEncoderWidth: 64,
+  initLatent: 'encoder',
+  noise: { schedule: 'linear', levels: 1000 },
+  objective: 'x0',
+};
+
+/** Random N(0, 1) tokens: the step cost does not depend on what the data are. */
+function benchBatch(t: number, b: number, config: ModelConfig, seed: number): SequenceBatch {
+  const rng = createRng(seed);
+  return {
+    x0: rng.fillNormal(new Float32Array(t * b * tokenSize(config.layout))),
+    firstObservation: rng.fillNormal(new Float32Array(b * observationSize(config.layout))),
+    mask: new Float32Array(t * b).fill(1),
+  };
+}
+
+interface CaseResult extends TimingStats {
+  name: string;
+  ratioToBaseline?: number;
+  tensorsBefore: number;
+  tensorsAfter: number;
+}
+
+const group: BenchGroup = {
+  async run(options) {
+    const info = await initBackend({ logger: silentLogger });
+    const repeats = options.repeats ?? 10;
+    const wants = (name: string) => options.filter === undefined || name.includes(options.filter);
+    const t = BENCH_TOKENS;
+    const b = BENCH_BATCH;
+    const schedule = noiseSchedule(benchModelConfig.noise.schedule, benchModelConfig.noise.levels);
+    const batch = benchBatch(t, b, benchModelConfig, 1);
+    const cases: CaseResult[] = [];
+    let parameterCount = 0;
+
+    const record = async (name: string, fn: () => unknown, reps: number, warmup = 2) => {
+      // Warm-up first (creates optimizer slots, kernel caches), then count tensors around the timed loop.
+      for (let i = 0; i < warmup; i++) await fn();
+      const before = tf.memory().numTensors;
+      const stats = await timeRepeated(fn, { warmup: 0, repeats: reps });
+      cases.push({ name, ...stats, tensorsBefore: before, tensorsAfter: tf.memory().numTensors });
+    };
+
+    if (wants('baseline-matmul')) {
+      const a = tf.randomNormal([t * b, 128]);
+      const w = tf.randomNormal([128, 128]);
+      await record(
+        'baseline-matmul-3840x128x128',
+        async () => {
+          const y = tf.matMul(a, w);
+          await y.data();
+          y.dispose();
+        },
+        Math.max(repeats, 20),
+      );
+      a.dispose();
+      w.dispose();
+    }
+
+    const withModel = async (linear: 'custom' | 'autodiff', body: (model: DfModel) => Promise<void>) => {
+      const model = createModel(benchModelConfig, 0, { linear });
+      parameterCount = model.parameterCount;
+      try {
+        await body(model);
+      } finally {
+        model.dispose();
+      }
+    };
+
+    if (wants('forward-T60-B64')) {
+      await withModel('custom', async (model) => {
+        const rng = createRng(2);
+        await record(
+          'forward-T60-B64',
+          async () => {
+            const loss = tf.tidy(() =>
+              diffusionForcingLoss(
+                model,
+                schedule,
+                {
+                  x0: tf.tensor3d(batch.x0, [t, b, tokenSize(benchLayout)]),
+                  firstObservation: tf.tensor2d(batch.firstObservation!, [b, observationSize(benchLayout)]),
+                  mask: tf.tensor2d(batch.mask, [t, b]),
+                },
+                rng,
+              ),
+            );
+            await loss.data();
+            loss.dispose();
+          },
+          repeats,
+        );
+      });
+    }
+
+    const stepCase = async (name: string, linear: 'custom' | 'autodiff', reps: number) => {
+      if (!wants(name)) return;
+      await withModel(linear, async (model) => {
+        const optimizer = new AdamW(model.variables);
+        const rng = createRng(3);
+        try {
+          await record(
+            name,
+            () => trainStep(model, schedule, optimizer, batch, { tokens: t, batchSize: b }, rng),
+            reps,
+          );
+        } finally {
+          optimizer.dispose();
+        }
+      });
+    };
+    await stepCase('train-step-T60-B64', 'custom', repeats);
+    await stepCase('train-step-T60-B64-autodiff', 'autodiff', Math.min(repeats, 5));
+
+    const baseline = cases.find((c) => c.name.startsWith('baseline'));
+    if (baseline)
+      for (const c of cases) c.ratioToBaseline = Math.round((c.medianMs / baseline.medianMs) * 100) / 100;
+    const step = cases.find((c) => c.name === 'train-step-T60-B64');
+    return {
+      backend: info.name,
+      backendInfo: info,
+      stepMsMedian: step ? round(step.medianMs) : null,
+      stepsPerSecond: step ? round(1000 / step.medianMs) : null,
+      targetStepMs: TARGET_STEP_MS,
+      meetsTarget: step ? step.medianMs <= TARGET_STEP_MS : null,
+      parameterCount,
+      tokens: t,
+      batch: b,
+      tokenSize: tokenSize(benchLayout),
+      cases: cases.map((c) => ({
+        ...c,
+        medianMs: round(c.medianMs),
+        minMs: round(c.minMs),
+        p99Ms: round(c.p99Ms),
+        meanMs: round(c.meanMs),
+      })),
+    };
+  },
+};
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+export default group;
