@@ -21,16 +21,29 @@ import { InputError } from '../errors.js';
 import { createRng } from '../math/index.js';
 import { observationSize, tokenSize } from '../tasks/token-layout.js';
 import { activate } from '../tensor/activations.js';
-import { linear, TransposeCache } from '../tensor/linear.js';
+import { type LinearActivation, linear, RecurrentLinear, TransposeCache } from '../tensor/linear.js';
 import type { Activation, CellOutput, DfModel, GradientMode, ModelConfig, RolloutOutput } from './types.js';
 import { validateModelConfig } from './validate-model-config.js';
 import { weightLayout } from './weight-layout.js';
 
 let instanceCount = 0;
 
+/** A per-step layer of the recurrence: linear plus (unless fused) its activation. */
+interface StepLayer {
+  apply(x: tf.Tensor2D): tf.Tensor2D;
+}
+
+export interface CreateModelOptions {
+  /**
+   * Backward pass of the linear layers: 'custom' (default, explicit transposes, see src/tensor/linear.ts) or
+   * 'autodiff' (tfjs's own; for benchmarks and reference tests only).
+   */
+  readonly linear?: 'custom' | 'autodiff';
+}
+
 /** Builds a freshly initialised model; the same config and seed always give the same weights. */
-export function createModel(config: ModelConfig, seed: number): DfModel {
-  return new DiffusionForcingNet(validateModelConfig(config), seed);
+export function createModel(config: ModelConfig, seed: number, options: CreateModelOptions = {}): DfModel {
+  return new DiffusionForcingNet(validateModelConfig(config), seed, options.linear ?? 'custom');
 }
 
 /** Sinusoidal features of every integer level 0 … K−1: row k = [sin(k·f_0…), cos(k·f_0…)]. */
@@ -63,8 +76,15 @@ class DiffusionForcingNet implements DfModel {
   #mode: GradientMode = 'train';
   #disposed = false;
 
-  constructor(config: ModelConfig & { readonly activation: Activation }, seed: number) {
+  readonly #linearImplementation: 'custom' | 'autodiff';
+
+  constructor(
+    config: ModelConfig & { readonly activation: Activation },
+    seed: number,
+    linearImplementation: 'custom' | 'autodiff',
+  ) {
     this.config = config;
+    this.#linearImplementation = linearImplementation;
     this.#z = config.latentSize;
     this.#d = tokenSize(config.layout);
     this.#hd = config.hiddenWidth;
@@ -208,10 +228,11 @@ class DiffusionForcingNet implements DfModel {
       );
       const p1Steps = tf.unstack(tf.reshape(p1, [tCount, batch, hd])) as tf.Tensor2D[];
       const psSteps = tf.unstack(tf.reshape(ps, [tCount, batch, hd])) as tf.Tensor2D[];
+      const layers = this.#stepLayers();
       let zPrev = z0;
       const latents: tf.Tensor2D[] = [];
       for (let t = 0; t < tCount; t++) {
-        zPrev = this.#cell(zPrev, p1Steps[t]!, psSteps[t]!);
+        zPrev = this.#cell(layers, zPrev, p1Steps[t]!, psSteps[t]!);
         latents.push(zPrev);
       }
       const zAll = tCount === 1 ? latents[0]! : (tf.reshape(tf.stack(latents), [n, z]) as tf.Tensor2D);
@@ -220,45 +241,89 @@ class DiffusionForcingNet implements DfModel {
     });
   }
 
+  /**
+   * The per-step linear layers of one rollout. Each gathers its weight gradient over all steps at once
+   * (RecurrentLinear), so build a fresh set per rollout.
+   */
+  #stepLayers(): Map<string, StepLayer> {
+    const act = this.#act;
+    const layers = new Map<string, StepLayer>();
+    const addLayer = (key: string, w: tf.Tensor2D, b: tf.Tensor1D | null, withAct: boolean): void => {
+      const fusable = withAct && (act === 'elu' || act === 'relu');
+      const layer = new RecurrentLinear(w, b, {
+        activation: fusable ? (act as LinearActivation) : 'linear',
+        mode: this.#mode,
+        implementation: this.#linearImplementation,
+      });
+      layers.set(key, {
+        apply: (x) => {
+          const y = layer.apply(x);
+          return withAct && !fusable ? activate(y, act) : y;
+        },
+      });
+    };
+    const add = (key: string, w: string, b: string | null, withAct: boolean): void =>
+      addLayer(key, this.#w(w) as tf.Tensor2D, b === null ? null : (this.#w(b) as tf.Tensor1D), withAct);
+    // Everything that reads z_{t−1} in one matmul: [W1z | Wsz | Whh], bias [0 | 0 | b_hh].
+    addLayer(
+      'zPrev',
+      tf.concat([this.#w('pre.block0.w1z'), this.#w('pre.block0.wsz'), this.#w('gru.whh')], 1) as tf.Tensor2D,
+      tf.concat([tf.zeros([2 * this.#hd]), this.#w('gru.bhh')]) as tf.Tensor1D,
+      false,
+    );
+    const blocks = this.config.mlpLayers - 2;
+    add('pre.block0.w2', 'pre.block0.w2', 'pre.block0.b2', false);
+    for (let i = 1; i <= blocks; i++) {
+      add(`pre.block${i}.w1`, `pre.block${i}.w1`, `pre.block${i}.b1`, true);
+      add(`pre.block${i}.w2`, `pre.block${i}.w2`, `pre.block${i}.b2`, false);
+    }
+    add('pre.out', 'pre.out.w', 'pre.out.b', false);
+    add('gru.wih', 'gru.wih', 'gru.bih', false);
+    add('post.block0.w1', 'post.block0.w1', 'post.block0.b1', true);
+    add('post.block0.w2', 'post.block0.w2', 'post.block0.b2', false);
+    if (this.#hd !== this.#z) add('post.block0.ws', 'post.block0.ws', 'post.block0.bs', false);
+    for (let i = 1; i <= blocks; i++) {
+      add(`post.block${i}.w1`, `post.block${i}.w1`, `post.block${i}.b1`, true);
+      add(`post.block${i}.w2`, `post.block${i}.w2`, `post.block${i}.b2`, false);
+    }
+    add('post.out', 'post.out.w', 'post.out.b', false);
+    return layers;
+  }
+
   /** One recurrence step given the precomputed x/e(k) parts of the first ResBlock. */
-  #cell(zPrev: tf.Tensor2D, p1: tf.Tensor2D, ps: tf.Tensor2D): tf.Tensor2D {
+  #cell(layers: Map<string, StepLayer>, zPrev: tf.Tensor2D, p1: tf.Tensor2D, ps: tf.Tensor2D): tf.Tensor2D {
     const act = this.#act;
     const z = this.#z;
+    const hd = this.#hd;
+    const layer = (key: string): StepLayer => layers.get(key)!;
+    const [w1z, wsz, ghRu, ghN] = tf.split(
+      layer('zPrev').apply(zPrev),
+      [hd, hd, 2 * z, z],
+      1,
+    ) as tf.Tensor2D[];
     // Pre-MLP: ResBlock(z+D+E → Hd) with linear shortcut, (L−2) ResBlock(Hd → Hd), Linear(Hd → z).
-    const a = activate(tf.add(this.#linear(zPrev, 'pre.block0.w1z', null, null), p1) as tf.Tensor2D, act);
-    const shortcut = tf.add(this.#linear(zPrev, 'pre.block0.wsz', null, null), ps) as tf.Tensor2D;
-    let h = activate(
-      tf.add(shortcut, this.#linear(a, 'pre.block0.w2', 'pre.block0.b2', null)) as tf.Tensor2D,
-      act,
-    );
-    for (let i = 1; i <= this.config.mlpLayers - 2; i++) h = this.#resBlock(h, `pre.block${i}`);
-    h = this.#linear(h, 'pre.out.w', 'pre.out.b', null);
+    const a = activate(tf.add(w1z!, p1) as tf.Tensor2D, act);
+    const shortcut = tf.add(wsz!, ps) as tf.Tensor2D;
+    let h = activate(tf.add(shortcut, layer('pre.block0.w2').apply(a)) as tf.Tensor2D, act);
+    for (let i = 1; i <= this.config.mlpLayers - 2; i++) h = this.#resBlock(layers, h, `pre.block${i}`);
+    h = layer('pre.out').apply(h);
     // GRU cell, PyTorch layout: columns r | u | n.
-    const gi = this.#linear(h, 'gru.wih', 'gru.bih', null);
-    const gh = this.#linear(zPrev, 'gru.whh', 'gru.bhh', null);
-    const [giRu, giN] = tf.split(gi, [2 * z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
-    const [ghRu, ghN] = tf.split(gh, [2 * z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
-    const [r, u] = tf.split(tf.sigmoid(tf.add(giRu, ghRu)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    const nGate = tf.tanh(tf.add(giN, tf.mul(r, ghN)));
+    const [giRu, giN] = tf.split(layer('gru.wih').apply(h), [2 * z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [r, u] = tf.split(tf.sigmoid(tf.add(giRu, ghRu!)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const nGate = tf.tanh(tf.add(giN, tf.mul(r, ghN!)));
     const g = tf.add(nGate, tf.mul(u, tf.sub(zPrev, nGate))) as tf.Tensor2D; // (1−u)∘n + u∘z
     // Post-MLP: ResBlock(z → Hd), (L−2) ResBlock(Hd → Hd), Linear(Hd → z) = the new latent.
-    const a2 = this.#linear(g, 'post.block0.w1', 'post.block0.b1', act);
-    const skip = this.#hd === z ? g : this.#linear(g, 'post.block0.ws', 'post.block0.bs', null);
-    let p = activate(
-      tf.add(skip, this.#linear(a2, 'post.block0.w2', 'post.block0.b2', null)) as tf.Tensor2D,
-      act,
-    );
-    for (let i = 1; i <= this.config.mlpLayers - 2; i++) p = this.#resBlock(p, `post.block${i}`);
-    return this.#linear(p, 'post.out.w', 'post.out.b', null);
+    const a2 = layer('post.block0.w1').apply(g);
+    const skip = this.#hd === z ? g : layer('post.block0.ws').apply(g);
+    let p = activate(tf.add(skip, layer('post.block0.w2').apply(a2)) as tf.Tensor2D, act);
+    for (let i = 1; i <= this.config.mlpLayers - 2; i++) p = this.#resBlock(layers, p, `post.block${i}`);
+    return layer('post.out').apply(p);
   }
 
   /** ResBlock(Hd → Hd) with identity shortcut: act(h + W2·act(W1·h)). */
-  #resBlock(h: tf.Tensor2D, prefix: string): tf.Tensor2D {
-    const inner = this.#linear(h, `${prefix}.w1`, `${prefix}.b1`, this.#act);
-    return activate(
-      tf.add(h, this.#linear(inner, `${prefix}.w2`, `${prefix}.b2`, null)) as tf.Tensor2D,
-      this.#act,
-    );
+  #resBlock(layers: Map<string, StepLayer>, h: tf.Tensor2D, prefix: string): tf.Tensor2D {
+    const inner = layers.get(`${prefix}.w1`)!.apply(h);
+    return activate(tf.add(h, layers.get(`${prefix}.w2`)!.apply(inner)) as tf.Tensor2D, this.#act);
   }
 
   /** x·W + b followed by `act` (fused into the matmul when the kernel supports it). */
@@ -268,6 +333,7 @@ class DiffusionForcingNet implements DfModel {
       activation: fusable ? act : 'linear',
       mode: this.#mode,
       cache: this.#cache,
+      implementation: this.#linearImplementation,
     });
     return act === null || fusable ? y : activate(y, act);
   }

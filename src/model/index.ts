@@ -1,5 +1,5 @@
 /** Public API of the model folder: the one Diffusion Forcing network and its contract. */
-export { createModel, levelFeatureTable } from './create-model.js';
+export { type CreateModelOptions, createModel, levelFeatureTable } from './create-model.js';
 export type {
   Activation,
   BetaScheduleKind,
