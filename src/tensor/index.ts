@@ -14,6 +14,7 @@ export {
   type LinearMode,
   type LinearOptions,
   linear,
+  RecurrentLinear,
   TransposeCache,
 } from './linear.js';
 export {
