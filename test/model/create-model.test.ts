@@ -209,7 +209,7 @@ describe('createModel', () => {
       tf.tidy(() => {
         const { grads } = tf.variableGrads(lossOf(model, x, levels, obs), model.variables as tf.Variable[]);
         // An optimizer step changes the weights' storage, as training does.
-        model.variables.forEach((v) => v.assign(tf.sub(v, tf.mul(grads[v.name]!, 1e-3))));
+        for (const v of model.variables) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 1e-3)));
         model.weightsChanged();
       });
     evaluate();

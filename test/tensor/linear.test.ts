@@ -71,7 +71,9 @@ describe.each(backends)('linear on %s', (backend) => {
           b,
         ]);
         const theirs = tf.grads(loss(reference))([x, w, b]);
-        ours.forEach((g, i) => expect(relativeDifference(g, theirs[i]!)).toBeLessThanOrEqual(tolerance));
+        ours.forEach((g, i) => {
+          expect(relativeDifference(g, theirs[i]!)).toBeLessThanOrEqual(tolerance);
+        });
         const value = linear(x, w, b, { activation: act, cache });
         expect(relativeDifference(value, reference(x, w, b, act))).toBeLessThanOrEqual(1e-6);
       });
