@@ -277,8 +277,16 @@ class DiffusionForcingNet implements DfModel {
       add(`pre.block${i}.w1`, `pre.block${i}.w1`, `pre.block${i}.b1`, true);
       add(`pre.block${i}.w2`, `pre.block${i}.w2`, `pre.block${i}.b2`, false);
     }
-    add('pre.out', 'pre.out.w', 'pre.out.b', false);
-    add('gru.wih', 'gru.wih', 'gru.bih', false);
+    // Linear(Hd→z) followed by the GRU's input projection (z→3z), with nothing in between, is one linear map:
+    // h·W_out·W_ih + (b_out·W_ih + b_ih). Multiplying the weights once per rollout saves a matmul per step
+    // (and its backward); gradients still reach W_out, b_out, W_ih and b_ih through these products.
+    const wih = this.#w('gru.wih');
+    addLayer(
+      'pre.out+gru.wih',
+      tf.matMul(this.#w('pre.out.w'), wih),
+      tf.add(tf.reshape(tf.matMul(tf.reshape(this.#w('pre.out.b'), [1, this.#z]), wih), [-1]), this.#w('gru.bih')) as tf.Tensor1D,
+      false,
+    );
     add('post.block0.w1', 'post.block0.w1', 'post.block0.b1', true);
     add('post.block0.w2', 'post.block0.w2', 'post.block0.b2', false);
     if (this.#hd !== this.#z) add('post.block0.ws', 'post.block0.ws', 'post.block0.bs', false);
@@ -306,9 +314,8 @@ class DiffusionForcingNet implements DfModel {
     const shortcut = tf.add(wsz!, ps) as tf.Tensor2D;
     let h = activate(tf.add(shortcut, layer('pre.block0.w2').apply(a)) as tf.Tensor2D, act);
     for (let i = 1; i <= this.config.mlpLayers - 2; i++) h = this.#resBlock(layers, h, `pre.block${i}`);
-    h = layer('pre.out').apply(h);
     // GRU cell, PyTorch layout: columns r | u | n.
-    const [giRu, giN] = tf.split(layer('gru.wih').apply(h), [2 * z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [giRu, giN] = tf.split(layer('pre.out+gru.wih').apply(h), [2 * z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
     const [r, u] = tf.split(tf.sigmoid(tf.add(giRu, ghRu!)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
     const nGate = tf.tanh(tf.add(giN, tf.mul(r, ghN!)));
     const g = tf.add(nGate, tf.mul(u, tf.sub(zPrev, nGate))) as tf.Tensor2D; // (1−u)∘n + u∘z
