@@ -284,7 +284,10 @@ class DiffusionForcingNet implements DfModel {
     addLayer(
       'pre.out+gru.wih',
       tf.matMul(this.#w('pre.out.w'), wih),
-      tf.add(tf.reshape(tf.matMul(tf.reshape(this.#w('pre.out.b'), [1, this.#z]), wih), [-1]), this.#w('gru.bih')) as tf.Tensor1D,
+      tf.add(
+        tf.reshape(tf.matMul(tf.reshape(this.#w('pre.out.b'), [1, this.#z]), wih), [-1]),
+        this.#w('gru.bih'),
+      ) as tf.Tensor1D,
       false,
     );
     add('post.block0.w1', 'post.block0.w1', 'post.block0.b1', true);
@@ -315,7 +318,10 @@ class DiffusionForcingNet implements DfModel {
     let h = activate(tf.add(shortcut, layer('pre.block0.w2').apply(a)) as tf.Tensor2D, act);
     for (let i = 1; i <= this.config.mlpLayers - 2; i++) h = this.#resBlock(layers, h, `pre.block${i}`);
     // GRU cell, PyTorch layout: columns r | u | n.
-    const [giRu, giN] = tf.split(layer('pre.out+gru.wih').apply(h), [2 * z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [giRu, giN] = tf.split(layer('pre.out+gru.wih').apply(h), [2 * z, z], 1) as [
+      tf.Tensor2D,
+      tf.Tensor2D,
+    ];
     const [r, u] = tf.split(tf.sigmoid(tf.add(giRu, ghRu!)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
     const nGate = tf.tanh(tf.add(giN, tf.mul(r, ghN!)));
     const g = tf.add(nGate, tf.mul(u, tf.sub(zPrev, nGate))) as tf.Tensor2D; // (1−u)∘n + u∘z

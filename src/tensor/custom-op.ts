@@ -30,6 +30,8 @@ interface EngineWithKernelFunc {
 }
 
 export function customOp<N extends string, T extends tf.Tensor = tf.Tensor>(spec: CustomOpSpec<N>): T {
+  // Nothing records gradients (inference, sampling): skip the tape machinery, keep the forward's tidy.
+  if (!recording()) return tf.tidy(() => spec.forward(noSave)) as T;
   const engine = tf.engine() as unknown as EngineWithKernelFunc;
   return engine.runKernelFunc({
     forwardFunc: (_backend, save) => spec.forward(save),
@@ -37,3 +39,10 @@ export function customOp<N extends string, T extends tf.Tensor = tf.Tensor>(spec
     inputs: spec.inputs as Record<string, tf.Tensor>,
   }) as T;
 }
+
+/** True while a gradient tape records (inside tf.grad, tf.variableGrads, optimizer.minimize). */
+export function recording(): boolean {
+  return tf.engine().isTapeOn();
+}
+
+const noSave = (): void => {};

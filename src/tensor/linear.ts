@@ -18,7 +18,7 @@
  * constants and gives only dx — the guidance gradient while planning, where weight gradients are waste.
  */
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from './custom-op.js';
+import { customOp, recording } from './custom-op.js';
 
 /** Activations the matmul kernel can fuse on every backend. */
 export type LinearActivation = 'linear' | 'relu' | 'elu';
@@ -80,9 +80,7 @@ export function linear(
   const forward = (): tf.Tensor2D =>
     tf.fused.matMul({ a: x, b: w, bias: b ?? undefined, activation }) as tf.Tensor2D;
 
-  if (options.implementation === 'autodiff') {
-    return forward();
-  }
+  if (options.implementation === 'autodiff' || !recording()) return forward();
   if (mode === 'frozen') {
     return customOp<'x', tf.Tensor2D>({
       inputs: { x },
@@ -177,7 +175,7 @@ export class RecurrentLinear {
     this.#activation = options.activation ?? 'linear';
     this.#frozen = (options.mode ?? 'train') === 'frozen';
     this.#autodiff = options.implementation === 'autodiff';
-    this.#anchor = this.#frozen || this.#autodiff ? null : this.#makeAnchor();
+    this.#anchor = this.#frozen || this.#autodiff || !recording() ? null : this.#makeAnchor();
   }
 
   /** act(x_t·W + b) for the next step. */
