@@ -262,3 +262,137 @@ describe('createModel', () => {
     expect(() => model.initialLatent(null, 1)).toThrow(/disposed/);
   });
 });
+
+/**
+ * The network of reference §3.1 written out plainly in float64 from the named weights, as an independent
+ * check of the fast implementation (which batches, concatenates and folds layers).
+ */
+function referenceRollout(
+  model: DfModel,
+  obs: Float32Array,
+  x: Float32Array,
+  levels: Int32Array,
+  tCount: number,
+  batch: number,
+): { out: Float64Array; z: Float64Array } {
+  const config = model.config;
+  const w = new Map(
+    model.weightNames.map((n, i) => [n, { v: model.variables[i]!.dataSync(), s: model.variables[i]!.shape }]),
+  );
+  const get = (name: string) => w.get(name)!;
+  const act = (v: number) =>
+    config.activation === 'gelu'
+      ? 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))
+      : v > 0
+        ? v
+        : Math.expm1(v);
+  const elu = (v: number) => (v > 0 ? v : Math.expm1(v));
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  /** y = Σ_parts part·W + b, for weights stored [in, out]. */
+  const dense = (parts: [ArrayLike<number>, string][], bias: string | null): number[] => {
+    const outSize = get(parts[0]![1]).s[1]!;
+    const y = new Array<number>(outSize).fill(0);
+    for (const [input, name] of parts) {
+      const { v, s } = get(name);
+      for (let i = 0; i < s[0]!; i++)
+        for (let j = 0; j < outSize; j++) y[j]! += input[i]! * v[i * outSize + j]!;
+    }
+    if (bias !== null) {
+      const b = get(bias).v;
+      for (let j = 0; j < outSize; j++) y[j]! += b[j]!;
+    }
+    return y;
+  };
+  const e = config.levelEmbeddingSize;
+  const table = levelFeatureTable(config.noise.levels, e);
+  const blocks = config.mlpLayers - 2;
+  const out = new Float64Array(tCount * batch * D);
+  const zAll = new Float64Array(batch * Z);
+  for (let b = 0; b < batch; b++) {
+    const o = Array.from(obs.slice(b * 2, b * 2 + 2));
+    let z = dense(
+      [[dense([[dense([[o, 'init.w1']], 'init.b1').map(elu), 'init.w2']], 'init.b2').map(elu), 'init.w3']],
+      'init.b3',
+    );
+    for (let t = 0; t < tCount; t++) {
+      const token = (t * batch + b) * D;
+      const xt = Array.from(x.slice(token, token + D));
+      const k = levels[t * batch + b]!;
+      const feat = Array.from(table.slice(k * e, (k + 1) * e));
+      const emb = dense([[dense([[feat, 'level.w1']], 'level.b1').map(act), 'level.w2']], 'level.b2');
+      const a = dense(
+        [
+          [z, 'pre.block0.w1z'],
+          [xt, 'pre.block0.w1x'],
+          [emb, 'pre.block0.w1e'],
+        ],
+        'pre.block0.b1',
+      ).map(act);
+      const s = dense(
+        [
+          [z, 'pre.block0.wsz'],
+          [xt, 'pre.block0.wsx'],
+          [emb, 'pre.block0.wse'],
+        ],
+        'pre.block0.bs',
+      );
+      let h = dense([[a, 'pre.block0.w2']], 'pre.block0.b2').map((v, j) => act(v + s[j]!));
+      const resBlock = (input: number[], prefix: string) =>
+        dense(
+          [[dense([[input, `${prefix}.w1`]], `${prefix}.b1`).map(act), `${prefix}.w2`]],
+          `${prefix}.b2`,
+        ).map((v, j) => act(v + input[j]!));
+      for (let i = 1; i <= blocks; i++) h = resBlock(h, `pre.block${i}`);
+      const hz = dense([[h, 'pre.out.w']], 'pre.out.b');
+      const gi = dense([[hz, 'gru.wih']], 'gru.bih');
+      const gh = dense([[z, 'gru.whh']], 'gru.bhh');
+      const g = z.map((zj, j) => {
+        const r = sigmoid(gi[j]! + gh[j]!);
+        const u = sigmoid(gi[Z + j]! + gh[Z + j]!);
+        const n = Math.tanh(gi[2 * Z + j]! + r * gh[2 * Z + j]!);
+        return (1 - u) * n + u * zj;
+      });
+      const a2 = dense([[g, 'post.block0.w1']], 'post.block0.b1').map(act);
+      const skip = w.has('post.block0.ws') ? dense([[g, 'post.block0.ws']], 'post.block0.bs') : g;
+      let p = dense([[a2, 'post.block0.w2']], 'post.block0.b2').map((v, j) => act(v + skip[j]!));
+      for (let i = 1; i <= blocks; i++) p = resBlock(p, `post.block${i}`);
+      z = dense([[p, 'post.out.w']], 'post.out.b');
+      out.set(dense([[z, 'head.w']], 'head.b'), token);
+    }
+    zAll.set(z, b * Z);
+  }
+  return { out, z: zAll };
+}
+
+describe('the fast network equals the plain §3.1 network', () => {
+  beforeAll(async () => {
+    await initBackend({ requested: 'wasm', logger: silentLogger });
+  });
+
+  it.each(['elu', 'gelu'] as const)(
+    '%s: outputs and final latent agree with a float64 reference',
+    (activation) => {
+      const { model } = makeTinyModel({ activation }, { seed: 21 });
+      const { x, levels, obs } = inputs(4, 3, 22);
+      const ours = tf.tidy(() => {
+        const r = model.rollout(model.initialLatent(obs, 3), x, levels);
+        return { out: Array.from(r.out.dataSync()), z: Array.from(r.zLast.dataSync()) };
+      });
+      const ref = referenceRollout(
+        model,
+        obs.dataSync() as Float32Array,
+        x.dataSync() as Float32Array,
+        levels.dataSync() as Int32Array,
+        4,
+        3,
+      );
+      const worst = (a: number[], b: Float64Array) =>
+        a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0) /
+        b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      expect(worst(ours.out, ref.out)).toBeLessThanOrEqual(1e-5);
+      expect(worst(ours.z, ref.z)).toBeLessThanOrEqual(1e-5);
+      tf.dispose([x, levels, obs]);
+      model.dispose();
+    },
+  );
+});
