@@ -53,14 +53,17 @@ export function installWasmKernelPatches(): void {
     saved.push(original);
   }
   originals = saved;
-  reRegister({ kernelName: 'Slice', backendName: 'wasm', kernelFunc: slice as unknown as tf.KernelFunc });
-  reRegister({ kernelName: 'SplitV', backendName: 'wasm', kernelFunc: splitV as unknown as tf.KernelFunc });
-  reRegister({ kernelName: 'Unpack', backendName: 'wasm', kernelFunc: unpack as unknown as tf.KernelFunc });
-  reRegister({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: identity as unknown as tf.KernelFunc,
-  });
+  const replacements: Record<(typeof patchedKernels)[number], unknown> = {
+    Slice: slice,
+    SplitV: splitV,
+    Unpack: unpack,
+    Identity: identity,
+  };
+  // Keep each original's setup/dispose hooks (none today) so the backend's start-up is unchanged.
+  for (const original of saved) {
+    const kernelFunc = replacements[original.kernelName as (typeof patchedKernels)[number]] as tf.KernelFunc;
+    reRegister({ ...original, kernelFunc });
+  }
 }
 
 /** Restores the stock kernels (used by benchmarks to measure what the patches buy). */
