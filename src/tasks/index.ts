@@ -48,7 +48,7 @@ export function getTask(name: string): TaskDefinition {
 registerTask({
   name: 'oscillator',
   summary: 'synthetic damped 2-D oscillator (position, velocity), generated in code',
-  defaultFrameStack: 2,
+  defaultFrameStack: 4,
   needsDataFile: false,
   createDataset(options) {
     if (options.dataFile !== undefined) {

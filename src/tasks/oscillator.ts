@@ -37,7 +37,7 @@ export interface OscillatorOptions {
 }
 
 export const defaultOscillatorOptions: OscillatorOptions = {
-  frameStack: 2,
+  frameStack: 4,
   dt: 0.1,
   frequency: [1.5, 3],
   damping: [0.02, 0.2],
