@@ -14,7 +14,7 @@ import { diffusionForcingLoss } from '../diffusion/loss.js';
 import { silentLogger } from '../logging.js';
 import { noiseSchedule } from '../math/noise-schedule.js';
 import { createRng } from '../math/rng.js';
-import { createModel } from '../model/index.js';
+import { createModel, modelParameterCount } from '../model/index.js';
 import type { DfModel, ModelConfig } from '../model/types.js';
 import type { SequenceBatch } from '../tasks/sequence-dataset.js';
 import { observationSize, type TokenLayout, tokenSize } from '../tasks/token-layout.js';
@@ -80,7 +80,6 @@ const group: BenchGroup = {
     const schedule = noiseSchedule(benchModelConfig.noise.schedule, benchModelConfig.noise.levels);
     const batch = benchBatch(t, b, benchModelConfig, 1);
     const cases: CaseResult[] = [];
-    let parameterCount = 0;
 
     const record = async (name: string, fn: () => unknown, reps: number, warmup = 2) => {
       // Warm-up first (creates optimizer slots, kernel caches), then count tensors around the timed loop.
@@ -108,7 +107,6 @@ const group: BenchGroup = {
 
     const withModel = async (linear: 'custom' | 'autodiff', body: (model: DfModel) => Promise<void>) => {
       const model = createModel(benchModelConfig, 0, { linear });
-      parameterCount = model.parameterCount;
       try {
         await body(model);
       } finally {
@@ -172,7 +170,7 @@ const group: BenchGroup = {
       stepsPerSecond: step ? round(1000 / step.medianMs) : null,
       targetStepMs: TARGET_STEP_MS,
       meetsTarget: step ? step.medianMs <= TARGET_STEP_MS : null,
-      parameterCount,
+      parameterCount: modelParameterCount(benchModelConfig),
       tokens: t,
       batch: b,
       tokenSize: tokenSize(benchLayout),
