@@ -258,7 +258,8 @@ const command: CliCommand = {
         fresh.dispose();
         if (differs) {
           throw new ConfigError(
-            `continues the saved model, but ${clash.map((f) => `--${f}`).join(', ')} describe another ` +
+            `continues the saved model, but ${clash.map((f) => `--${f}`).join(', ')} ` +
+              `${clash.length === 1 ? 'describes' : 'describe'} another ` +
               'architecture; drop those flags or start a new --out',
             '--resume',
           );

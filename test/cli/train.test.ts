@@ -1,0 +1,99 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'df-train-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tiny = ['--latent', '8', '--hidden', '8', '--level-embedding', '8', '--init-encoder-width', '8'];
+
+describe('df-planner train', () => {
+  const out = join(dir, 'run');
+
+  it('trains a tiny model, writes the model directory and prints a JSON summary', () => {
+    const r = runCli([
+      'train',
+      '--out',
+      out,
+      '--steps',
+      '6',
+      '--batch',
+      '4',
+      '--tokens',
+      '3',
+      '--checkpoint-every',
+      '3',
+      '--seed',
+      '5',
+      '--json',
+      ...tiny,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ out, steps: 6, stepsThisRun: 6, backend: 'wasm', aborted: false });
+    expect(summary.finalLoss).toBeGreaterThan(0);
+    for (const f of ['model.json', 'weights.bin', 'loss.png', 'train-state.json', 'optimizer.bin']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    expect(json.modelConfig).toMatchObject({
+      latentSize: 8,
+      hiddenWidth: 8,
+      initLatent: 'learned',
+      objective: 'x0',
+    });
+    expect(json.modelConfig.layout.frameStack).toBe(4);
+    expect(json.provenance).toMatchObject({ steps: 6, seed: 5, backend: 'wasm' });
+    expect(json.provenance.command).toContain('df-planner train --out');
+    expect(json.provenance.datasetId).toMatch(/^oscillator-v1\/F4\//);
+    // The header line goes to stderr, never stdout (stdout is the JSON).
+    expect(r.stderr).toContain('training oscillator');
+  });
+
+  it('--resume continues the run with its saved settings', () => {
+    const r = runCli(['train', '--out', out, '--steps', '9', '--resume', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ steps: 9, stepsThisRun: 3 });
+    expect(r.stderr).toContain('resuming');
+    expect(JSON.parse(readFileSync(join(out, 'train-state.json'), 'utf8')).step).toBe(9);
+  });
+
+  it('refuses to overwrite a run, and architecture flags that disagree on --resume', () => {
+    const again = runCli(['train', '--out', out, '--steps', '3', ...tiny]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/already holds a training run; pass --resume .*--force/);
+    const clash = runCli(['train', '--out', out, '--steps', '12', '--resume', '--latent', '16']);
+    expect(clash.status).toBe(1);
+    expect(clash.stderr).toMatch(
+      /--resume: continues the saved model, but --latent describes another architecture/,
+    );
+  });
+
+  it('--resume on a directory without a run names the directory', () => {
+    const missing = join(dir, 'missing');
+    const r = runCli(['train', '--out', missing, '--resume']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${missing}: no such model directory`);
+  });
+
+  it('reports bad flags and unknown tasks with the fix', () => {
+    const bad = runCli(['train', '--out', join(dir, 'x'), '--steps', '0', '--lr', 'fast']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--steps: 0 is below the minimum 1');
+    expect(bad.stderr).toContain("--lr: expected a finite number, got 'fast'");
+    const task = runCli(['train', '--out', join(dir, 'x'), '--task', 'pendulum']);
+    expect(task.status).toBe(1);
+    expect(task.stderr).toMatch(/unknown task 'pendulum'; known tasks: .*oscillator/);
+    const noOut = runCli(['train']);
+    expect(noOut.status).toBe(1);
+    expect(noOut.stderr).toContain('--out: is required');
+  });
+
+  it('prints help from the option table', () => {
+    const r = runCli(['train', '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('--checkpoint-every');
+    expect(r.stdout).toContain('default 0.0002');
+  });
+});
