@@ -1,0 +1,41 @@
+/** `bench train` / `bench sample` print the documented JSON and leak no tensors (speed is not asserted here). */
+import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
+
+describe('df-planner bench train / sample', () => {
+  it('bench train: one timed step of the maze-sized model, JSON with the headline fields', () => {
+    const r = runCli(['bench', 'train', '--json', '--repeats', '1', '--filter', 'train-step-T60-B64']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      group: 'train',
+      backend: 'wasm',
+      tokens: 60,
+      batch: 64,
+      tokenSize: 70,
+      targetStepMs: 300,
+    });
+    expect(out.parameterCount).toBeGreaterThan(140_000);
+    expect(out.parameterCount).toBeLessThan(160_000);
+    expect(out.stepMsMedian).toBeGreaterThan(0);
+    expect(out.stepsPerSecond).toBeCloseTo(1000 / out.stepMsMedian, 1);
+    expect(out.cases.map((c: { name: string }) => c.name)).toEqual([
+      'train-step-T60-B64',
+      'train-step-T60-B64-autodiff',
+    ]);
+    for (const c of out.cases) expect(c.tensorsAfter, c.name).toBe(c.tensorsBefore);
+    expect(out.machine.cores).toBeGreaterThan(0);
+  });
+
+  it('bench sample: a batch-1 pyramid plan and its cell-call count', () => {
+    const r = runCli(['bench', 'sample', '--json', '--repeats', '1', '--filter', 'pyramid-S50-H16-B1']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ group: 'sample', backend: 'wasm', horizon: 16, steps: 50, uncertainty: 1 });
+    // (S + (H−1)·u + 1)·H = (50 + 15 + 1)·16
+    expect(out.cellCallsPerSample).toBe(1056);
+    expect(out.sampleMsMedian).toBeGreaterThan(0);
+    expect(out.cases).toHaveLength(1);
+    expect(out.cases[0].tensorsAfter).toBe(out.cases[0].tensorsBefore);
+  });
+});
