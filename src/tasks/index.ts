@@ -4,8 +4,9 @@
  * (maze2d) register here with a `dataFile` option when their dataset reader lands.
  */
 import { InputError } from '../errors.js';
-import { oscillatorDataset } from './oscillator.js';
+import { oscillatorDataset, oscillatorLayout } from './oscillator.js';
 import type { SequenceDataset } from './sequence-dataset.js';
+import type { TokenLayout } from './token-layout.js';
 
 export * from './oscillator.js';
 export type * from './sequence-dataset.js';
@@ -24,6 +25,8 @@ export interface TaskDefinition {
   readonly defaultFrameStack: number;
   /** Whether `dataFile` is required. */
   readonly needsDataFile: boolean;
+  /** The token layout for frame stack F (task default when omitted), without building a dataset. */
+  layout(frameStack?: number): TokenLayout;
   createDataset(options: TaskDatasetOptions): SequenceDataset;
 }
 
@@ -50,6 +53,7 @@ registerTask({
   summary: 'synthetic damped 2-D oscillator (position, velocity), generated in code',
   defaultFrameStack: 4,
   needsDataFile: false,
+  layout: (frameStack = 4) => oscillatorLayout(frameStack),
   createDataset(options) {
     if (options.dataFile !== undefined) {
       throw new InputError(

@@ -97,6 +97,8 @@ describe('task registry', () => {
     const data = getTask('oscillator').createDataset({ frameStack: 4 });
     expect(data.layout.frameStack).toBe(4);
     expect(data.id).toMatch(/^oscillator-v1\/F4\//);
+    expect(getTask('oscillator').layout(4)).toEqual(data.layout);
+    expect(tokenSize(getTask('oscillator').layout())).toBe(16);
   });
 
   it('names the known tasks when the name is wrong', () => {
