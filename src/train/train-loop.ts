@@ -159,10 +159,23 @@ export async function trainModel(
   const outDir = options.outDir ?? null;
   const losses: number[] = [];
   let priorWallTime = 0;
+  // The first command of a resumed run stays `command`; later ones are listed in `training.resumedWith`.
+  let history: { first: string; resumes: string[] } = {
+    first: options.command ?? '(trained in code)',
+    resumes: [],
+  };
 
   try {
     if (options.resume && outDir) {
-      readModelFile(outDir); // clear error first if the directory is not a model
+      const previous = readModelFile(outDir).provenance; // clear error first if the directory is not a model
+      const earlier = previous.training?.['resumedWith'];
+      history = {
+        first: previous.command,
+        resumes: [
+          ...(Array.isArray(earlier) ? earlier.map(String) : []),
+          options.command ?? '(resumed in code)',
+        ],
+      };
       const state = loadTrainState(outDir, model.weightNames);
       if (!sameSettings(state.run, settings)) {
         throw new ModelFileError(
@@ -206,6 +219,7 @@ export async function trainModel(
         dataset,
         losses,
         priorWallTime + (performance.now() - t0) / 1000,
+        history,
       );
       await saveModel(outDir, model, provenance);
       await saveTrainState(
@@ -276,7 +290,7 @@ export async function trainModel(
       stepsThisRun: losses.length - startStep,
       wallTimeSeconds,
       finalLoss: losses.length > 0 ? losses[losses.length - 1]! : null,
-      provenance: makeProvenance(options, dataset, losses, wallTimeSeconds),
+      provenance: makeProvenance(options, dataset, losses, wallTimeSeconds, history),
       aborted,
     };
   } finally {
@@ -289,10 +303,11 @@ function makeProvenance(
   dataset: SequenceDataset,
   losses: readonly number[],
   wallTimeSeconds: number,
+  history: { first: string; resumes: string[] },
 ): TrainingProvenance {
   const ema = lossEma(losses, 0.98);
   return {
-    command: o.command ?? '(trained in code)',
+    command: history.first,
     steps: losses.length,
     wallTimeSeconds: Math.round(wallTimeSeconds * 1000) / 1000,
     datasetId: dataset.id,
@@ -307,6 +322,7 @@ function makeProvenance(
       optimizer: { ...defaultAdamWOptions, ...o.optimizer },
       loss: o.loss ?? {},
       finalLossEma: ema.length > 0 ? ema[ema.length - 1]! : null,
+      ...(history.resumes.length > 0 ? { resumedWith: history.resumes } : {}),
     },
   };
 }

@@ -57,6 +57,12 @@ describe('df-planner train', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ steps: 9, stepsThisRun: 3 });
     expect(r.stderr).toContain('resuming');
     expect(JSON.parse(readFileSync(join(out, 'train-state.json'), 'utf8')).step).toBe(9);
+    // Provenance keeps the first command and lists the resumes.
+    const provenance = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8')).provenance;
+    expect(provenance.command).toContain('--steps 6');
+    expect(provenance.training.resumedWith).toEqual([
+      `df-planner train --out ${out} --steps 9 --resume --json`,
+    ]);
   });
 
   it('refuses to overwrite a run, and architecture flags that disagree on --resume', () => {
