@@ -3,6 +3,7 @@
  * weights.bin, loss.png, resumable train state). Architecture flags become the saved ModelConfig; nothing
  * else ever re-describes the layers. `--resume` continues a killed run from its last checkpoint.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { DiffusionForcingLossOptions } from '../diffusion/loss.js';
 import { ConfigError } from '../errors.js';
@@ -273,7 +274,6 @@ const command: CliCommand = {
       );
     }
     if (opts.force && !opts.resume) {
-      const fs = await import('node:fs');
       for (const f of ['model.json', 'weights.bin', 'train-state.json', 'optimizer.bin', LOSS_PLOT_FILE]) {
         fs.rmSync(path.join(outDir, f), { force: true });
       }

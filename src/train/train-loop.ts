@@ -243,6 +243,9 @@ export async function trainModel(
     };
 
     for (let step = startStep; step < options.steps; step++) {
+      // Let the event loop run (signals, timers): on wasm every await below resolves as a microtask, so
+      // without this a SIGINT handler would never get to abort the run.
+      if (options.signal) await new Promise((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) {
         aborted = true;
         break;

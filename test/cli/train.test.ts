@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { repoRoot, runCli } from './run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'df-train-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -101,5 +102,54 @@ describe('df-planner train', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('--checkpoint-every');
     expect(r.stdout).toContain('default 0.0002');
+  });
+});
+
+describe('df-planner train interrupted', () => {
+  it('Ctrl-C (SIGINT) writes a checkpoint and exits 130; --resume then finishes the run', async () => {
+    const out = join(dir, 'interrupted');
+    const child = spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'bin/df-planner.js'),
+        'train',
+        '--out',
+        out,
+        '--steps',
+        '100000',
+        '--batch',
+        '2',
+        '--tokens',
+        '2',
+        '--checkpoint-every',
+        '0',
+        ...tiny,
+      ],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, DF_BACKEND: 'wasm' },
+      },
+    );
+    let stderr = '';
+    let sent = false;
+    const status = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // The first progress line means training is under way.
+        if (!sent && stderr.includes('step 1/100000')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      child.on('exit', (code) => resolve(code));
+    });
+    expect(status, stderr).toBe(130);
+    expect(stderr).toContain('interrupted: finishing the current step and writing a checkpoint');
+    const step = JSON.parse(readFileSync(join(out, 'train-state.json'), 'utf8')).step as number;
+    expect(step).toBeGreaterThanOrEqual(1);
+    expect(step).toBeLessThan(100000);
+    const resumed = runCli(['train', '--out', out, '--steps', String(step + 2), '--resume', '--json']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ steps: step + 2, stepsThisRun: 2 });
   });
 });
