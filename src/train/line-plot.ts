@@ -114,15 +114,19 @@ function drawPanel(
   }
 
   // Grid and tick labels. On a log axis ticks are decades when the range spans one, else 1-2-5 in log space.
-  let yTicks =
-    log && y1 - y0 >= 1
-      ? niceTicks(Math.ceil(y0), Math.floor(y1), 5).filter(Number.isInteger)
-      : niceTicks(y0, y1);
-  if (log && y1 - y0 >= 1 && y1 - y0 < 3) {
-    // Few decades: label 2× and 5× too, so the curve can be read off.
-    const minor: number[] = [];
-    for (let d = Math.floor(y0); d <= Math.ceil(y1); d++) minor.push(d, d + Math.log10(2), d + Math.log10(5));
-    yTicks = minor;
+  let yTicks: number[];
+  if (!log) yTicks = niceTicks(y0, y1);
+  else if (y1 - y0 >= 3) yTicks = niceTicks(Math.ceil(y0), Math.floor(y1), 5).filter(Number.isInteger);
+  else if (y1 - y0 >= 1) {
+    // A few decades: label 1×, 2× and 5× of each, so the curve can be read off.
+    yTicks = [];
+    for (let d = Math.floor(y0); d <= Math.ceil(y1); d++)
+      yTicks.push(d, d + Math.log10(2), d + Math.log10(5));
+  } else {
+    // Less than a decade: round values on the value scale, placed on the log axis.
+    yTicks = niceTicks(10 ** y0, 10 ** y1)
+      .filter((v) => v > 0)
+      .map(Math.log10);
   }
   for (const t of yTicks) {
     const y = py(t);
@@ -137,7 +141,9 @@ function drawPanel(
     r.line(x, top, x, bottom, GRID);
     r.line(x, bottom, x, bottom + 2 * s, AXIS);
     const label = formatTick(t);
-    r.text(x - textWidth(label, s) / 2, bottom + 4 * s, label, AXIS, s);
+    // Centred under the tick, but kept inside the picture at the right edge.
+    const lx = Math.min(x - textWidth(label, s) / 2, ox + w - 2 * s - textWidth(label, s));
+    r.text(lx, bottom + 4 * s, label, AXIS, s);
   }
   r.strokeRect(left, top, pw, ph, AXIS);
 
