@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/logging.js';
 import { loadModel, saveModel, type TrainingProvenance } from '../../src/model/checkpoint.js';
 import { createModel, type ModelConfig } from '../../src/model/index.js';
 import { oscillatorDataset } from '../../src/tasks/oscillator.js';
+import { tokenSize } from '../../src/tasks/token-layout.js';
 import { initBackend } from '../../src/tensor/backend.js';
 
 const data = oscillatorDataset();
@@ -57,7 +58,7 @@ function probe(model: ReturnType<typeof createModel>): Float32Array {
     .tidy(() => {
       const obs = tf.tensor2d([[0.1, -0.2, 0.3, 0.4]]);
       const z0 = model.initialLatent(obs, 1);
-      const x = tf.tensor2d([Array.from({ length: 8 }, (_, i) => Math.sin(i))]);
+      const x = tf.tensor2d([Array.from({ length: tokenSize(data.layout) }, (_, i) => Math.sin(i))]);
       const { out, z } = model.step(z0, x, tf.tensor1d([17], 'int32'));
       return tf.concat([out, z], 1);
     })
