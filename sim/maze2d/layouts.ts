@@ -35,9 +35,27 @@ export interface MazeTask {
 }
 
 export const MAZE_TASKS: Readonly<Record<string, MazeTask>> = {
-  'maze2d-umaze': { id: 'maze2d-umaze', maze: 'umaze', episodeLength: 300, refMinScore: 23.85, refMaxScore: 161.86 },
-  'maze2d-medium': { id: 'maze2d-medium', maze: 'medium', episodeLength: 600, refMinScore: 13.13, refMaxScore: 277.39 },
-  'maze2d-large': { id: 'maze2d-large', maze: 'large', episodeLength: 800, refMinScore: 6.7, refMaxScore: 273.99 },
+  'maze2d-umaze': {
+    id: 'maze2d-umaze',
+    maze: 'umaze',
+    episodeLength: 300,
+    refMinScore: 23.85,
+    refMaxScore: 161.86,
+  },
+  'maze2d-medium': {
+    id: 'maze2d-medium',
+    maze: 'medium',
+    episodeLength: 600,
+    refMinScore: 13.13,
+    refMaxScore: 277.39,
+  },
+  'maze2d-large': {
+    id: 'maze2d-large',
+    maze: 'large',
+    episodeLength: 800,
+    refMinScore: 6.7,
+    refMaxScore: 273.99,
+  },
 };
 
 /** Looks a task up by id; an unknown id is an InputError listing the valid ones. */

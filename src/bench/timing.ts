@@ -34,7 +34,10 @@ export function summarize(samplesMs: number[]): TimingStats {
 }
 
 /** Times `fn` `repeats` times after `warmup` untimed calls. */
-export async function timeRepeated(fn: () => unknown | Promise<unknown>, options: TimingOptions = {}): Promise<TimingStats> {
+export async function timeRepeated(
+  fn: () => unknown | Promise<unknown>,
+  options: TimingOptions = {},
+): Promise<TimingStats> {
   const { warmup = 2, repeats = 10 } = options;
   for (let i = 0; i < warmup; i++) await fn();
   const samples: number[] = [];

@@ -42,7 +42,10 @@ export function parseOptions<T extends OptionTable>(argv: string[], table: T): P
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, spec] of Object.entries(table)) {
-    config[name] = { type: spec.kind === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
+    config[name] = {
+      type: spec.kind === 'boolean' ? 'boolean' : 'string',
+      ...(spec.short ? { short: spec.short } : {}),
+    };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -51,12 +54,16 @@ export function parseOptions<T extends OptionTable>(argv: string[], table: T): P
     throw new ConfigError(`${(err as Error).message}. Run with --help for the valid options.`);
   }
   const issues: ConfigIssue[] = [];
-  const out: Record<string, unknown> = { help: parsed.values['help'] === true, positionals: parsed.positionals };
+  const out: Record<string, unknown> = {
+    help: parsed.values['help'] === true,
+    positionals: parsed.positionals,
+  };
   for (const [name, spec] of Object.entries(table)) {
     const raw = parsed.values[name];
     const flag = `--${name}`;
     if (raw === undefined) {
-      if (spec.required && out['help'] !== true) issues.push({ path: flag, message: `is required (${spec.description})` });
+      if (spec.required && out['help'] !== true)
+        issues.push({ path: flag, message: `is required (${spec.description})` });
       out[name] = spec.default;
       continue;
     }
@@ -81,8 +88,10 @@ export function parseOptions<T extends OptionTable>(argv: string[], table: T): P
       issues.push({ path: flag, message: `expected a whole number, got '${text}'` });
       continue;
     }
-    if (spec.min !== undefined && value < spec.min) issues.push({ path: flag, message: `${value} is below the minimum ${spec.min}` });
-    if (spec.max !== undefined && value > spec.max) issues.push({ path: flag, message: `${value} is above the maximum ${spec.max}` });
+    if (spec.min !== undefined && value < spec.min)
+      issues.push({ path: flag, message: `${value} is below the minimum ${spec.min}` });
+    if (spec.max !== undefined && value > spec.max)
+      issues.push({ path: flag, message: `${value} is above the maximum ${spec.max}` });
     out[name] = value;
   }
   if (issues.length > 0) throw new ConfigError(issues);
@@ -95,7 +104,8 @@ export function formatHelp(usage: string, summary: string, table: OptionTable): 
   for (const [name, spec] of Object.entries(table)) {
     const parts = [spec.description];
     if (spec.choices) parts.push(`one of: ${spec.choices.join(', ')}`);
-    if (spec.min !== undefined || spec.max !== undefined) parts.push(`range [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]`);
+    if (spec.min !== undefined || spec.max !== undefined)
+      parts.push(`range [${spec.min ?? '-inf'}, ${spec.max ?? 'inf'}]`);
     if (spec.default !== undefined) parts.push(`default ${String(spec.default)}`);
     if (spec.required) parts.push('required');
     const arg = spec.kind === 'boolean' ? '' : ` <${spec.kind}>`;

@@ -3,11 +3,12 @@
  * cases and prints a JSON object (median, p99, count, backend, machine). Each group lives in
  * `src/bench/<group>.ts` and exports a `BenchGroup` as default.
  */
+
+import type { BenchGroup } from '../bench/group.js';
+import { machineInfo } from '../bench/timing.js';
 import { ConfigError } from '../errors.js';
 import { formatHelp, parseOptions } from './args.js';
 import type { CliCommand } from './command.js';
-import type { BenchGroup } from '../bench/group.js';
-import { machineInfo } from '../bench/timing.js';
 
 const groups: Record<string, () => Promise<{ default: BenchGroup }>> = {
   train: () => import('../bench/train.js'),
@@ -16,9 +17,17 @@ const groups: Record<string, () => Promise<{ default: BenchGroup }>> = {
 };
 
 const options = {
-  json: { kind: 'boolean', description: 'print one JSON object on stdout (the default is also JSON, pretty-printed)' },
+  json: {
+    kind: 'boolean',
+    description: 'print one JSON object on stdout (the default is also JSON, pretty-printed)',
+  },
   filter: { kind: 'string', description: 'run only cases whose name contains this text' },
-  repeats: { kind: 'integer', description: 'timed repetitions per case (group default if omitted)', min: 1, max: 10000 },
+  repeats: {
+    kind: 'integer',
+    description: 'timed repetitions per case (group default if omitted)',
+    min: 1,
+    max: 10000,
+  },
 } as const;
 
 const command: CliCommand = {
@@ -27,11 +36,17 @@ const command: CliCommand = {
     const opts = parseOptions(argv, options);
     const name = opts.positionals[0];
     if (opts.help || name === undefined) {
-      process.stdout.write(`${formatHelp('df-planner bench <train|sample|sim> [options]', command.summary, options)}\n`);
+      process.stdout.write(
+        `${formatHelp('df-planner bench <train|sample|sim> [options]', command.summary, options)}\n`,
+      );
       return opts.help ? 0 : 2;
     }
     const load = groups[name];
-    if (!load) throw new ConfigError(`unknown bench group '${name}'; valid groups: ${Object.keys(groups).join(', ')}`, 'group');
+    if (!load)
+      throw new ConfigError(
+        `unknown bench group '${name}'; valid groups: ${Object.keys(groups).join(', ')}`,
+        'group',
+      );
     const group = (await load()).default;
     const result = await group.run({ filter: opts.filter, repeats: opts.repeats });
     const out = { group: name, ...result, machine: machineInfo() };

@@ -17,7 +17,11 @@ const commands: Record<string, () => Promise<{ default: CliCommand }>> = {
 };
 
 async function listCommands(): Promise<string> {
-  const lines = ['usage: df-planner <command> [options]   (df-planner <command> --help for details)', '', 'commands:'];
+  const lines = [
+    'usage: df-planner <command> [options]   (df-planner <command> --help for details)',
+    '',
+    'commands:',
+  ];
   for (const [name, load] of Object.entries(commands)) {
     let summary: string;
     try {
@@ -38,7 +42,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) {
-    process.stderr.write(`df-planner: unknown command '${name}'. Valid commands: ${Object.keys(commands).join(', ')}\n`);
+    process.stderr.write(
+      `df-planner: unknown command '${name}'. Valid commands: ${Object.keys(commands).join(', ')}\n`,
+    );
     return 2;
   }
   try {

@@ -79,50 +79,76 @@ export function observationIndices(layout: TokenLayout): number[] {
 export function validateLayout(layout: TokenLayout, normalization?: Normalization): void {
   const issues: ConfigIssue[] = [];
   if (!Number.isInteger(layout.frameStack) || layout.frameStack < 1) {
-    issues.push({ path: 'layout.frameStack', message: `must be a whole number ≥ 1, got ${layout.frameStack}` });
+    issues.push({
+      path: 'layout.frameStack',
+      message: `must be a whole number ≥ 1, got ${layout.frameStack}`,
+    });
   }
   if (layout.fields.length === 0) issues.push({ path: 'layout.fields', message: 'needs at least one field' });
   const seen = new Set<string>();
   layout.fields.forEach((f, i) => {
-    if (seen.has(f.name)) issues.push({ path: `layout.fields[${i}].name`, message: `duplicate field name '${f.name}'` });
+    if (seen.has(f.name))
+      issues.push({ path: `layout.fields[${i}].name`, message: `duplicate field name '${f.name}'` });
     seen.add(f.name);
     if (!Number.isInteger(f.size) || f.size < 1) {
       issues.push({ path: `layout.fields[${i}].size`, message: `must be a whole number ≥ 1, got ${f.size}` });
     }
     if (!['action', 'reward', 'observation'].includes(f.kind)) {
-      issues.push({ path: `layout.fields[${i}].kind`, message: `must be action, reward or observation, got '${f.kind}'` });
+      issues.push({
+        path: `layout.fields[${i}].kind`,
+        message: `must be action, reward or observation, got '${f.kind}'`,
+      });
     }
     if (f.labels && f.labels.length !== f.size) {
-      issues.push({ path: `layout.fields[${i}].labels`, message: `has ${f.labels.length} labels for size ${f.size}` });
+      issues.push({
+        path: `layout.fields[${i}].labels`,
+        message: `has ${f.labels.length} labels for size ${f.size}`,
+      });
     }
   });
   if (normalization) {
     const n = stepSize(layout);
     if (normalization.mean.length !== n) {
-      issues.push({ path: 'normalization.mean', message: `has length ${normalization.mean.length}, layout step size is ${n}` });
+      issues.push({
+        path: 'normalization.mean',
+        message: `has length ${normalization.mean.length}, layout step size is ${n}`,
+      });
     }
     if (normalization.std.length !== n) {
-      issues.push({ path: 'normalization.std', message: `has length ${normalization.std.length}, layout step size is ${n}` });
+      issues.push({
+        path: 'normalization.std',
+        message: `has length ${normalization.std.length}, layout step size is ${n}`,
+      });
     }
     normalization.mean.forEach((m, i) => {
-      if (!Number.isFinite(m)) issues.push({ path: `normalization.mean[${i}]`, message: `must be finite, got ${m}` });
+      if (!Number.isFinite(m))
+        issues.push({ path: `normalization.mean[${i}]`, message: `must be finite, got ${m}` });
     });
     normalization.std.forEach((s, i) => {
-      if (!(Number.isFinite(s) && s > 0)) issues.push({ path: `normalization.std[${i}]`, message: `must be finite and > 0, got ${s}` });
+      if (!(Number.isFinite(s) && s > 0))
+        issues.push({ path: `normalization.std[${i}]`, message: `must be finite and > 0, got ${s}` });
     });
   }
   if (issues.length > 0) throw new ConfigError(issues);
 }
 
 /** Normalises a flat array of whole steps in place-free fashion: out[i] = (x[i] − mean[d]) / std[d]. */
-export function normalizeSteps(x: ArrayLike<number>, norm: Normalization, out = new Float32Array(x.length)): Float32Array {
+export function normalizeSteps(
+  x: ArrayLike<number>,
+  norm: Normalization,
+  out = new Float32Array(x.length),
+): Float32Array {
   const d = norm.mean.length;
   for (let i = 0; i < x.length; i++) out[i] = (x[i]! - norm.mean[i % d]!) / norm.std[i % d]!;
   return out;
 }
 
 /** Inverse of normalizeSteps. */
-export function denormalizeSteps(x: ArrayLike<number>, norm: Normalization, out = new Float32Array(x.length)): Float32Array {
+export function denormalizeSteps(
+  x: ArrayLike<number>,
+  norm: Normalization,
+  out = new Float32Array(x.length),
+): Float32Array {
   const d = norm.mean.length;
   for (let i = 0; i < x.length; i++) out[i] = x[i]! * norm.std[i % d]! + norm.mean[i % d]!;
   return out;
