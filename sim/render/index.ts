@@ -1,4 +1,2 @@
-// Public exports of the renderer.
+// Public exports of the maze renderer (the raster and PNG encoding live in src/render).
 export * from './maze-picture.js';
-export * from './png.js';
-export * from './raster.js';

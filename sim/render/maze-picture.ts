@@ -14,9 +14,8 @@
  * reached the goal disc, red otherwise (grid layout only).
  */
 import { InputError } from '../../src/errors.js';
+import { encodePng, Raster, type Rgb } from '../../src/render/index.js';
 import { MAZE_LAYOUTS, type MazeName, mazeWalls } from '../maze2d/index.js';
-import { encodePng } from './png.js';
-import { Raster, type Rgb } from './raster.js';
 
 export interface EpisodeDrawing {
   /** Positions [x0, y0, x1, y1, …] in qpos. */

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { loadModel } from '../model/checkpoint.js';
+import { trajectoryPlot } from '../render/index.js';
 import { oscillatorDataset, velocityConsistency } from '../tasks/oscillator.js';
 import { type BackendName, backendNames, initBackend } from '../tensor/backend.js';
 import { referenceSteps, sampleSequences, stepLabels } from '../train/sample-sequences.js';
 import { sequenceStats } from '../train/sequence-stats.js';
-import { trajectoryPlot } from '../train/trajectory-plot.js';
 import { formatHelp, parseOptions } from './args.js';
 import type { CliCommand } from './command.js';
 

@@ -10,6 +10,7 @@ import { ConfigError, InputError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { scheduleModes } from '../math/scheduling-matrix.js';
 import { loadModel } from '../model/checkpoint.js';
+import { trajectoryPlot } from '../render/index.js';
 import {
   denormalizeSteps,
   normalizeSteps,
@@ -19,7 +20,6 @@ import {
 } from '../tasks/token-layout.js';
 import { type BackendName, backendNames, initBackend } from '../tensor/backend.js';
 import { sampleSequences, stepLabels } from '../train/sample-sequences.js';
-import { trajectoryPlot } from '../train/trajectory-plot.js';
 import { formatHelp, parseOptions } from './args.js';
 import type { CliCommand } from './command.js';
 

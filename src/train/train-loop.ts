@@ -21,10 +21,10 @@ import { noiseSchedule } from '../math/noise-schedule.js';
 import { createRng } from '../math/rng.js';
 import { loadModel, readModelFile, saveModel, type TrainingProvenance } from '../model/checkpoint.js';
 import type { DfModel } from '../model/types.js';
+import { lossEma, lossPlot } from '../render/index.js';
 import type { SequenceDataset } from '../tasks/sequence-dataset.js';
 import { tokenSize } from '../tasks/token-layout.js';
 import { AdamW, type AdamWOptions, defaultAdamWOptions } from './adamw.js';
-import { lossEma, lossPlot } from './loss-plot.js';
 import { hasTrainState, loadTrainState, saveTrainState } from './train-state.js';
 import { trainStep } from './train-step.js';
 

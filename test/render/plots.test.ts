@@ -1,9 +1,8 @@
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { formatTick, niceTicks } from '../../src/train/line-plot.js';
-import { lossEma, lossPlot } from '../../src/train/loss-plot.js';
-import { Raster } from '../../src/train/raster.js';
-import { trajectoryPlot } from '../../src/train/trajectory-plot.js';
+import { formatTick, niceTicks } from '../../src/render/line-plot.js';
+import { lossEma, lossPlot } from '../../src/render/loss-plot.js';
+import { trajectoryPlot } from '../../src/render/trajectory-plot.js';
 
 describe('plots', () => {
   it('picks 1-2-5 ticks and short labels', () => {
@@ -13,18 +12,6 @@ describe('plots', () => {
     expect(formatTick(20000)).toBe('20000');
     expect(formatTick(0.00012)).toBe('1.2e-4');
     expect(formatTick(0.631)).toBe('0.631');
-  });
-
-  it('draws lines pixel-exactly and encodes a PNG with pngjs', () => {
-    const r = new Raster(10, 6);
-    r.line(0, 0, 9, 5, [255, 0, 0]);
-    expect(r.getPixel(0, 0)).toEqual([255, 0, 0]);
-    expect(r.getPixel(9, 5)).toEqual([255, 0, 0]);
-    expect(r.getPixel(9, 0)).toEqual([255, 255, 255]);
-    r.line(0, 0, Number.NaN, 3, [0, 0, 255]); // gaps in data are skipped, not drawn
-    const png = PNG.sync.read(r.toPng());
-    expect([png.width, png.height]).toEqual([10, 6]);
-    expect(Array.from(png.data.subarray(0, 4))).toEqual([255, 0, 0, 255]);
   });
 
   it('smooths the loss with a bias-corrected EMA', () => {

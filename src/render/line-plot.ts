@@ -2,7 +2,9 @@
  * Multi-panel line plots as PNG bytes: axes with "nice" ticks (1-2-5 steps, or decades on a log axis), a title
  * per panel and any number of series. Used for the training loss curve and for sampled trajectories.
  */
-import { Raster, type Rgb, TEXT_HEIGHT, textWidth } from './raster.js';
+import { TEXT_HEIGHT, textWidth } from './bitmap-font.js';
+import { encodePng } from './png.js';
+import { Raster, type Rgb } from './raster.js';
 
 export interface PlotSeries {
   readonly x: ArrayLike<number>;
@@ -110,7 +112,7 @@ function drawPanel(
   if (panel.band) {
     const b0 = Math.max(y0, Math.min(y1, ty(panel.band.y0)));
     const b1 = Math.max(y0, Math.min(y1, ty(panel.band.y1)));
-    r.fillRect(left, py(b1), pw, py(b0) - py(b1), panel.band.color);
+    r.fillRect(left, py(b1), right, py(b0), panel.band.color);
   }
 
   // Grid and tick labels. On a log axis ticks are decades when the range spans one, else 1-2-5 in log space.
@@ -131,36 +133,31 @@ function drawPanel(
   for (const t of yTicks) {
     const y = py(t);
     if (y < top - 0.5 || y > bottom + 0.5) continue;
-    r.line(left, y, right, y, GRID);
+    r.fillRect(left, Math.round(y), right, Math.round(y) + 1, GRID);
     const label = formatTick(log ? 10 ** t : t);
     r.text(left - 3 * s - textWidth(label, s), y - Math.floor(th / 2), label, AXIS, s);
   }
   for (const t of niceTicks(x0, x1)) {
     const x = px(t);
     if (x < left - 0.5 || x > right + 0.5) continue;
-    r.line(x, top, x, bottom, GRID);
-    r.line(x, bottom, x, bottom + 2 * s, AXIS);
+    r.fillRect(Math.round(x), top, Math.round(x) + 1, bottom, GRID);
+    r.fillRect(Math.round(x), bottom, Math.round(x) + 1, bottom + 2 * s + 1, AXIS);
     const label = formatTick(t);
     // Centred under the tick, but kept inside the picture at the right edge.
     const lx = Math.min(x - textWidth(label, s) / 2, ox + w - 2 * s - textWidth(label, s));
     r.text(lx, bottom + 4 * s, label, AXIS, s);
   }
-  r.strokeRect(left, top, pw, ph, AXIS);
+  r.strokeRect(left, top, right + 1, bottom + 1, AXIS);
 
+  // Series are anti-aliased lines through pixel centres (+½); a non-finite value leaves a gap.
   for (const series of panel.series) {
     const n = Math.min(series.x.length, series.y.length);
-    let prev: [number, number] | null = null;
+    const points = new Float64Array(2 * n);
     for (let i = 0; i < n; i++) {
-      const vx = px(series.x[i]!);
-      const vy = py(Math.max(y0, Math.min(y1, ty(series.y[i]!))));
-      if (!(Number.isFinite(vx) && Number.isFinite(vy))) {
-        prev = null;
-        continue;
-      }
-      if (prev) r.line(prev[0], prev[1], vx, vy, series.color, series.thickness ?? 1);
-      else r.setPixel(vx, vy, series.color);
-      prev = [vx, vy];
+      points[2 * i] = px(series.x[i]!) + 0.5;
+      points[2 * i + 1] = py(Math.max(y0, Math.min(y1, ty(series.y[i]!)))) + 0.5;
     }
+    r.strokePolyline(points, series.thickness ?? 1, series.color);
   }
 
   if (panel.title) r.text(left, oy + 2 * s, panel.title, AXIS, s);
@@ -183,5 +180,5 @@ export function renderLinePlot(panels: readonly PlotPanel[], options: LinePlotOp
   panels.forEach((panel, i) => {
     drawPanel(r, panel, (i % columns) * pw, header + Math.floor(i / columns) * ph, pw, ph, s);
   });
-  return r.toPng();
+  return encodePng(r);
 }
