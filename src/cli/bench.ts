@@ -7,8 +7,7 @@
 import type { BenchGroup } from '../bench/group.js';
 import { machineInfo } from '../bench/timing.js';
 import { ConfigError } from '../errors.js';
-import { formatHelp, parseOptions } from './args.js';
-import type { CliCommand } from './command.js';
+import { defineCommand } from './command.js';
 
 const groups: Record<string, () => Promise<{ default: BenchGroup }>> = {
   train: () => import('../bench/train.js'),
@@ -30,16 +29,16 @@ const options = {
   },
 } as const;
 
-const command: CliCommand = {
+export default defineCommand({
   summary: 'benchmarks (JSON out): bench train | sample | sim',
-  async run(argv) {
-    const opts = parseOptions(argv, options);
+  usage: 'df-planner bench <train|sample|sim> [options]',
+  options,
+  positionals: true,
+  async run(opts, { help }) {
     const name = opts.positionals[0];
-    if (opts.help || name === undefined) {
-      process.stdout.write(
-        `${formatHelp('df-planner bench <train|sample|sim> [options]', command.summary, options)}\n`,
-      );
-      return opts.help ? 0 : 2;
+    if (name === undefined) {
+      process.stdout.write(`${help}\n`);
+      return 2;
     }
     const load = groups[name];
     if (!load)
@@ -53,5 +52,4 @@ const command: CliCommand = {
     process.stdout.write(`${opts.json ? JSON.stringify(out) : JSON.stringify(out, null, 2)}\n`);
     return 0;
   },
-};
-export default command;
+});

@@ -8,10 +8,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { createMazeEnv, generateMazeDataset, MAZE_TASKS, writeMazeDataset } from '../../sim/maze2d/index.js';
-import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
-import { formatHelp, parseOptions } from './args.js';
-import type { CliCommand } from './command.js';
+import { defineCommand } from './command.js';
 
 const options = {
   task: { kind: 'string', description: 'Maze2D task', choices: Object.keys(MAZE_TASKS), required: true },
@@ -47,17 +45,11 @@ const options = {
 const usage =
   'df-planner dataset --task maze2d-medium --steps N [--seed s] --out data/FILE [--noise 0.5] [--json]';
 
-const command: CliCommand = {
+export default defineCommand({
   summary: 'generate a Maze2D dataset (D4RL waypoint expert + noise) with statistics',
-  async run(argv) {
-    const opts = parseOptions(argv, options);
-    if (opts.help) {
-      process.stdout.write(`${formatHelp(usage, command.summary, options)}\n`);
-      return 0;
-    }
-    if (opts.positionals.length > 0) {
-      throw new ConfigError(`unexpected argument '${opts.positionals[0]}'; run with --help for the options`);
-    }
+  usage,
+  options,
+  async run(opts) {
     const { task, steps, seed, out, noise } = opts;
     const env = await createMazeEnv(task);
     const bar = new cliProgress.SingleBar(
@@ -111,5 +103,4 @@ const command: CliCommand = {
     }
     return 0;
   },
-};
-export default command;
+});

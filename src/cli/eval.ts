@@ -5,8 +5,6 @@
  * ref_max procedure, for comparison) and `random` (uniform actions: D4RL's ref_min procedure).
  * `--plot FILE` writes one PNG with the first `--plot-episodes` episodes as a grid of panels.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import {
   createMazeEnv,
@@ -18,11 +16,10 @@ import {
   randomPolicy,
 } from '../../sim/maze2d/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
-import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { createRng } from '../math/rng.js';
-import { formatHelp, parseOptions } from './args.js';
-import type { CliCommand } from './command.js';
+import { writePng } from '../render/index.js';
+import { defineCommand } from './command.js';
 
 const POLICIES = ['expert', 'expert-reused', 'random'] as const;
 
@@ -60,17 +57,11 @@ const options = {
 const usage =
   'df-planner eval --task maze2d-umaze [--policy expert|expert-reused|random] [--episodes N] [--seed s] [--json] [--plot FILE] [--random-goal]';
 
-const command: CliCommand = {
+export default defineCommand({
   summary: 'evaluate a policy on Maze2D: D4RL normalised score, success rate, first reach',
-  async run(argv) {
-    const opts = parseOptions(argv, options);
-    if (opts.help) {
-      process.stdout.write(`${formatHelp(usage, command.summary, options)}\n`);
-      return 0;
-    }
-    if (opts.positionals.length > 0) {
-      throw new ConfigError(`unexpected argument '${opts.positionals[0]}'; run with --help for the options`);
-    }
+  usage,
+  options,
+  async run(opts) {
     const task = mazeTask(opts.task);
     const randomGoal = opts['random-goal'] === true;
     // The policy draws from its own stream: seed + 2³² differs from the episode-start stream createRng(seed).
@@ -117,8 +108,7 @@ const command: CliCommand = {
         goal: r.goal,
         success: r.success,
       }));
-      mkdirSync(dirname(opts.plot), { recursive: true });
-      writeFileSync(opts.plot, mazePicturePng(task.maze, drawn));
+      writePng(opts.plot, mazePicturePng(task.maze, drawn));
       stderrLogger.info(`wrote ${opts.plot} (${drawn.length} episodes)`);
     }
 
@@ -161,5 +151,4 @@ const command: CliCommand = {
     }
     return 0;
   },
-};
-export default command;
+});

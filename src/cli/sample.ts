@@ -4,13 +4,11 @@
  * the trajectories (--plot). `--chunks N` continues each sequence N−1 more times from its zFinal (a long,
  * stabilised rollout).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, InputError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { scheduleModes } from '../math/scheduling-matrix.js';
-import { loadModel } from '../model/checkpoint.js';
-import { trajectoryPlot } from '../render/index.js';
+import { trajectoryPlot, writePng } from '../render/index.js';
 import {
   denormalizeSteps,
   normalizeSteps,
@@ -18,10 +16,9 @@ import {
   stepSize,
   tokenSize,
 } from '../tasks/token-layout.js';
-import { type BackendName, backendNames, initBackend } from '../tensor/backend.js';
 import { sampleSequences, stepLabels } from '../train/sample-sequences.js';
-import { formatHelp, parseOptions } from './args.js';
-import type { CliCommand } from './command.js';
+import { defineCommand } from './command.js';
+import { backendOption, withModel } from './with-model.js';
 
 const options = {
   model: {
@@ -64,7 +61,7 @@ const options = {
     description: 'first observation, comma-separated raw values (models with initLatent encoder)',
   },
   plot: { kind: 'string', description: 'also write a PNG of the sampled trajectories to this file' },
-  backend: { kind: 'string', description: 'tfjs backend (default: best available)', choices: backendNames },
+  backend: backendOption,
   json: {
     kind: 'boolean',
     description: 'print one JSON object: {model, mode, steps, horizon, tokens: [[[...]]], ...}',
@@ -79,26 +76,14 @@ function round(x: number): number {
   return Number(x.toPrecision(6));
 }
 
-const command: CliCommand = {
+export default defineCommand({
   summary: 'sample sequences from a trained model (tokens as a table or JSON, optional PNG)',
-  async run(argv) {
-    const opts = parseOptions(argv, options);
-    if (opts.help) {
-      process.stdout.write(`${formatHelp(usage, command.summary, options)}\n`);
-      return 0;
-    }
-    if (opts.positionals.length > 0) {
-      throw new ConfigError(`unexpected argument '${opts.positionals[0]}'; run with --help for the options`);
-    }
-    const info = await initBackend({
-      requested: opts.backend as BackendName | undefined,
-      logger: stderrLogger,
-    });
-    const { model, provenance } = await loadModel(opts.model);
-    try {
+  usage,
+  options,
+  async run(opts) {
+    return withModel(opts.model, opts.backend, async ({ model, backend: info, trainedTokens }) => {
       const cfg = model.config;
-      const trainedTokens = provenance.training?.['tokens'];
-      const horizon = opts.horizon ?? (typeof trainedTokens === 'number' ? trainedTokens : 16);
+      const horizon = opts.horizon ?? trainedTokens(16);
       let first: Float32Array | null = null;
       if (opts.observation !== undefined) {
         const values = opts.observation.split(',').map((v) => Number(v.trim()));
@@ -138,8 +123,7 @@ const command: CliCommand = {
         tokens.push(seq);
       }
       if (opts.plot !== undefined) {
-        fs.mkdirSync(path.dirname(path.resolve(opts.plot)), { recursive: true });
-        fs.writeFileSync(
+        writePng(
           opts.plot,
           trajectoryPlot(result.steps, b, {
             labels: stepLabels(cfg.layout),
@@ -188,9 +172,6 @@ const command: CliCommand = {
       }
       process.stdout.write(`${lines.join('\n')}\n`);
       return 0;
-    } finally {
-      model.dispose();
-    }
+    });
   },
-};
-export default command;
+});

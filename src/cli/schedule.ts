@@ -12,8 +12,7 @@ import {
   schedulingMatrix,
   validateSchedulingMatrix,
 } from '../math/index.js';
-import { formatHelp, parseOptions } from './args.js';
-import type { CliCommand } from './command.js';
+import { defineCommand } from './command.js';
 
 const options = {
   mode: {
@@ -56,17 +55,11 @@ const usage =
   'df-planner schedule --mode pyramid --steps S --horizon H [--uncertainty u] [--json]\n' +
   '       df-planner schedule --matrix FILE [--steps S] [--json]';
 
-const command: CliCommand = {
+export default defineCommand({
   summary: 'print a scheduling matrix (pyramid, full_sequence, autoregressive, trapezoid) or check one',
-  async run(argv) {
-    const opts = parseOptions(argv, options);
-    if (opts.help) {
-      process.stdout.write(`${formatHelp(usage, command.summary, options)}\n`);
-      return 0;
-    }
-    if (opts.positionals.length > 0) {
-      throw new ConfigError(`unexpected argument '${opts.positionals[0]}'; run with --help for the options`);
-    }
+  usage,
+  options,
+  async run(opts) {
     const matrix =
       opts.matrix !== undefined
         ? loadMatrix(opts.matrix, opts.steps, opts)
@@ -89,8 +82,7 @@ const command: CliCommand = {
     }
     return 0;
   },
-};
-export default command;
+});
 
 function buildMatrix(
   mode: string | undefined,

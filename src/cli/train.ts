@@ -15,13 +15,12 @@ import { createModel } from '../model/index.js';
 import type { ModelConfig } from '../model/types.js';
 import { activations } from '../model/validate-model-config.js';
 import { getTask, taskNames } from '../tasks/index.js';
-import { type BackendName, backendNames, initBackend } from '../tensor/backend.js';
 import type { AdamWOptions } from '../train/adamw.js';
 import { createProgressBar } from '../train/progress-bar.js';
 import { LOSS_PLOT_FILE, trainModel } from '../train/train-loop.js';
 import { hasTrainState, readRunSettings } from '../train/train-state.js';
-import { formatHelp, parseOptions } from './args.js';
-import type { CliCommand } from './command.js';
+import { defineCommand } from './command.js';
+import { backendOption, startBackend } from './with-model.js';
 
 const options = {
   task: {
@@ -126,11 +125,7 @@ const options = {
   },
   'noise-levels': { kind: 'integer', description: 'K, diffusion levels', default: 1000, min: 2, max: 100000 },
   objective: { kind: 'string', description: 'what the head predicts', choices: objectives, default: 'x0' },
-  backend: {
-    kind: 'string',
-    description: 'tfjs backend (default: best available; DF_BACKEND also works)',
-    choices: backendNames,
-  },
+  backend: backendOption,
   quiet: { kind: 'boolean', description: 'no progress bar, only the final summary' },
   json: { kind: 'boolean', description: 'print the final summary as one JSON line' },
 } as const;
@@ -193,27 +188,18 @@ function resumedSettings(
   };
 }
 
-const command: CliCommand = {
+export default defineCommand({
   summary: 'train a Diffusion Forcing model on a task and write a model directory',
-  async run(argv) {
-    const opts = parseOptions(argv, options);
-    if (opts.help) {
-      process.stdout.write(`${formatHelp(usage, command.summary, options)}\n`);
-      return 0;
-    }
-    if (opts.positionals.length > 0) {
-      throw new ConfigError(`unexpected argument '${opts.positionals[0]}'; run with --help for the options`);
-    }
+  usage,
+  options,
+  async run(opts, { argv }) {
     const outDir = path.resolve(opts.out);
     const task = getTask(opts.task);
     if (task.needsDataFile && opts.data === undefined) {
       throw new ConfigError(`task '${task.name}' reads recorded data: pass --data FILE`, '--data');
     }
     const dataset = task.createDataset({ frameStack: opts['frame-stack'], dataFile: opts.data });
-    const info = await initBackend({
-      requested: opts.backend as BackendName | undefined,
-      logger: stderrLogger,
-    });
+    const info = await startBackend(opts.backend);
 
     let config: ModelConfig = {
       layout: dataset.layout,
@@ -341,5 +327,4 @@ const command: CliCommand = {
       model.dispose();
     }
   },
-};
-export default command;
+});
