@@ -6,6 +6,11 @@ export interface BenchGroupOptions {
   repeats?: number | undefined;
 }
 
+/** Whether the case `name` runs under `options.filter`. */
+export function wantsCase(options: BenchGroupOptions, name: string): boolean {
+  return options.filter === undefined || name.includes(options.filter);
+}
+
 export interface BenchGroup {
   /**
    * Runs the group's cases and returns the JSON body (e.g. `{ backend, stepMsMedian, stepsPerSecond,

@@ -16,60 +16,35 @@ import { createModel, modelParameterCount } from '../model/index.js';
 import { tokenSize } from '../tasks/token-layout.js';
 import { initBackend } from '../tensor/backend.js';
 import { sampleSequences } from '../train/sample-sequences.js';
-import type { BenchGroup } from './group.js';
-import { type TimingStats, timeRepeated } from './timing.js';
+import { type BenchGroup, wantsCase } from './group.js';
+import { type TensorCase, tensorCases } from './tensor-cases.js';
+import { roundTimings, roundTo } from './timing.js';
 import { benchModelConfig } from './train.js';
 
 export const BENCH_HORIZON = 16;
 
-interface CaseResult extends TimingStats {
-  name: string;
+interface CaseResult extends TensorCase {
   cellCalls?: number;
-  ratioToBaseline?: number;
-  tensorsBefore: number;
-  tensorsAfter: number;
 }
 
 const group: BenchGroup = {
   async run(options) {
     const info = await initBackend({ logger: silentLogger });
     const repeats = options.repeats ?? 10;
-    const wants = (name: string) => options.filter === undefined || name.includes(options.filter);
+    const wants = (name: string) => wantsCase(options, name);
     const model = createModel(benchModelConfig, 0);
-    const cases: CaseResult[] = [];
+    const { cases, record: recordCase, recordBaselineMatmul, addBaselineRatios } = tensorCases();
     const d = tokenSize(benchModelConfig.layout);
     const obs = new Float32Array(4);
 
-    const record = async (name: string, fn: () => Promise<number | undefined>, reps: number) => {
-      let cellCalls: number | undefined;
-      for (let i = 0; i < 2; i++) cellCalls = await fn();
-      const before = tf.memory().numTensors;
-      const stats = await timeRepeated(fn, { warmup: 0, repeats: reps });
-      cases.push({
-        name,
-        ...stats,
-        ...(cellCalls !== undefined ? { cellCalls } : {}),
-        tensorsBefore: before,
-        tensorsAfter: tf.memory().numTensors,
-      });
+    // A case whose function returns its cell calls per run keeps that count beside its timings.
+    const record = async (name: string, fn: () => Promise<number>, reps: number) => {
+      const { entry, result } = await recordCase(name, fn, reps);
+      if (result !== undefined) (entry as CaseResult).cellCalls = result;
     };
 
     try {
-      if (wants('baseline-matmul')) {
-        const a = tf.randomNormal([3840, 128]);
-        const w = tf.randomNormal([128, 128]);
-        await record(
-          'baseline-matmul-3840x128x128',
-          async () => {
-            const y = tf.matMul(a, w);
-            await y.data();
-            y.dispose();
-            return undefined;
-          },
-          Math.max(repeats, 20),
-        );
-        tf.dispose([a, w]);
-      }
+      if (wants('baseline-matmul')) await recordBaselineMatmul(repeats);
       if (wants('cell-step-B1')) {
         const z = tf.zeros([1, benchModelConfig.latentSize]) as tf.Tensor2D;
         const x = tf.randomNormal([1, d]) as tf.Tensor2D;
@@ -112,38 +87,27 @@ const group: BenchGroup = {
       model.dispose();
     }
 
-    const baseline = cases.find((c) => c.name.startsWith('baseline'));
-    if (baseline) for (const c of cases) c.ratioToBaseline = round(c.medianMs / baseline.medianMs);
-    const b1 = cases.find((c) => c.name === 'pyramid-S50-H16-B1');
-    const b8 = cases.find((c) => c.name === 'pyramid-S50-H16-B8');
-    const cell = cases.find((c) => c.name === 'cell-step-B1');
+    addBaselineRatios();
+    const find = (name: string) => cases.find((c) => c.name === name) as CaseResult | undefined;
+    const b1 = find('pyramid-S50-H16-B1');
+    const b8 = find('pyramid-S50-H16-B8');
+    const cell = find('cell-step-B1');
     return {
       backend: info.name,
       backendInfo: info,
-      sampleMsMedian: b1 ? round(b1.medianMs) : null,
-      sampleMsMedianB8: b8 ? round(b8.medianMs) : null,
+      sampleMsMedian: b1 ? roundTo(b1.medianMs, 2) : null,
+      sampleMsMedianB8: b8 ? roundTo(b8.medianMs, 2) : null,
       cellCallsPerSample: b1?.cellCalls ?? null,
-      msPerCellCall: b1?.cellCalls ? round(b1.medianMs / b1.cellCalls, 4) : null,
-      cellStepMsMedianB1: cell ? round(cell.medianMs, 4) : null,
+      msPerCellCall: b1?.cellCalls ? roundTo(b1.medianMs / b1.cellCalls, 4) : null,
+      cellStepMsMedianB1: cell ? roundTo(cell.medianMs, 4) : null,
       horizon: BENCH_HORIZON,
       steps: 50,
       uncertainty: 1,
       parameterCount: modelParameterCount(benchModelConfig),
       tokenSize: d,
-      cases: cases.map((c) => ({
-        ...c,
-        medianMs: round(c.medianMs, 4),
-        minMs: round(c.minMs, 4),
-        p99Ms: round(c.p99Ms, 4),
-        meanMs: round(c.meanMs, 4),
-      })),
+      cases: cases.map((c) => roundTimings(c, 4)),
     };
   },
 };
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 export default group;

@@ -17,8 +17,8 @@ import { loadMujoco, mujocoVersion } from '../../sim/mujoco/load-mujoco.js';
 import { Simulation } from '../../sim/mujoco/simulation.js';
 import { silentLogger } from '../logging.js';
 import { createRng } from '../math/rng.js';
-import type { BenchGroup, BenchGroupOptions } from './group.js';
-import { type TimingStats, timeRepeated } from './timing.js';
+import { type BenchGroup, type BenchGroupOptions, wantsCase } from './group.js';
+import { roundTimings, roundTo, type TimingStats, timeRepeated } from './timing.js';
 
 const STEP_BATCH = 1000;
 const RESET_BATCH = 100;
@@ -35,7 +35,7 @@ interface CaseResult extends TimingStats {
 const group: BenchGroup = {
   async run(options: BenchGroupOptions) {
     const repeats = options.repeats ?? 40;
-    const want = (name: string) => options.filter === undefined || name.includes(options.filter);
+    const want = (name: string) => wantsCase(options, name);
 
     const t0 = performance.now();
     const mj = await loadMujoco({ logger: silentLogger });
@@ -131,7 +131,7 @@ const group: BenchGroup = {
             RESET_BATCH,
             await timeRepeated(batch, { warmup: 20, repeats }),
           );
-          resetUs[taskId] = round((r.medianMs * 1000) / RESET_BATCH, 2);
+          resetUs[taskId] = roundTo((r.medianMs * 1000) / RESET_BATCH, 2);
         }
         if (want(`episode-${taskId}`)) {
           let seed = 0;
@@ -152,15 +152,8 @@ const group: BenchGroup = {
       backend: `mujoco-wasm ${mujocoVersion(mj)}`,
       stepsPerSecond,
       resetUs,
-      moduleInitMs: round(moduleInitMs, 1),
-      cases: cases.map((c) => ({
-        ...c,
-        medianMs: round(c.medianMs, 4),
-        minMs: round(c.minMs, 4),
-        p99Ms: round(c.p99Ms, 4),
-        meanMs: round(c.meanMs, 4),
-        opsPerSecond: Math.round(c.opsPerSecond),
-      })),
+      moduleInitMs: roundTo(moduleInitMs, 1),
+      cases: cases.map((c) => ({ ...roundTimings(c, 4), opsPerSecond: Math.round(c.opsPerSecond) })),
     };
   },
 };
@@ -169,9 +162,4 @@ export default group;
 function runEpisode(env: MazeEnv, seed: number, actions: number[][]): void {
   env.reset(seed);
   for (let t = 0; t < env.episodeLength; t++) env.step(actions[t % actions.length]!);
-}
-
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }

@@ -49,6 +49,23 @@ export async function timeRepeated(
   return summarize(samples);
 }
 
+/** `x` rounded to `digits` decimals (for printing). */
+export function roundTo(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** A case with its times rounded to `digits` decimals for the JSON output. */
+export function roundTimings<C extends TimingStats>(c: C, digits: number): C {
+  return {
+    ...c,
+    medianMs: roundTo(c.medianMs, digits),
+    minMs: roundTo(c.minMs, digits),
+    p99Ms: roundTo(c.p99Ms, digits),
+    meanMs: roundTo(c.meanMs, digits),
+  };
+}
+
 /** What the numbers were measured on, printed with every bench result. */
 export function machineInfo(): Record<string, unknown> {
   const cpus = os.cpus();

@@ -21,8 +21,9 @@ import { observationSize, type TokenLayout, tokenSize } from '../tasks/token-lay
 import { initBackend } from '../tensor/backend.js';
 import { AdamW } from '../train/adamw.js';
 import { trainStep } from '../train/train-step.js';
-import type { BenchGroup } from './group.js';
-import { type TimingStats, timeRepeated } from './timing.js';
+import { type BenchGroup, wantsCase } from './group.js';
+import { tensorCases } from './tensor-cases.js';
+import { roundTimings, roundTo } from './timing.js';
 
 export const BENCH_TOKENS = 60;
 export const BENCH_BATCH = 64;
@@ -63,47 +64,18 @@ function benchBatch(t: number, b: number, config: ModelConfig, seed: number): Se
   };
 }
 
-interface CaseResult extends TimingStats {
-  name: string;
-  ratioToBaseline?: number;
-  tensorsBefore: number;
-  tensorsAfter: number;
-}
-
 const group: BenchGroup = {
   async run(options) {
     const info = await initBackend({ logger: silentLogger });
     const repeats = options.repeats ?? 10;
-    const wants = (name: string) => options.filter === undefined || name.includes(options.filter);
+    const wants = (name: string) => wantsCase(options, name);
     const t = BENCH_TOKENS;
     const b = BENCH_BATCH;
     const schedule = noiseSchedule(benchModelConfig.noise.schedule, benchModelConfig.noise.levels);
     const batch = benchBatch(t, b, benchModelConfig, 1);
-    const cases: CaseResult[] = [];
+    const { cases, record, recordBaselineMatmul, addBaselineRatios } = tensorCases();
 
-    const record = async (name: string, fn: () => unknown, reps: number, warmup = 2) => {
-      // Warm-up first (creates optimizer slots, kernel caches), then count tensors around the timed loop.
-      for (let i = 0; i < warmup; i++) await fn();
-      const before = tf.memory().numTensors;
-      const stats = await timeRepeated(fn, { warmup: 0, repeats: reps });
-      cases.push({ name, ...stats, tensorsBefore: before, tensorsAfter: tf.memory().numTensors });
-    };
-
-    if (wants('baseline-matmul')) {
-      const a = tf.randomNormal([t * b, 128]);
-      const w = tf.randomNormal([128, 128]);
-      await record(
-        'baseline-matmul-3840x128x128',
-        async () => {
-          const y = tf.matMul(a, w);
-          await y.data();
-          y.dispose();
-        },
-        Math.max(repeats, 20),
-      );
-      a.dispose();
-      w.dispose();
-    }
+    if (wants('baseline-matmul')) await recordBaselineMatmul(repeats);
 
     const withModel = async (linear: 'custom' | 'autodiff', body: (model: DfModel) => Promise<void>) => {
       const model = createModel(benchModelConfig, 0, { linear });
@@ -159,34 +131,22 @@ const group: BenchGroup = {
     await stepCase('train-step-T60-B64', 'custom', repeats);
     await stepCase('train-step-T60-B64-autodiff', 'autodiff', Math.min(repeats, 5));
 
-    const baseline = cases.find((c) => c.name.startsWith('baseline'));
-    if (baseline)
-      for (const c of cases) c.ratioToBaseline = Math.round((c.medianMs / baseline.medianMs) * 100) / 100;
+    addBaselineRatios();
     const step = cases.find((c) => c.name === 'train-step-T60-B64');
     return {
       backend: info.name,
       backendInfo: info,
-      stepMsMedian: step ? round(step.medianMs) : null,
-      stepsPerSecond: step ? round(1000 / step.medianMs) : null,
+      stepMsMedian: step ? roundTo(step.medianMs, 2) : null,
+      stepsPerSecond: step ? roundTo(1000 / step.medianMs, 2) : null,
       targetStepMs: TARGET_STEP_MS,
       meetsTarget: step ? step.medianMs <= TARGET_STEP_MS : null,
       parameterCount: modelParameterCount(benchModelConfig),
       tokens: t,
       batch: b,
       tokenSize: tokenSize(benchLayout),
-      cases: cases.map((c) => ({
-        ...c,
-        medianMs: round(c.medianMs),
-        minMs: round(c.minMs),
-        p99Ms: round(c.p99Ms),
-        meanMs: round(c.meanMs),
-      })),
+      cases: cases.map((c) => roundTimings(c, 2)),
     };
   },
 };
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
 
 export default group;
