@@ -1,27 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'df-schedule-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs the real CLI; returns exit status, stdout and stderr. */
-function cli(...args: string[]): { status: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync(process.execPath, ['bin/df-planner.js', 'schedule', ...args], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return { status: 0, stdout, stderr: '' };
-  } catch (err) {
-    const e = err as { status: number; stdout: string; stderr: string };
-    return { status: e.status, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `df-planner schedule …args`. */
+const cli = (...args: string[]) => runCli(['schedule', ...args]);
 
 const workedExample = [
   [3, 3, 3],
