@@ -8,6 +8,8 @@
  *   forward-T60-B64      the loss alone (rollout over 60 tokens), no gradients
  *   train-step-T60-B64   loss + gradients of every weight + AdamW + cache invalidation (what `train` runs)
  *   train-step-T60-B64-autodiff   the same with tfjs's stock linear-layer gradients (what the custom linear saves)
+ *   train-step-T60-B64-4layer     the paper's depth (num_mlp_layers 4) at a similar parameter count: more,
+ *                                 narrower sequential layers per token, so slower per parameter
  */
 import * as tf from '@tensorflow/tfjs';
 import { diffusionForcingLoss } from '../diffusion/loss.js';
@@ -54,6 +56,15 @@ export const benchModelConfig: ModelConfig = {
   objective: 'x0',
 };
 
+/** The paper's MLP depth (4 layers) at ~150k parameters (152,550): z 64, hidden 80, level embedding 32. */
+export const benchDeepModelConfig: ModelConfig = {
+  ...benchModelConfig,
+  latentSize: 64,
+  hiddenWidth: 80,
+  mlpLayers: 4,
+  levelEmbeddingSize: 32,
+};
+
 /** Random N(0, 1) tokens: the step cost does not depend on what the data are. */
 function benchBatch(t: number, b: number, config: ModelConfig, seed: number): SequenceBatch {
   const rng = createRng(seed);
@@ -77,8 +88,12 @@ const group: BenchGroup = {
 
     if (wants('baseline-matmul')) await recordBaselineMatmul(repeats);
 
-    const withModel = async (linear: 'custom' | 'autodiff', body: (model: DfModel) => Promise<void>) => {
-      const model = createModel(benchModelConfig, 0, { linear });
+    const withModel = async (
+      linear: 'custom' | 'autodiff',
+      body: (model: DfModel) => Promise<void>,
+      config: ModelConfig = benchModelConfig,
+    ) => {
+      const model = createModel(config, 0, { linear });
       try {
         await body(model);
       } finally {
@@ -112,24 +127,34 @@ const group: BenchGroup = {
       });
     }
 
-    const stepCase = async (name: string, linear: 'custom' | 'autodiff', reps: number) => {
+    const stepCase = async (
+      name: string,
+      linear: 'custom' | 'autodiff',
+      reps: number,
+      config: ModelConfig = benchModelConfig,
+    ) => {
       if (!wants(name)) return;
-      await withModel(linear, async (model) => {
-        const optimizer = new AdamW(model.variables);
-        const rng = createRng(3);
-        try {
-          await record(
-            name,
-            () => trainStep(model, schedule, optimizer, batch, { tokens: t, batchSize: b }, rng),
-            reps,
-          );
-        } finally {
-          optimizer.dispose();
-        }
-      });
+      await withModel(
+        linear,
+        async (model) => {
+          const optimizer = new AdamW(model.variables);
+          const rng = createRng(3);
+          try {
+            await record(
+              name,
+              () => trainStep(model, schedule, optimizer, batch, { tokens: t, batchSize: b }, rng),
+              reps,
+            );
+          } finally {
+            optimizer.dispose();
+          }
+        },
+        config,
+      );
     };
     await stepCase('train-step-T60-B64', 'custom', repeats);
     await stepCase('train-step-T60-B64-autodiff', 'autodiff', Math.min(repeats, 5));
+    await stepCase('train-step-T60-B64-4layer', 'custom', repeats, benchDeepModelConfig);
 
     addBaselineRatios();
     const step = cases.find((c) => c.name === 'train-step-T60-B64');
@@ -141,6 +166,7 @@ const group: BenchGroup = {
       targetStepMs: TARGET_STEP_MS,
       meetsTarget: step ? step.medianMs <= TARGET_STEP_MS : null,
       parameterCount: modelParameterCount(benchModelConfig),
+      parameterCount4Layer: modelParameterCount(benchDeepModelConfig),
       tokens: t,
       batch: b,
       tokenSize: tokenSize(benchLayout),
