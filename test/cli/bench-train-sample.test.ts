@@ -17,11 +17,14 @@ describe('df-planner bench train / sample', () => {
     });
     expect(out.parameterCount).toBeGreaterThan(140_000);
     expect(out.parameterCount).toBeLessThan(160_000);
+    expect(out.parameterCount4Layer).toBeGreaterThan(140_000);
+    expect(out.parameterCount4Layer).toBeLessThan(160_000);
     expect(out.stepMsMedian).toBeGreaterThan(0);
     expect(out.stepsPerSecond).toBeCloseTo(1000 / out.stepMsMedian, 1);
     expect(out.cases.map((c: { name: string }) => c.name)).toEqual([
       'train-step-T60-B64',
       'train-step-T60-B64-autodiff',
+      'train-step-T60-B64-4layer',
     ]);
     for (const c of out.cases) expect(c.tensorsAfter, c.name).toBe(c.tensorsBefore);
     expect(out.machine.cores).toBeGreaterThan(0);
