@@ -40,10 +40,11 @@
  *   goals         N × 2      the random navigation goal the expert was chasing
  *   timeouts      N × 1      1 on the last step of a goal segment (goal reached or time limit), else 0
  */
-import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { DatasetError, InputError } from '../../src/errors.js';
 import { createRng, type Rng } from '../../src/math/rng.js';
+import { writeFileAtomic } from '../../src/write-file-atomic.js';
 import type { Env } from '../env.js';
 import { WaypointExpert, type WaypointExpertConfig } from './expert.js';
 import { type Cell, freeCells, goalCell, mazeTask } from './layouts.js';
@@ -369,9 +370,7 @@ export function writeMazeDataset(
     writeFloat32(buf, offset, values);
     offset += 4 * values.length;
   });
-  const tmp = `${path}.partial`;
-  writeFileSync(tmp, buf);
-  renameSync(tmp, path);
+  writeFileAtomic(path, buf);
 
   const sidecar: DatasetSidecar = {
     task: data.task,
@@ -397,7 +396,7 @@ export function writeMazeDataset(
     command: datasetCommand(data.task, data.steps, data.seed, data.noise, path),
     ...extra,
   };
-  writeFileSync(`${path}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
+  writeFileAtomic(`${path}.json`, `${JSON.stringify(sidecar, null, 2)}\n`);
   return sidecar;
 }
 

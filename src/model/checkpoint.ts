@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { DfPlannerError, ModelFileError } from '../errors.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 import { createModel } from './index.js';
 import type { DfModel, ModelConfig } from './types.js';
 
@@ -53,13 +54,6 @@ interface ModelFileJson {
   modelConfig: ModelConfig;
   provenance: TrainingProvenance;
   weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
-}
-
-/** Writes `bytes` to `file` via a temporary sibling and a rename (atomic on one file system). */
-export function writeFileAtomic(file: string, bytes: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
 }
 
 /** Encodes named tensors in the tfjs weights format: the bytes and the manifest entries. */

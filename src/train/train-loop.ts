@@ -11,7 +11,6 @@
  * at once), the loss curve `loss.png`, and the resumable state (optimizer moments, RNG states, loss history).
  * Resuming restores all of it, so a resumed run equals an uninterrupted one bit for bit on the same backend.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { DiffusionForcingLossOptions } from '../diffusion/loss.js';
@@ -21,7 +20,7 @@ import { noiseSchedule } from '../math/noise-schedule.js';
 import { createRng } from '../math/rng.js';
 import { loadModel, readModelFile, saveModel, type TrainingProvenance } from '../model/checkpoint.js';
 import type { DfModel } from '../model/types.js';
-import { lossEma, lossPlot } from '../render/index.js';
+import { lossEma, lossPlot, writePng } from '../render/index.js';
 import type { SequenceDataset } from '../tasks/sequence-dataset.js';
 import { tokenSize } from '../tasks/token-layout.js';
 import { AdamW, type AdamWOptions, defaultAdamWOptions } from './adamw.js';
@@ -235,7 +234,7 @@ export async function trainModel(
         },
         model.weightNames,
       );
-      fs.writeFileSync(
+      writePng(
         path.join(outDir, LOSS_PLOT_FILE),
         lossPlot(losses, { title: `training loss - ${dataset.id}` }),
       );

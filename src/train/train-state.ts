@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { ModelFileError } from '../errors.js';
-import { encodeNamedTensors, readWeightFile, writeFileAtomic } from '../model/checkpoint.js';
+import { encodeNamedTensors, readWeightFile } from '../model/checkpoint.js';
+import { writeFileAtomic } from '../write-file-atomic.js';
 import type { AdamWState } from './adamw.js';
 
 export const TRAIN_STATE_FILE = 'train-state.json';
