@@ -43,12 +43,11 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { DatasetError, InputError } from '../../src/errors.js';
-import { createRng, type Rng } from '../../src/math/rng.js';
+import { createRng } from '../../src/math/rng.js';
 import { writeFileAtomic } from '../../src/write-file-atomic.js';
 import type { Env } from '../env.js';
 import { WaypointExpert, type WaypointExpertConfig } from './expert.js';
-import { type Cell, freeCells, goalCell, mazeTask } from './layouts.js';
-import { SUCCESS_RADIUS } from './scoring.js';
+import { freeCells, goalCell, jitteredCell, mazeTask, withinGoal } from './layouts.js';
 
 export const DATASET_MAGIC = 'DFMAZE2D';
 export const DATASET_VERSION = 1;
@@ -56,8 +55,6 @@ const FIXED_HEADER_BYTES = 72;
 const FIELD_DESCRIPTOR_BYTES = 24;
 const FIELD_NAME_BYTES = 16;
 const TASK_ID_BYTES = 32;
-/** Jitter of random goals around their cell (D4RL `set_target`). */
-const GOAL_JITTER = 0.1;
 
 export interface MazeDataset {
   readonly task: string;
@@ -170,7 +167,7 @@ export function generateMazeDataset(env: Env, options: GenerateOptions): MazeDat
 
   let obs = env.reset(rng.int(2 ** 31)).observation;
   let sinceAnchor = 0;
-  let goal = randomGoal(rng, cells);
+  let goal = jitteredCell(rng, cells);
   let ts = 0;
   observations.set(obs, 0);
   for (let t = 0; t < steps; t++) {
@@ -181,7 +178,7 @@ export function generateMazeDataset(env: Env, options: GenerateOptions): MazeDat
     goals[t * 2] = goal[0];
     goals[t * 2 + 1] = goal[1];
     timeouts[t] = done ? 1 : 0;
-    rewards[t] = inDisc(obs, evalGoal) ? 1 : 0;
+    rewards[t] = withinGoal(obs, evalGoal) ? 1 : 0;
 
     if (sinceAnchor === env.episodeLength) {
       env.reset(0, { start: Array.from(obs) });
@@ -190,10 +187,10 @@ export function generateMazeDataset(env: Env, options: GenerateOptions): MazeDat
     obs = env.step(action).observation;
     sinceAnchor += 1;
     observations.set(obs, (t + 1) * 4);
-    rewardsNext[t] = inDisc(obs, evalGoal) ? 1 : 0;
+    rewardsNext[t] = withinGoal(obs, evalGoal) ? 1 : 0;
 
     if (done) {
-      goal = randomGoal(rng, cells);
+      goal = jitteredCell(rng, cells);
       ts = 0;
     } else {
       ts += 1;
@@ -202,15 +199,6 @@ export function generateMazeDataset(env: Env, options: GenerateOptions): MazeDat
       options.onProgress(t + 1, steps);
   }
   return { task: task.id, seed, noise, steps, observations, actions, rewards, rewardsNext, goals, timeouts };
-}
-
-function randomGoal(rng: Rng, cells: readonly Cell[]): [number, number] {
-  const [i, j] = cells[rng.int(cells.length)]!;
-  return [i + GOAL_JITTER * (2 * rng.uniform() - 1), j + GOAL_JITTER * (2 * rng.uniform() - 1)];
-}
-
-function inDisc(obs: ArrayLike<number>, goal: Cell): boolean {
-  return Math.hypot(obs[0]! - goal[0], obs[1]! - goal[1]) <= SUCCESS_RADIUS;
 }
 
 function clip1(v: number): number {

@@ -10,14 +10,8 @@
 import { InputError } from '../../src/errors.js';
 import { createRng } from '../../src/math/rng.js';
 import type { Env, EnvInfo } from '../env.js';
-import { mazeTask } from './layouts.js';
-import {
-  type EpisodeOutcome,
-  normalizedScore,
-  type ScoreSummary,
-  SUCCESS_RADIUS,
-  summarizeEpisodes,
-} from './scoring.js';
+import { mazeTask, withinGoal } from './layouts.js';
+import { type EpisodeOutcome, normalizedScore, type ScoreSummary, summarizeEpisodes } from './scoring.js';
 
 export interface Policy {
   reset(observation: Float64Array, info: EnvInfo): void;
@@ -116,10 +110,7 @@ function runEpisode(
     steps = t + 1;
     episodeReturn += result.reward;
     if (trajectory) trajectory.set([obs[0]!, obs[1]!], steps * 2);
-    const inside =
-      typeof info['success'] === 'boolean'
-        ? info['success']
-        : Math.hypot(obs[0]! - goal[0]!, obs[1]! - goal[1]!) <= SUCCESS_RADIUS;
+    const inside = typeof info['success'] === 'boolean' ? info['success'] : withinGoal(obs, goal);
     if (inside && firstReachStep === null) firstReachStep = steps;
     if (result.truncated || result.terminated) break;
   }

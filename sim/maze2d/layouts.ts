@@ -4,6 +4,7 @@
  * nominal coordinate (i, j); wall squares in the physics sit 0.2 lower: [i−0.7, i+0.3] × [j−0.7, j+0.3].
  */
 import { InputError } from '../../src/errors.js';
+import type { Rng } from '../../src/math/rng.js';
 
 export type MazeName = 'umaze' | 'medium' | 'large';
 
@@ -90,4 +91,21 @@ function cellsWhere(maze: MazeName, keep: (c: string) => boolean): Cell[] {
     for (let j = 0; j < row.length; j++) if (keep(row[j]!)) out.push([i, j]);
   });
   return out;
+}
+
+/** Radius of the goal disc: the sparse reward and "success" (maze2d.md §6). */
+export const GOAL_RADIUS = 0.5;
+
+/** Jitter of reset positions and random goals around their cell, per axis (D4RL reset / set_target). */
+export const CELL_JITTER = 0.1;
+
+/** Whether the (x, y) of an observation lies in the goal disc. */
+export function withinGoal(observation: ArrayLike<number>, goal: ArrayLike<number>): boolean {
+  return Math.hypot(observation[0]! - goal[0]!, observation[1]! - goal[1]!) <= GOAL_RADIUS;
+}
+
+/** A uniformly drawn cell plus U(−CELL_JITTER, CELL_JITTER) per axis; draws cell, then x, then y. */
+export function jitteredCell(rng: Rng, cells: readonly Cell[]): [number, number] {
+  const [i, j] = cells[rng.int(cells.length)]!;
+  return [i + CELL_JITTER * (2 * rng.uniform() - 1), j + CELL_JITTER * (2 * rng.uniform() - 1)];
 }

@@ -16,7 +16,7 @@
  */
 import { InputError } from '../../src/errors.js';
 import type { Logger } from '../../src/logging.js';
-import { createRng, type Rng } from '../../src/math/rng.js';
+import { createRng } from '../../src/math/rng.js';
 import type { TokenField } from '../../src/tasks/token-layout.js';
 import type { BoxSpace, Env, EnvInfo, ResetOptions, ResetResult, StepResult } from '../env.js';
 import { loadMujoco, type MujocoModule, mujocoVersion } from '../mujoco/load-mujoco.js';
@@ -24,20 +24,21 @@ import { Simulation } from '../mujoco/simulation.js';
 import {
   type Cell,
   freeCells,
+  GOAL_RADIUS,
   goalCell,
+  jitteredCell,
   MAZE_LAYOUTS,
   type MazeName,
   type MazeTask,
   mazeTask,
+  withinGoal,
 } from './layouts.js';
 import { BALL_RADIUS, mazeMjcf, mazeWalls, type WallRect } from './mjcf.js';
 
 /** Per-axis velocity clip applied before every physics step (D4RL `clip_velocity`). */
 export const VELOCITY_CLIP = 5;
-/** Sparse reward / success radius around the goal. */
-export const GOAL_RADIUS = 0.5;
-/** Half-width of the uniform jitter added to reset cells and random goals. */
-export const RESET_JITTER = 0.1;
+/** Sparse reward / success radius around the goal (defined with the layouts; re-exported for callers). */
+export { GOAL_RADIUS };
 /** Std of the reset velocity noise. */
 export const RESET_VELOCITY_STD = 0.1;
 /**
@@ -159,7 +160,7 @@ export class Maze2dEnv implements MazeEnv {
       qvel[0] = start[2];
       qvel[1] = start[3];
     } else {
-      const [x, y] = this.#jitteredCell(rng);
+      const [x, y] = jitteredCell(rng, this.#cells);
       qpos[0] = x;
       qpos[1] = y;
       qvel[0] = RESET_VELOCITY_STD * rng.normal();
@@ -168,7 +169,8 @@ export class Maze2dEnv implements MazeEnv {
     sim.forward();
 
     if (goal) this.#goal = Object.freeze([goal[0], goal[1]] as const);
-    else if (options.randomGoal ?? this.randomGoal) this.#goal = Object.freeze(this.#jitteredCell(rng));
+    else if (options.randomGoal ?? this.randomGoal)
+      this.#goal = Object.freeze(jitteredCell(rng, this.#cells));
     else this.#goal = this.#fixedGoal;
 
     this.#t = 0;
@@ -214,16 +216,7 @@ export class Maze2dEnv implements MazeEnv {
   }
 
   #info(observation: Float64Array): EnvInfo & { success: boolean } {
-    const dx = observation[0]! - this.#goal[0];
-    const dy = observation[1]! - this.#goal[1];
-    return { goal: this.#goal, t: this.#t, success: Math.hypot(dx, dy) <= GOAL_RADIUS };
-  }
-
-  #jitteredCell(rng: Rng): [number, number] {
-    const [i, j] = this.#cells[rng.int(this.#cells.length)]!;
-    const x = i + RESET_JITTER * (2 * rng.uniform() - 1);
-    const y = j + RESET_JITTER * (2 * rng.uniform() - 1);
-    return [x, y];
+    return { goal: this.#goal, t: this.#t, success: withinGoal(observation, this.#goal) };
   }
 
   #checkAction(action: ArrayLike<number>): [number, number] {
