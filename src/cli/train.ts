@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { registerMazeTrainingTasks } from '../../sim/maze2d/training-task.js';
 import type { DiffusionForcingLossOptions } from '../diffusion/loss.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
@@ -22,13 +23,20 @@ import { hasTrainState, readRunSettings } from '../train/train-state.js';
 import { defineCommand } from './command.js';
 import { backendOption, startBackend } from './with-model.js';
 
+// Recorded tasks live beside their simulators (sim/); the CLI is the layer that knows both.
+registerMazeTrainingTasks();
+
 const options = {
   task: {
     kind: 'string',
     description: `task to train on (${taskNames().join(', ')})`,
     default: 'oscillator',
   },
-  data: { kind: 'string', description: 'recorded dataset file, for tasks that are not generated in code' },
+  data: {
+    kind: 'string',
+    description:
+      'recorded dataset file, for tasks that are not generated in code (maze: data/<task>.bin, generated with the default recipe when missing)',
+  },
   out: { kind: 'string', description: 'model directory to write (created if missing)', required: true },
   steps: {
     kind: 'integer',
@@ -195,10 +203,14 @@ export default defineCommand({
   async run(opts, { argv }) {
     const outDir = path.resolve(opts.out);
     const task = getTask(opts.task);
-    if (task.needsDataFile && opts.data === undefined) {
+    const dataFile = opts.data ?? task.defaultDataFile;
+    if (task.needsDataFile && dataFile === undefined) {
       throw new ConfigError(`task '${task.name}' reads recorded data: pass --data FILE`, '--data');
     }
-    const dataset = task.createDataset({ frameStack: opts['frame-stack'], dataFile: opts.data });
+    if (dataFile !== undefined && task.prepareDataFile) {
+      await task.prepareDataFile(dataFile, (line) => stderrLogger.info(line));
+    }
+    const dataset = task.createDataset({ frameStack: opts['frame-stack'], dataFile });
     const info = await startBackend(opts.backend);
 
     let config: ModelConfig = {

@@ -25,6 +25,10 @@ export interface TaskDefinition {
   readonly defaultFrameStack: number;
   /** Whether `dataFile` is required. */
   readonly needsDataFile: boolean;
+  /** Where the data file is looked for when none is given (recorded tasks). */
+  readonly defaultDataFile?: string;
+  /** Makes the data file exist (e.g. generates it with the default recipe); never replaces an existing one. */
+  prepareDataFile?(file: string, log: (line: string) => void): Promise<void>;
   /** The token layout for frame stack F (task default when omitted), without building a dataset. */
   layout(frameStack?: number): TokenLayout;
   createDataset(options: TaskDatasetOptions): SequenceDataset;

@@ -1,0 +1,34 @@
+/**
+ * Contract of a guidance objective (reference §5.1): a differentiable score J of a plan's predicted clean tokens
+ * x̂₀ that the planner *maximises* (gradient ascent on the noisy tokens through the latent chain). Objectives see
+ * normalised tokens and denormalise what they need through the layout; they never know about ROS, envs or
+ * the sampler. One file per objective, registered by name in `index.ts`.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Normalization, TokenLayout } from '../tasks/token-layout.js';
+
+export interface ObjectiveContext {
+  readonly layout: TokenLayout;
+  readonly normalization: Normalization;
+  /** Goal in the task's raw coordinates (e.g. maze [x, y]); null when the task has none. */
+  readonly goal: readonly number[] | null;
+  /**
+   * Per env step of the plan, [H·F]: 1 where the step lies inside the episode, 0 past its end (the flexible
+   * horizon's last token may overhang). Objectives weight their per-step terms with it.
+   */
+  readonly stepMask: Float32Array;
+  /** Episode length in env steps (the official scale n_frames), for objectives that normalise by it. */
+  readonly episodeSteps: number;
+}
+
+export interface GuidanceObjective {
+  /** Registry name, snake_case as the ROS parameter takes it: 'goal_reaching', 'reward_sum'. */
+  readonly name: string;
+  /** What the objective needs from the task, checked once when the planner is built (ConfigError if missing). */
+  check(context: ObjectiveContext): void;
+  /**
+   * J per sample: x0Hat [H, B, D] normalised → [B] (larger is better). Pure tf ops, differentiable, no
+   * tf.tidy inside (the caller's tf.grad owns the scope).
+   */
+  score(x0Hat: tf.Tensor3D, context: ObjectiveContext): tf.Tensor1D;
+}

@@ -1,0 +1,110 @@
+/**
+ * Contract of the MPC agent (issue 4): transport-free, time-free (the caller passes everything in), one model.
+ *
+ * Control loop with frame stack F (a token = F env steps):
+ *
+ *   agent.reset({ observation, goal, stepsRemaining })      z ← init_encoder(o₀)
+ *   loop:
+ *     if (agent.needsPlan) agent.plan()                      sample H tokens from z (warm or cold), guided
+ *     a = agent.act()                                        next action of the first token's chunk, clamped
+ *     (o, r) = env.step(a)
+ *     agent.observe(o, r)                                    after F observes: z ← f(z, [a, r, o]×F, k_obs)
+ *
+ * `plan()` is the only expensive call. Everything the node publishes (the plan path, diagnostics) comes from
+ * `PlanResult` and `AgentStatus`; nothing here knows about ROS or the sim.
+ */
+import type { ScheduleMode } from '../math/scheduling-matrix.js';
+
+export type LatentMode = 'posterior' | 'reencode';
+export type McgSelect = 'first' | 'best';
+
+export interface PlannerConfig {
+  /** Plan tokens H (cap). With `flexibleHorizon`, H = min(horizonTokens, ⌈stepsRemaining/F⌉). */
+  readonly horizonTokens: number;
+  /** Shrink the plan to the remaining episode (the paper's flexible horizon). */
+  readonly flexibleHorizon: boolean;
+  /** S, DDIM steps of a cold plan. */
+  readonly samplingSteps: number;
+  /** Cold-start scheduling matrix mode and pyramid delay u. */
+  readonly scheduleMode: ScheduleMode;
+  readonly uncertainty: number;
+  /** DDIM η (0 = deterministic). */
+  readonly eta: number;
+  /** Guidance scale s of the paper-branch additive update (0 = unguided). */
+  readonly guidanceScale: number;
+  /** Registered objective name ('goal_reaching' | 'reward_sum'). */
+  readonly objective: string;
+  /** Monte Carlo guidance samples R (1 = off), run as one batch. */
+  readonly mcgSamples: number;
+  /** Which of the R samples is executed: the first, or the one with the best objective on its final x̂₀. */
+  readonly mcgSelect: McgSelect;
+  /** Warm start: begin from the previous plan shifted by one token and re-noised (cold on the first tick). */
+  readonly warmStart: boolean;
+  /** Warm start: DDIM steps left on token 0 after re-noising; token t gets min(S, r0 + t·u). */
+  readonly warmStepsLeft: number;
+  /** Warm start: denoising rows per tick (≥ warmStepsLeft so token 0 ends clean). */
+  readonly warmRows: number;
+  /** 'posterior': keep z across ticks, absorbing executed tokens; 'reencode': z ← encoder(o) every tick. */
+  readonly latentMode: LatentMode;
+  /** Level k at which executed tokens are absorbed (0 = clean; small > 0 = stabilised). */
+  readonly observeLevel: number;
+  /** Level for steps flagged noisy (corrupted sensors): the model leans on its prior (reference §3.3). */
+  readonly noisyObserveLevel: number;
+  /** Seed of the planner's noise stream. */
+  readonly seed: number;
+}
+
+export interface AgentResetOptions {
+  /** Raw observation o₀ (task units), length = observation size. */
+  readonly observation: ArrayLike<number>;
+  /** Raw goal for goal objectives (maze: [x, y]). */
+  readonly goal?: ArrayLike<number> | null;
+  /** Env steps left in the episode (flexible horizon and objective scale). */
+  readonly stepsRemaining: number;
+  /** Episode length in env steps (default: stepsRemaining). */
+  readonly episodeSteps?: number;
+}
+
+export interface PlanResult {
+  /** Tokens planned, H. */
+  readonly horizonTokens: number;
+  /** Denormalised env steps of the executed sample, [H·F × stepSize], layout order (action, reward, obs…). */
+  readonly steps: Float32Array;
+  readonly stepSize: number;
+  /** The chunk `act()` will hand out: the first token's F actions, clamped, [F × actionSize]. */
+  readonly actions: Float32Array;
+  /** Objective value J of the executed sample's final plan. */
+  readonly objectiveValue: number;
+  readonly warm: boolean;
+  /** Denoising rows run and cell calls (rows × tokens × samples, incl. latent-only passes). */
+  readonly rows: number;
+  readonly cellCalls: number;
+  /** Wall time of plan(), ms (measured inside, for diagnostics). */
+  readonly ms: number;
+}
+
+export interface AgentStatus {
+  readonly stepsRemaining: number;
+  /** Steps observed since the last plan (0 … F). */
+  readonly stepsIntoToken: number;
+  readonly needsPlan: boolean;
+  readonly ticks: number;
+}
+
+export interface Agent {
+  readonly config: PlannerConfig;
+  reset(options: AgentResetOptions): void;
+  /** True at a token boundary (after reset, or after F observed steps). */
+  readonly needsPlan: boolean;
+  plan(): PlanResult;
+  /** Next action of the current chunk (clamped to the action bounds); PlanningError when no plan is pending. */
+  act(): Float32Array;
+  /** Records the executed step's outcome; absorbs the token into z after F steps. InputError on bad values. */
+  observe(observation: ArrayLike<number>, reward: number, options?: { readonly noisy?: boolean }): void;
+  setGoal(goal: ArrayLike<number> | null): void;
+  /** Applies validated changes between ticks (ConfigError naming every bad field). */
+  updateConfig(changes: Partial<PlannerConfig>): void;
+  readonly status: AgentStatus;
+  readonly lastPlan: PlanResult | null;
+  dispose(): void;
+}
