@@ -78,3 +78,10 @@ export class PlanningError extends DfPlannerError {
     super('planning', message);
   }
 }
+
+/** A transport that cannot start or is misused (ROS 2 not sourced, rclnodejs missing, a topic type clash). */
+export class TransportError extends DfPlannerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('transport', message, options);
+  }
+}
