@@ -8,6 +8,7 @@
  *   odom          nav_msgs/msg/Odometry                sim → planner  sensor   state after the last step
  *   reward        std_msgs/msg/Float32                 sim → planner  sensor   reward of the last step (optional)
  *   goal_pose     geometry_msgs/msg/PoseStamped        any → planner  latched  goal (RViz "2D Goal Pose")
+ *   episode_start std_msgs/msg/Empty                   sim → planner  default  a new episode begins (reset)
  *   cmd_force     geometry_msgs/msg/WrenchStamped      planner → sim  command  the action to apply next
  *   ~/plan        nav_msgs/msg/Path                    planner out    default  planned positions
  *   /diagnostics  diagnostic_msgs/msg/DiagnosticArray  planner out    default  control-loop health
@@ -22,6 +23,9 @@
  *   task's own reward function on the odom position).
  * - Goal: pose.position.{x,y} in the 'odom' frame (an empty frame_id is taken as 'odom'; other frames are
  *   refused, since the node does no TF lookups).
+ * - Episodes: at every reset the sim publishes, in this order, goal_pose (the episode's goal), episode_start,
+ *   then the episode's first odom. The planner restarts its latent (re-encodes o₀, full episode length) on the
+ *   first odom after episode_start. Sim time (and so every stamp) keeps increasing across episodes.
  * - Command: WrenchStamped, header.frame_id = 'odom', wrench.force.{x,y} = the action a ∈ [−1, 1]² in actuator
  *   control units (the sim's motors have gear 100, so 1.0 = 100 N); every other field 0. A force/effort message
  *   rather than cmd_vel because the point mass is force-driven (D4RL point maze), and a Wrench is the standard
@@ -37,6 +41,7 @@ export const MAZE_TOPICS = {
   odom: 'odom',
   reward: 'reward',
   goal: 'goal_pose',
+  episodeStart: 'episode_start',
   command: 'cmd_force',
   plan: '~/plan',
   diagnostics: '/diagnostics',
@@ -48,6 +53,7 @@ export const MAZE_TYPES = {
   odom: 'nav_msgs/msg/Odometry',
   reward: 'std_msgs/msg/Float32',
   goal: 'geometry_msgs/msg/PoseStamped',
+  episodeStart: 'std_msgs/msg/Empty',
   command: 'geometry_msgs/msg/WrenchStamped',
   plan: 'nav_msgs/msg/Path',
   diagnostics: 'diagnostic_msgs/msg/DiagnosticArray',
@@ -59,6 +65,7 @@ export const MAZE_QOS = {
   odom: 'sensor',
   reward: 'sensor',
   goal: 'latched',
+  episodeStart: 'default',
   command: 'command',
   plan: 'default',
   diagnostics: 'default',
