@@ -10,8 +10,10 @@
  *
  * Legend (no text is drawn): dark grey walls; light corridors; green translucent disc = goal success region
  * (radius 0.5) with a dark green dot at the goal; blue dot = start; coloured line = executed trajectory with a
- * ball-sized dot at its end; thin purple line with dots = plan; the bar above a panel is green when the episode
- * reached the goal disc, red otherwise (grid layout only).
+ * ball-sized dot at its end; thin purple line with dots = plan; faint thin purple lines = the plans an MPC
+ * planner made along the episode (one per tick, each starting at a small purple dot where the ball was when it
+ * was made; where many overlap the colour deepens); the bar above a panel is green when the episode reached the
+ * goal disc, red otherwise (grid layout only).
  */
 import { InputError } from '../../src/errors.js';
 import { encodePng, Raster, type Rgb } from '../../src/render/index.js';
@@ -25,6 +27,8 @@ export interface EpisodeDrawing {
   readonly goal?: readonly number[];
   /** Planned positions [x0, y0, …] in qpos, drawn as a thin polyline. */
   readonly plan?: ArrayLike<number>;
+  /** Every plan of an MPC episode, [x0, y0, …] each (x0, y0 = where it was made), drawn thin and faint. */
+  readonly plans?: readonly ArrayLike<number>[];
   /** Colours the status bar (grid layout); omitted → no bar colour. */
   readonly success?: boolean;
 }
@@ -39,6 +43,8 @@ export interface MazePictureOptions {
   /** Success-disc radius to draw; default 0.5. */
   readonly goalRadius?: number;
   readonly trajectoryWidthPx?: number;
+  /** Opacity of each line of `plans` (default 0.3). */
+  readonly plansAlpha?: number;
 }
 
 export const MAZE_COLORS = {
@@ -146,7 +152,7 @@ export function renderMazeEpisodes(
         ep.success ? MAZE_COLORS.success : MAZE_COLORS.failure,
       );
     }
-    drawEpisode(raster, frame, ep, color, lineWidth);
+    drawEpisode(raster, frame, ep, color, lineWidth, options.plansAlpha ?? 0.3);
   });
   return { raster, frames };
 }
@@ -186,8 +192,23 @@ function drawEpisode(
   ep: EpisodeDrawing,
   color: Rgb,
   lineWidth: number,
+  plansAlpha: number,
 ): void {
   const s = frame.pixelsPerUnit;
+  // Under the executed path, so the path stays readable through dozens of plans.
+  for (const planned of ep.plans ?? []) {
+    if (planned.length < 2) continue;
+    const pts = toPixels(frame, planned);
+    if (pts.length >= 4)
+      raster.strokePolyline(pts, Math.max(1, lineWidth * 0.5), MAZE_COLORS.plan, plansAlpha);
+    raster.fillCircle(
+      pts[0]!,
+      pts[1]!,
+      Math.max(1.5, lineWidth * 0.7),
+      MAZE_COLORS.plan,
+      Math.min(1, 2 * plansAlpha),
+    );
+  }
   if (ep.plan && ep.plan.length >= 2) {
     const plan = toPixels(frame, ep.plan);
     raster.strokePolyline(plan, Math.max(1, lineWidth * 0.6), MAZE_COLORS.plan, 0.85);
