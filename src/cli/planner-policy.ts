@@ -1,0 +1,283 @@
+/**
+ * Drives a planner `Agent` (src/planner) as a `Policy` of the Maze2D evaluation (sim/maze2d/evaluate.ts), and
+ * resolves the planner settings `df-planner eval --model` runs with. Lives in src/cli because it joins the two
+ * layers (src/ proper never imports sim/).
+ *
+ * Per episode: a fresh agent (its noise seed mixed from the run's planner seed and the global episode index,
+ * so an episode replays the same whether it runs alone, in a split run or in the whole run), reset with the
+ * post-reset observation, the env's goal and the episode's steps; then per env step
+ *   needsPlan → plan()  (timed: one tick)   act()  (timed)   env.step   observe(o, r)  (timed)
+ * and the agent is disposed at the episode's end. Tick latency is the wall time around plan() as the caller
+ * sees it (PlanResult.ms is the agent's own measurement of the same call).
+ *
+ * Settings precedence (later wins): `defaultPlannerConfig` < the `planner` block of the model's provenance in
+ * model.json (a shipped model carries its tuned settings) < command-line flags. The noise seed is the one
+ * exception: it always comes from the command line (--planner-seed, default --seed).
+ */
+import type { EnvInfo } from '../../sim/env.js';
+import type { EpisodeContext, Policy, PolicyTick, PolicyTrace } from '../../sim/maze2d/evaluate.js';
+import { ConfigError, type ConfigIssue, InputError, ModelFileError, PlanningError } from '../errors.js';
+import type { TrainingProvenance } from '../model/checkpoint.js';
+import type { Agent, PlannerConfig, PlanResult } from '../planner/types.js';
+import { observationIndices, type TokenLayout } from '../tasks/token-layout.js';
+
+export interface PlannerPolicyOptions {
+  /** Builds the agent for one episode; `seed` is the episode's planner seed (see `episodeSeed`). */
+  readonly createAgent: (seed: number) => Agent;
+  /** Run planner seed, mixed with each episode's global index. */
+  readonly seed: number;
+  /** Offset of the planned (x, y) position inside one env step of `PlanResult.steps`. */
+  readonly positionOffset: number;
+  /** Before the first episode, plan once with a throwaway agent so tick latencies exclude one-off warm-up. */
+  readonly warmup?: boolean;
+  /** Clock in ms; default performance.now. */
+  readonly now?: () => number;
+  /** Called after every plan() (e.g. to update a progress bar). */
+  readonly onTick?: (tick: PolicyTick, plan: PlanResult, episode: EpisodeContext) => void;
+}
+
+export interface PlannerPolicy extends Policy {
+  /** Wall time of the warm-up plan, ms (null before it ran or when switched off). */
+  readonly warmupMs: number | null;
+  /** Frees the live agent, if an episode was cut short by an error. */
+  dispose(): void;
+}
+
+/** The planner seed of global episode `index`: a 31-bit mix of the run seed and the index. */
+export function episodeSeed(seed: number, index: number): number {
+  let h = Math.imul((index + 1) >>> 0, 0x9e3779b1) ^ Math.imul(seed >>> 0, 0x85ebca6b);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 13;
+  return (h >>> 0) % 2 ** 31;
+}
+
+export function plannerPolicy(options: PlannerPolicyOptions): PlannerPolicy {
+  const now = options.now ?? (() => performance.now());
+  let agent: Agent | null = null;
+  let episode: EpisodeContext | null = null;
+  let ticks: PolicyTick[] = [];
+  let actMs = new Float64Array(0);
+  let observeMs = new Float64Array(0);
+  let step = 0;
+  let warmupMs: number | null = null;
+  let warmupDue = options.warmup === true;
+
+  const resetOptions = (observation: Float64Array, info: EnvInfo, steps: number) => ({
+    observation,
+    goal: info.goal ?? null,
+    stepsRemaining: steps,
+    episodeSteps: steps,
+  });
+
+  const dispose = () => {
+    agent?.dispose();
+    agent = null;
+  };
+
+  return {
+    get warmupMs() {
+      return warmupMs;
+    },
+    dispose,
+    reset(observation, info, context) {
+      dispose();
+      const ctx = context;
+      if (!ctx || !(ctx.steps >= 1)) {
+        throw new InputError(
+          'plannerPolicy: reset needs the episode context (steps ≥ 1) from evaluatePolicy',
+        );
+      }
+      if (warmupDue) {
+        warmupDue = false;
+        const scratch = options.createAgent(episodeSeed(options.seed, -1));
+        try {
+          scratch.reset(resetOptions(observation, info, ctx.steps));
+          const t0 = now();
+          scratch.plan();
+          warmupMs = now() - t0;
+        } finally {
+          scratch.dispose();
+        }
+      }
+      episode = ctx;
+      agent = options.createAgent(episodeSeed(options.seed, ctx.index));
+      agent.reset(resetOptions(observation, info, ctx.steps));
+      ticks = [];
+      actMs = new Float64Array(ctx.steps);
+      observeMs = new Float64Array(ctx.steps);
+      step = 0;
+    },
+    act(observation) {
+      if (!agent || !episode)
+        throw new PlanningError('plannerPolicy: act() before reset(); reset starts an episode');
+      if (agent.needsPlan) {
+        const t0 = now();
+        const plan = agent.plan();
+        const ms = now() - t0;
+        const tick: PolicyTick = {
+          step,
+          ms,
+          cellCalls: plan.cellCalls,
+          warm: plan.warm,
+          ...(episode.recorded
+            ? { plan: plannedPositions(plan, observation, options.positionOffset, episode.steps - step) }
+            : {}),
+        };
+        ticks.push(tick);
+        options.onTick?.(tick, plan, episode);
+      }
+      const t0 = now();
+      const action = agent.act();
+      actMs[step] = now() - t0;
+      return Float64Array.from(action);
+    },
+    observe(observation, reward) {
+      if (!agent) throw new PlanningError('plannerPolicy: observe() before reset(); reset starts an episode');
+      const t0 = now();
+      agent.observe(observation, reward);
+      observeMs[step] = now() - t0;
+      step += 1;
+    },
+    endEpisode(): PolicyTrace {
+      dispose();
+      return { ticks, actMs: actMs.subarray(0, step), observeMs: observeMs.subarray(0, step) };
+    },
+  };
+}
+
+/**
+ * The executed sample's planned positions as a polyline [x, y, …]: the position the plan was made from, then
+ * the planned position after each env step, cut at the episode's end (the flexible horizon's last token may
+ * overhang it).
+ */
+export function plannedPositions(
+  plan: Pick<PlanResult, 'steps' | 'stepSize'>,
+  observation: ArrayLike<number>,
+  positionOffset: number,
+  stepsLeft: number,
+): Float64Array {
+  const n = Math.max(0, Math.min(Math.floor(plan.steps.length / plan.stepSize), stepsLeft));
+  const out = new Float64Array(2 * (n + 1));
+  out[0] = observation[0]!;
+  out[1] = observation[1]!;
+  for (let j = 0; j < n; j++) {
+    out[2 * (j + 1)] = plan.steps[j * plan.stepSize + positionOffset]!;
+    out[2 * (j + 1) + 1] = plan.steps[j * plan.stepSize + positionOffset + 1]!;
+  }
+  return out;
+}
+
+/**
+ * Checks that a model's token layout fits an env (action and observation sizes) and returns where the (x, y)
+ * position sits inside one step (the first two observation dimensions, the env's observation order).
+ */
+export function modelFitsEnv(
+  layout: TokenLayout,
+  env: { readonly id: string; readonly actionSize: number; readonly observationSize: number },
+  modelDir: string,
+): { positionOffset: number } {
+  const size = (kind: string) => layout.fields.filter((f) => f.kind === kind).reduce((n, f) => n + f.size, 0);
+  const problems: string[] = [];
+  if (size('action') !== env.actionSize)
+    problems.push(`${size('action')} action dims, the env takes ${env.actionSize}`);
+  if (size('observation') !== env.observationSize)
+    problems.push(`${size('observation')} observation dims, the env gives ${env.observationSize}`);
+  const obs = observationIndices(layout);
+  if (obs.length < 2 || obs[1] !== obs[0]! + 1)
+    problems.push('no (x, y) position at the start of its observation');
+  if (problems.length > 0) {
+    throw new ModelFileError(
+      modelDir,
+      `does not fit ${env.id}: its tokens have ${problems.join('; ')}; pass a model trained with --task ${env.id}`,
+    );
+  }
+  return { positionOffset: obs[0]! };
+}
+
+/** The task a model was trained on, from its provenance (dataset id 'task/…' or the command's --task), or null. */
+export function modelTask(provenance: TrainingProvenance): string | null {
+  const fromDataset = /^([a-z0-9-]+)\//i.exec(provenance.datasetId ?? '')?.[1];
+  if (fromDataset) return fromDataset;
+  return /--task[ =](\S+)/.exec(provenance.command ?? '')?.[1] ?? null;
+}
+
+export type SettingSource = 'default' | 'model' | 'flag';
+
+export interface ResolvedPlannerConfig {
+  readonly config: PlannerConfig;
+  /** Where each field's value came from. */
+  readonly sources: Readonly<Record<keyof PlannerConfig, SettingSource>>;
+}
+
+/**
+ * defaults < model block < flags (see the header). The model block must be an object whose keys are
+ * PlannerConfig fields with values of the defaults' types (ModelFileError naming `modelFile` otherwise); value
+ * ranges are the agent's to check.
+ */
+export function resolvePlannerSettings(
+  defaults: PlannerConfig,
+  modelBlock: unknown,
+  modelFile: string,
+  flags: Partial<PlannerConfig>,
+): ResolvedPlannerConfig {
+  const config: Record<string, unknown> = { ...defaults };
+  const sources = Object.fromEntries(Object.keys(defaults).map((k) => [k, 'default'])) as Record<
+    keyof PlannerConfig,
+    SettingSource
+  >;
+  if (modelBlock !== undefined && modelBlock !== null) {
+    if (typeof modelBlock !== 'object' || Array.isArray(modelBlock)) {
+      throw new ModelFileError(
+        modelFile,
+        `provenance.planner must be an object of planner settings (e.g. {"guidanceScale": 10}), got ${JSON.stringify(modelBlock)}; fix or remove it`,
+      );
+    }
+    const issues: string[] = [];
+    for (const [key, value] of Object.entries(modelBlock)) {
+      if (key === 'seed') continue;
+      if (!(key in defaults)) {
+        issues.push(`unknown setting '${key}' (known: ${Object.keys(defaults).join(', ')})`);
+      } else if (typeof value !== typeof defaults[key as keyof PlannerConfig]) {
+        issues.push(
+          `'${key}' is ${JSON.stringify(value)}, expected a ${typeof defaults[key as keyof PlannerConfig]}`,
+        );
+      } else {
+        config[key] = value;
+        sources[key as keyof PlannerConfig] = 'model';
+      }
+    }
+    if (issues.length > 0) {
+      throw new ModelFileError(
+        modelFile,
+        `provenance.planner: ${issues.join('; ')}; fix the block or override the setting with its flag`,
+      );
+    }
+  }
+  for (const [key, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    config[key] = value;
+    sources[key as keyof PlannerConfig] = 'flag';
+  }
+  return { config: config as unknown as PlannerConfig, sources };
+}
+
+/** Turns a ConfigError from the agent into one that says which settings came from where. */
+export function explainConfigError(
+  err: unknown,
+  resolved: ResolvedPlannerConfig,
+  modelFile: string,
+): unknown {
+  if (!(err instanceof ConfigError)) return err;
+  const from = (src: SettingSource) =>
+    Object.entries(resolved.sources)
+      .filter(([, s]) => s === src)
+      .map(([k]) => k);
+  const notes = [
+    from('model').length > 0 ? `from ${modelFile} provenance.planner: ${from('model').join(', ')}` : '',
+    from('flag').length > 0 ? `from flags: ${from('flag').join(', ')}` : '',
+  ].filter((s) => s !== '');
+  if (notes.length === 0) return err;
+  const issues: ConfigIssue[] = [...err.issues, { path: '', message: `(settings ${notes.join('; ')})` }];
+  return new ConfigError(issues);
+}
