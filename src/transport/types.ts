@@ -14,12 +14,14 @@
  *   int from double, every declaration carries its type, and an integer override for a `double` parameter is
  *   refused (as rclnodejs does with an explicit descriptor: write `20.0`, not `20`).
  *
- * Additions to ros2.md §5.1, kept small: `param`/`setParams` (read and change own parameters through the same
- * veto path as an external `ros2 param set`), `transition`/`lifecycleState` (drive the managed-node state machine
- * locally, like rclnodejs `LifecycleNode.configure()`), `onShutdown` (hooks for plain nodes), and the bus test
- * helpers `idle()`, `setParams()`, `transition()`.
+ * Additions to ros2.md §5.1, kept small: `name`/`namespace`/`resolve`; `param`/`setParams` (read and change own
+ * parameters through the same checks as an external `ros2 param set`) and `onParamChanged` (post-set listener:
+ * how a node learns an accepted dynamic change); `transition`/`lifecycleState` (drive the managed-node state
+ * machine locally, like rclnodejs `LifecycleNode.configure()`); `onShutdown` (close/SIGINT hooks for plain nodes);
+ * and on the bus `idle()`, `run()` and `close()`. `ParamValue` arrays are readonly.
  */
 import type { Observable } from 'rxjs';
+import type { ParamSpec, ParamValue } from '../params/types.js';
 import type { MsgInput, MsgMap } from './msgs.js';
 
 /** A ROS interface type string, e.g. `'nav_msgs/msg/Odometry'`. */
@@ -42,31 +44,8 @@ export interface Received<T> {
   readonly recvNs: bigint;
 }
 
-export type ParamType = 'bool' | 'int' | 'double' | 'string' | 'int[]' | 'double[]' | 'string[]';
-export type ParamValue = boolean | number | string | number[] | string[];
-
-export const PARAM_TYPES: readonly ParamType[] = [
-  'bool',
-  'int',
-  'double',
-  'string',
-  'int[]',
-  'double[]',
-  'string[]',
-];
-
-/** What `Transport.declare` needs; generated from the declaration table in src/params. */
-export interface ParamSpec {
-  readonly type: ParamType;
-  readonly default: ParamValue;
-  readonly description?: string;
-  /** Static parameter: the value is fixed after declaration (ROS `read_only`). */
-  readonly readOnly?: boolean;
-  /** Inclusive [min, max] for int/double (and each element of int[]/double[]). */
-  readonly range?: readonly [number, number];
-  /** Allowed values of a `string` parameter (ROS has no descriptor field for this; checked on declare and set). */
-  readonly choices?: readonly string[];
-}
+export type { ParamSpec, ParamType, ParamValue } from '../params/types.js';
+export { PARAM_TYPES } from '../params/types.js';
 
 export type LifecycleHook = 'configure' | 'activate' | 'deactivate' | 'cleanup' | 'shutdown';
 
@@ -118,6 +97,8 @@ export interface Transport {
   setParams(changes: Readonly<Record<string, ParamValue>>): string | null;
   /** Add a check run before any parameter change is accepted (declare overrides included). */
   onParamSet(check: ParamCheck): void;
+  /** Called after a runtime change was accepted (not on declare), with the new values (ROS post-set callback). */
+  onParamChanged(listener: (changes: Readonly<Record<string, ParamValue>>) => void): void;
   /**
    * Make this a managed node: it starts `unconfigured`, and its publishers drop messages unless `active`.
    * A hook returns false to fail the transition. Call before `start()`.
