@@ -1,0 +1,139 @@
+/**
+ * AgentDriver: owns one model and one Agent and turns protocol requests (planner-protocol.ts) into Agent calls.
+ * The worker thread and the inline host run this same class, so both modes share every line that touches the
+ * planner.
+ */
+import { getHeapStatistics } from 'node:v8';
+import * as tf from '@tensorflow/tfjs';
+import { BackendError } from '../errors.js';
+import { silentLogger } from '../logging.js';
+import { loadModel } from '../model/checkpoint.js';
+import { type DfModel, modelParameterCount } from '../model/index.js';
+import { type Agent, createAgent, type PlannerConfig, planActions } from '../planner/index.js';
+import { observationSize, stepSize } from '../tasks/token-layout.js';
+import { type BackendName, initBackend } from '../tensor/backend.js';
+import type { HostInfo, HostMemory, HostPlan, PlannerRequest } from './planner-protocol.js';
+
+export interface AgentDriverLoadOptions {
+  readonly modelDir: string;
+  readonly backend: string | null;
+  readonly config: Partial<PlannerConfig>;
+  readonly actionLow: readonly number[];
+  readonly actionHigh: readonly number[];
+}
+
+/** Starts (and asserts) the backend, loads the model, builds the agent. */
+export async function loadAgentDriver(options: AgentDriverLoadOptions): Promise<AgentDriver> {
+  const info = await initBackend({
+    ...(options.backend ? { requested: options.backend as BackendName } : {}),
+    logger: silentLogger,
+  });
+  // tfjs quietly falls back to cpu when a backend fails to start; the planner's thread must run what was asked.
+  if (tf.getBackend() !== info.name || (options.backend && info.name !== options.backend)) {
+    throw new BackendError(
+      `the planner thread runs tfjs backend '${tf.getBackend()}', not '${options.backend ?? info.name}'; check that the backend starts in a worker (try --backend ${info.name})`,
+    );
+  }
+  const { model } = await loadModel(options.modelDir);
+  try {
+    return new AgentDriver(model, options, info.name);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
+export class AgentDriver {
+  readonly info: HostInfo;
+  readonly #model: DfModel;
+  readonly #agent: Agent;
+  #disposed = false;
+
+  constructor(
+    model: DfModel,
+    options: Pick<AgentDriverLoadOptions, 'config' | 'actionLow' | 'actionHigh'>,
+    backend: string = tf.getBackend(),
+  ) {
+    this.#model = model;
+    this.#agent = createAgent(model, {
+      config: options.config,
+      actionLow: options.actionLow,
+      actionHigh: options.actionHigh,
+    });
+    const layout = model.config.layout;
+    this.info = {
+      backend,
+      layout,
+      actionSize: layout.fields.filter((f) => f.kind === 'action').reduce((n, f) => n + f.size, 0),
+      observationSize: observationSize(layout),
+      stepSize: stepSize(layout),
+      frameStack: layout.frameStack,
+      config: this.#agent.config,
+      levels: model.config.noise.levels,
+      modelParameters: modelParameterCount(model.config),
+    };
+  }
+
+  get agent(): Agent {
+    return this.#agent;
+  }
+
+  /** Handles one request; `transfer` lists buffers the worker may move instead of copying. */
+  handle(request: PlannerRequest): { value: unknown; transfer: ArrayBuffer[] } {
+    const agent = this.#agent;
+    switch (request.op) {
+      case 'reset':
+        agent.reset({
+          observation: request.observation,
+          goal: request.goal,
+          stepsRemaining: request.stepsRemaining,
+          episodeSteps: request.episodeSteps,
+        });
+        return { value: null, transfer: [] };
+      case 'observe':
+        agent.observe(request.observation, request.reward, { action: request.action });
+        return { value: null, transfer: [] };
+      case 'plan': {
+        const result = agent.plan();
+        // Copies: the agent keeps its own PlanResult (warm start), so its buffers must not be moved away.
+        const plan: HostPlan = {
+          actions: planActions(agent, result),
+          steps: result.steps.slice(),
+          horizonTokens: result.horizonTokens,
+          objectiveValue: result.objectiveValue,
+          warm: result.warm,
+          ms: result.ms,
+        };
+        return {
+          value: plan,
+          transfer: [plan.actions.buffer as ArrayBuffer, plan.steps.buffer as ArrayBuffer],
+        };
+      }
+      case 'setGoal':
+        agent.setGoal(request.goal);
+        return { value: null, transfer: [] };
+      case 'updateConfig':
+        agent.updateConfig(request.changes);
+        return { value: agent.config, transfer: [] };
+      case 'memory': {
+        const m = tf.memory();
+        const value: HostMemory = {
+          numTensors: m.numTensors,
+          numBytes: m.numBytes,
+          heapUsed: getHeapStatistics().used_heap_size,
+        };
+        return { value, transfer: [] };
+      }
+      case 'dispose':
+        this.dispose();
+        return { value: null, transfer: [] };
+    }
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#agent.dispose();
+    this.#model.dispose();
+  }
+}

@@ -1,0 +1,345 @@
+/**
+ * The planner node's parameters: one declaration table (ROS snake_case name, type, default, range or choices,
+ * description, static or dynamic) that drives the ROS descriptors, params-file validation, `--help` and the
+ * README table. Planner settings map 1:1 onto `PlannerConfig` fields (same key) and are applied between plans;
+ * static parameters (model, task, rates, topics, threading) are fixed at start and refused at runtime.
+ */
+import { type ConfigOf, configPatch, defineParams, type ParamValue } from '../params/index.js';
+import { defaultPlannerConfig as d, type PlannerConfig } from '../planner/index.js';
+import { MAZE_FRAMES, MAZE_TOPICS } from './maze-interface.js';
+
+/**
+ * Planner settings keep the PlannerConfig field name as their key, so a runtime change maps onto
+ * `agent.updateConfig` without a second table.
+ */
+export const NODE_PARAMS = defineParams([
+  // What runs.
+  {
+    name: 'model',
+    key: 'model',
+    type: 'string',
+    default: '',
+    mode: 'static',
+    description: 'model directory (model.json + weights.bin); required',
+  },
+  {
+    name: 'task',
+    key: 'task',
+    type: 'string',
+    default: '',
+    mode: 'static',
+    description:
+      "task id the model was trained on, e.g. 'maze2d-umaze' (picks the robot interface, reward and default goal); default: the model's own task",
+  },
+  {
+    name: 'backend',
+    key: 'backend',
+    type: 'string',
+    default: '',
+    mode: 'static',
+    choices: ['', 'wasm', 'cpu', 'tensorflow'],
+    description: "tfjs backend of the planner thread ('' = best available); asserted at start",
+  },
+  {
+    name: 'planner_thread',
+    key: 'plannerThread',
+    type: 'string',
+    default: 'worker',
+    mode: 'static',
+    choices: ['worker', 'inline'],
+    description:
+      'worker: plan in a worker thread (callbacks and publishing never block); inline: plan on the node thread (debugging, deterministic tests)',
+  },
+  {
+    name: 'seed',
+    key: 'seed',
+    type: 'int',
+    default: d.seed,
+    mode: 'static',
+    description: "seed of the planner's noise stream (reproducible runs)",
+  },
+  // Timing and safety.
+  {
+    name: 'control_rate_hz',
+    key: 'controlRateHz',
+    type: 'double',
+    default: 0.0,
+    unit: 'Hz',
+    range: [0, 10_000],
+    mode: 'static',
+    description:
+      "rate of the command stream in real-time mode, Hz; one planner step per period (0 = the task's step rate, 100 Hz for the maze: the rate the model was trained at)",
+  },
+  {
+    name: 'lockstep',
+    key: 'lockstep',
+    type: 'bool',
+    default: false,
+    mode: 'static',
+    description:
+      'answer every state message with exactly one command, waiting for a plan when a token boundary needs one (deterministic sims, tests, eval); no command timer',
+  },
+  {
+    name: 'sensor_timeout',
+    key: 'sensorTimeoutS',
+    type: 'double',
+    default: 0.25,
+    unit: 's',
+    range: [0.001, 3600],
+    mode: 'dynamic',
+    description:
+      'seconds without a valid state message before the node publishes zero commands and reports WARN (real-time mode; in lockstep only the WARN)',
+  },
+  {
+    name: 'on_overrun',
+    key: 'onOverrun',
+    type: 'string',
+    default: 'hold',
+    mode: 'dynamic',
+    choices: ['hold', 'zero'],
+    description:
+      "when a plan is late or failed: 'hold' continues with the previous plan's actions for these steps (zero when it has none left), 'zero' sends zero commands",
+  },
+  {
+    name: 'episode_steps',
+    key: 'episodeSteps',
+    type: 'int',
+    default: 0,
+    range: [0, 100_000_000],
+    mode: 'dynamic',
+    description:
+      "env steps per episode for the flexible horizon; the latent restarts when they run out (0 = the task's episode length)",
+  },
+  {
+    name: 'diagnostics_period',
+    key: 'diagnosticsPeriodS',
+    type: 'double',
+    default: 1.0,
+    unit: 's',
+    range: [0.01, 3600],
+    mode: 'static',
+    description: 'seconds between /diagnostics messages (an extra one is sent whenever the level changes)',
+  },
+  // Planner settings (applied between plans).
+  {
+    name: 'horizon',
+    key: 'horizonTokens',
+    type: 'int',
+    default: d.horizonTokens,
+    range: [1, 1000],
+    mode: 'dynamic',
+    description: 'plan tokens H (cap); one token = F env steps',
+  },
+  {
+    name: 'flexible_horizon',
+    key: 'flexibleHorizon',
+    type: 'bool',
+    default: d.flexibleHorizon,
+    mode: 'dynamic',
+    description: "shrink the plan to the steps left in the episode (the paper's flexible horizon)",
+  },
+  {
+    name: 'sampling_steps',
+    key: 'samplingSteps',
+    type: 'int',
+    default: d.samplingSteps,
+    range: [1, 10_000],
+    mode: 'dynamic',
+    description: 'DDIM steps S of a cold plan',
+  },
+  {
+    name: 'schedule',
+    key: 'scheduleMode',
+    type: 'string',
+    default: d.scheduleMode,
+    choices: ['pyramid', 'full_sequence', 'autoregressive', 'trapezoid'],
+    mode: 'dynamic',
+    description: 'scheduling matrix of a cold plan',
+  },
+  {
+    name: 'uncertainty',
+    key: 'uncertainty',
+    type: 'double',
+    default: d.uncertainty,
+    range: [0, 1000],
+    mode: 'dynamic',
+    description: 'pyramid delay u between successive tokens, in rows (0 = full sequence)',
+  },
+  {
+    name: 'eta',
+    key: 'eta',
+    type: 'double',
+    default: d.eta,
+    range: [0, 1],
+    mode: 'dynamic',
+    description: 'DDIM eta (0 = deterministic)',
+  },
+  {
+    name: 'guidance_scale',
+    key: 'guidanceScale',
+    type: 'double',
+    default: d.guidanceScale,
+    range: [0, 1e6],
+    mode: 'dynamic',
+    description: 'guidance scale s (0 = unguided)',
+  },
+  {
+    name: 'objective',
+    key: 'objective',
+    type: 'string',
+    default: d.objective,
+    choices: ['goal_reaching', 'reward_sum'],
+    mode: 'dynamic',
+    description: 'guidance objective',
+  },
+  {
+    name: 'mcg_samples',
+    key: 'mcgSamples',
+    type: 'int',
+    default: d.mcgSamples,
+    range: [1, 256],
+    mode: 'dynamic',
+    description: 'Monte Carlo guidance samples R, run as one batch (1 = off)',
+  },
+  {
+    name: 'mcg_select',
+    key: 'mcgSelect',
+    type: 'string',
+    default: d.mcgSelect,
+    choices: ['first', 'best'],
+    mode: 'dynamic',
+    description: 'which MCG sample is executed',
+  },
+  {
+    name: 'warm_start',
+    key: 'warmStart',
+    type: 'bool',
+    default: d.warmStart,
+    mode: 'dynamic',
+    description: 'start each plan from the previous one, shifted by a token and re-noised',
+  },
+  {
+    name: 'warm_steps_left',
+    key: 'warmStepsLeft',
+    type: 'int',
+    default: d.warmStepsLeft,
+    range: [1, 10_000],
+    mode: 'dynamic',
+    description: 'warm start: DDIM steps left on token 0 after re-noising (≤ sampling_steps)',
+  },
+  {
+    name: 'warm_rows',
+    key: 'warmRows',
+    type: 'int',
+    default: d.warmRows,
+    range: [1, 10_000],
+    mode: 'dynamic',
+    description: 'warm start: denoising rows per plan (≥ warm_steps_left)',
+  },
+  {
+    name: 'latent_mode',
+    key: 'latentMode',
+    type: 'string',
+    default: d.latentMode,
+    choices: ['posterior', 'reencode'],
+    mode: 'dynamic',
+    description:
+      'posterior: keep the latent and absorb every executed step; reencode: re-encode the latest state each plan',
+  },
+  {
+    name: 'observe_level',
+    key: 'observeLevel',
+    type: 'int',
+    default: d.observeLevel,
+    range: [0, 100_000],
+    mode: 'dynamic',
+    description: 'noise level k at which executed steps are absorbed (0 = clean)',
+  },
+  // Robot interface.
+  {
+    name: 'frame_id',
+    key: 'frameId',
+    type: 'string',
+    default: MAZE_FRAMES.fixed,
+    mode: 'static',
+    description:
+      'fixed frame of state, goal, command and plan (no TF lookups: inputs in other frames are refused)',
+  },
+  {
+    name: 'odom_topic',
+    key: 'odomTopic',
+    type: 'string',
+    default: MAZE_TOPICS.odom,
+    mode: 'static',
+    description: 'state input (nav_msgs/msg/Odometry)',
+  },
+  {
+    name: 'reward_topic',
+    key: 'rewardTopic',
+    type: 'string',
+    default: MAZE_TOPICS.reward,
+    mode: 'static',
+    description:
+      "reward input (std_msgs/msg/Float32); steps without a fresh reward use the task's reward function; '' = never subscribe",
+  },
+  {
+    name: 'goal_topic',
+    key: 'goalTopic',
+    type: 'string',
+    default: MAZE_TOPICS.goal,
+    mode: 'static',
+    description: 'goal input (geometry_msgs/msg/PoseStamped, e.g. RViz 2D Goal Pose)',
+  },
+  {
+    name: 'episode_topic',
+    key: 'episodeTopic',
+    type: 'string',
+    default: MAZE_TOPICS.episodeStart,
+    mode: 'static',
+    description:
+      "episode start (std_msgs/msg/Empty): restart the latent at the next state; '' = never subscribe",
+  },
+  {
+    name: 'command_topic',
+    key: 'commandTopic',
+    type: 'string',
+    default: MAZE_TOPICS.command,
+    mode: 'static',
+    description: 'command output (geometry_msgs/msg/WrenchStamped, force.x/y = action)',
+  },
+  {
+    name: 'plan_topic',
+    key: 'planTopic',
+    type: 'string',
+    default: MAZE_TOPICS.plan,
+    mode: 'static',
+    description: 'plan output (nav_msgs/msg/Path, one pose per planned step)',
+  },
+  {
+    name: 'publish_plan',
+    key: 'publishPlan',
+    type: 'bool',
+    default: true,
+    mode: 'dynamic',
+    description: 'publish every plan on plan_topic',
+  },
+] as const);
+
+export type NodeParams = ConfigOf<typeof NODE_PARAMS>;
+
+const PLANNER_KEYS = new Set<string>(Object.keys(d));
+
+/** The planner settings among a set of parameter changes (ROS names → PlannerConfig fields). */
+export function plannerChanges(changes: Readonly<Record<string, ParamValue>>): Partial<PlannerConfig> {
+  const patch = configPatch(NODE_PARAMS, changes) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) if (PLANNER_KEYS.has(key)) out[key] = value;
+  return out as Partial<PlannerConfig>;
+}
+
+/** The PlannerConfig part of a full parameter set. */
+export function plannerConfigOf(params: NodeParams): Partial<PlannerConfig> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) if (PLANNER_KEYS.has(key)) out[key] = value;
+  return out as Partial<PlannerConfig>;
+}

@@ -1,0 +1,755 @@
+/**
+ * The planner node (issue 5 item 2): joins a robot's topics to a Diffusion Forcing agent that lives in a planner
+ * host (a worker thread by default). The node thread owns the transport, the timers, the watchdog and every
+ * publish; it never waits on the planner.
+ *
+ * Step bookkeeping (one step = one command = one env step of the model, F steps = one token):
+ *
+ *   s            global index of the step whose command is chosen now (never reset; plans are indexed by it)
+ *   episode      the agent's current run: reset at step b₀ with the latest state, then one `observe` per step
+ *                (the state that followed, the reward, and the command that was actually sent), a plan request
+ *                at every token boundary b = b₀ + nF
+ *   plan p       actions of its H·F steps, row j = step p.boundary + j
+ *
+ *   command(s) = p.row(s − b)        if the current token's plan p is back            ('plan')
+ *              = q.row(s − q.boundary) for the newest plan q still covering s, if on_overrun = hold ('hold')
+ *              = 0                    otherwise                                         ('zero')
+ *
+ * Real-time mode (`lockstep: false`): a timer at control_rate_hz takes the newest valid state each period and
+ * runs one step. A plan requested at a boundary has one control period (its deadline) to come back; until it
+ * does, the step's command comes from the fallback above, and the fresh command is published as soon as the
+ * plan arrives (a late plan is re-aligned: its row for the current step is used, the elapsed rows skipped). A
+ * plan still missing at the next tick is a deadline miss. A boundary that comes while the previous plan is
+ * still being computed is skipped (a miss too), so requests never queue up behind a slow planner.
+ * Lockstep mode: every valid state message is one step, answered by exactly one command; a step at a token
+ * boundary waits (asynchronously) for its plan. States that arrive meanwhile queue in order.
+ *
+ * Safety (issue 5 item 4): no valid state within sensor_timeout → zero commands every period, WARN, and the
+ * agent restarts from the next valid state; NaN/inf/wrong-size/wrong-frame/out-of-order messages are dropped,
+ * counted per topic and reason, and never reach the planner; a planner error → fallback command, ERROR
+ * diagnostic, retry (agent reset) one token later; close → timers stop, then one zero command, then nothing.
+ */
+import { ConfigError } from '../errors.js';
+import { declareParams, type ParamValue } from '../params/index.js';
+import { type PlannerConfig, resolvePlannerConfig } from '../planner/index.js';
+import { fieldOffset } from '../tasks/token-layout.js';
+import type {
+  DiagnosticArray,
+  Empty,
+  Float32,
+  MsgInput,
+  Odometry,
+  Path,
+  PoseStamped,
+  Received,
+  TimerHandle,
+  Transport,
+  WrenchStamped,
+} from '../transport/index.js';
+import {
+  commandMessage,
+  isRejection,
+  pathMessage,
+  type Rejection,
+  readGoal,
+  readOdometry,
+  readReward,
+  type StateSample,
+} from './convert.js';
+import {
+  copyCounters,
+  type DiagnosticLevel,
+  diagnosticsMessage,
+  emptyCounters,
+  type NodeCounters,
+} from './diagnostics.js';
+import { LatencyWindow } from './latency-window.js';
+import { MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from './maze-interface.js';
+import { NODE_PARAMS, type NodeParams, plannerChanges, plannerConfigOf } from './node-params.js';
+import type { NodeTask } from './node-task.js';
+import { createPlannerHost, type HostInfo, type HostPlan, type PlannerHost } from './planner-host.js';
+
+export interface PlannerNodeOptions {
+  readonly transport: Transport;
+  /** Resolves the `task` parameter to the robot task (the CLI builds it from sim/). */
+  readonly resolveTask: (taskId: string) => NodeTask;
+  /**
+   * Use this planner host instead of starting one from the `model`/`planner_thread` parameters (tests that
+   * build a model in memory). The node disposes it on close.
+   */
+  readonly host?: PlannerHost;
+}
+
+/** Where a command came from. */
+export type CommandSource = 'plan' | 'hold' | 'zero';
+
+interface Sample extends StateSample {
+  readonly recvNs: bigint;
+}
+
+interface Episode {
+  /** Step of the current token boundary. */
+  boundary: number;
+  /** Steps observed since the reset. */
+  stepsDone: number;
+  readonly length: number;
+}
+
+interface StoredPlan {
+  readonly boundary: number;
+  readonly actions: Float32Array;
+  readonly rows: number;
+}
+
+interface InFlight {
+  readonly boundary: number;
+  readonly sentWallMs: number;
+  readonly deadlineNs: bigint;
+  missed: boolean;
+}
+
+type QueueItem = { readonly kind: 'state'; readonly sample: Sample } | { readonly kind: 'episode' };
+
+const NS_PER_S = 1_000_000_000;
+
+/** Declares the parameters, starts the planner host, subscribes and starts the timers. */
+export async function startPlannerNode(options: PlannerNodeOptions): Promise<PlannerNode> {
+  const t = options.transport;
+  const params = declareParams(t, NODE_PARAMS);
+  const task = options.resolveTask(params.task);
+  let host = options.host;
+  if (!host) {
+    if (params.model === '') {
+      throw new ConfigError(
+        'no model: set the model parameter (-p model:=models/maze2d-umaze or --model)',
+        'model',
+      );
+    }
+    host = await createPlannerHost({
+      thread: params.plannerThread as 'worker' | 'inline',
+      modelDir: params.model,
+      backend: params.backend === '' ? null : params.backend,
+      config: plannerConfigOf(params),
+      actionLow: task.actionLow,
+      actionHigh: task.actionHigh,
+    });
+  }
+  try {
+    return new PlannerNode(t, params, task, host);
+  } catch (err) {
+    await host.dispose();
+    throw err;
+  }
+}
+
+export class PlannerNode {
+  readonly #t: Transport;
+  readonly #task: NodeTask;
+  readonly #host: PlannerHost;
+  readonly #info: HostInfo;
+  readonly #lockstep: boolean;
+  readonly #periodNs: bigint;
+  readonly #frameId: string;
+  readonly #F: number;
+  readonly #A: number;
+  readonly #positionOffset: number;
+  readonly #publishCommand: (msg: MsgInput<WrenchStamped>) => void;
+  readonly #publishPlan: (msg: MsgInput<Path>) => void;
+  readonly #publishDiagnostics: (msg: MsgInput<DiagnosticArray>) => void;
+  readonly #timers: TimerHandle[] = [];
+  readonly #subscriptions: { unsubscribe(): void }[] = [];
+  readonly #fixedValues: Record<string, string | number | boolean>;
+
+  // Dynamic settings.
+  #sensorTimeoutNs: bigint;
+  #onOverrun: 'hold' | 'zero';
+  #episodeSteps: number;
+  #publishPlanOn: boolean;
+  #plannerConfig: PlannerConfig;
+
+  // Inputs.
+  #latest: Sample | null = null;
+  #lastOdomStamp: bigint | null = null;
+  #lastGoalStamp: bigint | null = null;
+  #reward: { value: number; fresh: boolean } | null = null;
+  #goal: Float32Array | null;
+  #resetRequested = false;
+
+  // Control state.
+  #nextStep = 0;
+  #episode: Episode | null = null;
+  #retryAtStep = 0;
+  #plan: StoredPlan | null = null;
+  #inFlight: InFlight | null = null;
+  #lastCommand: Float32Array;
+  #lastSource: CommandSource = 'zero';
+  #timedOut = false;
+  #queue: QueueItem[] = [];
+  #awaiting: { step: number; wallMs: number } | null = null;
+  #closed = false;
+
+  // Reporting.
+  readonly counters: NodeCounters = emptyCounters();
+  #reported: NodeCounters = emptyCounters();
+  #lastLevel: DiagnosticLevel | -1 = -1;
+  #lastError: string | null = null;
+  readonly tickLatency = new LatencyWindow(1000);
+  readonly planLatency = new LatencyWindow(200);
+
+  constructor(t: Transport, params: NodeParams, task: NodeTask, host: PlannerHost) {
+    this.#t = t;
+    this.#task = task;
+    this.#host = host;
+    this.#info = host.info;
+    const info = host.info;
+    checkMazeLayout(info, task);
+    this.#F = info.frameStack;
+    this.#A = info.actionSize;
+    this.#positionOffset = fieldOffset(info.layout, 'position');
+    this.#lockstep = params.lockstep;
+    const rateHz = params.controlRateHz > 0 ? params.controlRateHz : task.stepRateHz;
+    this.#periodNs = BigInt(Math.round(NS_PER_S / rateHz));
+    this.#frameId = params.frameId;
+    this.#sensorTimeoutNs = BigInt(Math.round(params.sensorTimeoutS * NS_PER_S));
+    this.#onOverrun = params.onOverrun as 'hold' | 'zero';
+    this.#episodeSteps = params.episodeSteps;
+    this.#publishPlanOn = params.publishPlan;
+    this.#plannerConfig = info.config;
+    this.#goal = task.defaultGoal ? Float32Array.from(task.defaultGoal) : null;
+    this.#lastCommand = new Float32Array(this.#A);
+    this.#fixedValues = {
+      mode: this.#lockstep ? 'lockstep' : 'real-time',
+      'control rate hz': rateHz,
+      'planner thread': host.thread,
+      backend: info.backend,
+      model: params.model === '' ? '(in memory)' : params.model,
+      'model parameters': info.modelParameters,
+      task: task.id,
+      'frame stack F': this.#F,
+    };
+
+    this.#publishCommand = t.advertise(MAZE_TYPES.command, params.commandTopic, MAZE_QOS.command);
+    this.#publishPlan = t.advertise(MAZE_TYPES.plan, params.planTopic, MAZE_QOS.plan);
+    this.#publishDiagnostics = t.advertise(
+      MAZE_TYPES.diagnostics,
+      MAZE_TOPICS.diagnostics,
+      MAZE_QOS.diagnostics,
+    );
+
+    this.#subscriptions.push(
+      t
+        .observe(MAZE_TYPES.odom, params.odomTopic, MAZE_QOS.odom)
+        .subscribe((r) => this.#guard(() => this.#onOdom(r))),
+      t
+        .observe(MAZE_TYPES.goal, params.goalTopic, MAZE_QOS.goal)
+        .subscribe((r) => this.#guard(() => this.#onGoal(r))),
+    );
+    if (params.rewardTopic !== '') {
+      this.#subscriptions.push(
+        t
+          .observe(MAZE_TYPES.reward, params.rewardTopic, MAZE_QOS.reward)
+          .subscribe((r) => this.#guard(() => this.#onReward(r))),
+      );
+    }
+    if (params.episodeTopic !== '') {
+      this.#subscriptions.push(
+        t
+          .observe(MAZE_TYPES.episodeStart, params.episodeTopic, MAZE_QOS.episodeStart)
+          .subscribe((r) => this.#guard(() => this.#onEpisodeStart(r))),
+      );
+    }
+
+    t.onParamSet((changes) => this.#checkParams(changes));
+    t.onParamChanged((changes) => this.#guard(() => this.#applyParams(changes)));
+    t.onShutdown(() => this.#shutdown());
+
+    if (this.#lockstep) {
+      // No command timer in lockstep: commands answer states. The watchdog only reports.
+      this.#timers.push(t.every(this.#periodNs * 5n, () => this.#guard(() => this.#watchdogLockstep())));
+    } else {
+      this.#timers.push(t.every(this.#periodNs, () => this.#guard(() => this.#controlTick())));
+    }
+    this.#timers.push(
+      t.every(BigInt(Math.round(params.diagnosticsPeriodS * NS_PER_S)), () =>
+        this.#guard(() => this.#report()),
+      ),
+    );
+    if (this.#goal) this.#host.send({ op: 'setGoal', goal: this.#goal }, this.#onHostError('setGoal'));
+    t.log(
+      'info',
+      `planner node ${t.fqn}: task ${task.id}, ${this.#lockstep ? 'lockstep' : `real-time at ${rateHz} Hz`}, ` +
+        `planner in ${host.thread} thread on ${info.backend}, F = ${this.#F}`,
+    );
+    t.start();
+  }
+
+  /** The planner host's model and layout. */
+  get info(): HostInfo {
+    return this.#info;
+  }
+
+  get plannerConfig(): PlannerConfig {
+    return this.#plannerConfig;
+  }
+
+  /** Source of the last command published. */
+  get lastSource(): CommandSource {
+    return this.#lastSource;
+  }
+
+  get host(): PlannerHost {
+    return this.#host;
+  }
+
+  /** Publishes the zero command (through the transport's shutdown hooks), closes the transport, frees the planner. */
+  async close(): Promise<void> {
+    await this.#t.close();
+    this.#shutdown();
+    await this.#host.dispose();
+  }
+
+  // ---- inputs -------------------------------------------------------------------------------------------
+
+  /** Callbacks never throw into the transport: a bug in one message must not stop the node. */
+  #guard(body: () => void): void {
+    if (this.#closed) return;
+    try {
+      body();
+    } catch (err) {
+      this.#lastError = `internal: ${(err as Error).message}`;
+      this.counters.planErrors += 1;
+      this.#t.log('error', `planner node: ${(err as Error).stack ?? err}`);
+    }
+  }
+
+  #count(topic: string): void {
+    this.counters.received[topic] = (this.counters.received[topic] ?? 0) + 1;
+  }
+
+  #reject(topic: string, r: Rejection): void {
+    const key = `${topic}.${r.rejected}`;
+    const first = !(key in this.counters.rejected);
+    this.counters.rejected[key] = (this.counters.rejected[key] ?? 0) + 1;
+    // One log line per topic and reason (then counts in diagnostics), so a bad publisher cannot flood the log.
+    if (first) this.#t.log('warn', `dropped a ${topic} message (${r.rejected}): ${r.detail}`);
+  }
+
+  #onOdom(r: Received<Odometry>): void {
+    this.#count('odom');
+    const s = readOdometry(r.msg, this.#frameId);
+    if (isRejection(s)) {
+      this.#reject('odom', s);
+      return;
+    }
+    if (this.#lastOdomStamp !== null && s.stampNs <= this.#lastOdomStamp) {
+      this.#reject('odom', {
+        rejected: 'out_of_order',
+        detail: `stamp ${s.stampNs} ns is not after the last accepted ${this.#lastOdomStamp} ns`,
+      });
+      return;
+    }
+    this.#lastOdomStamp = s.stampNs;
+    const sample: Sample = { ...s, recvNs: r.recvNs };
+    const first = this.#latest === null;
+    this.#latest = sample;
+    if (this.#lockstep) {
+      this.#queue.push({ kind: 'state', sample });
+      this.#drain();
+    }
+    if (first) this.#report();
+  }
+
+  #onReward(r: Received<Float32>): void {
+    this.#count('reward');
+    const v = readReward(r.msg);
+    if (isRejection(v)) {
+      this.#reject('reward', v);
+      return;
+    }
+    this.#reward = { value: v, fresh: true };
+  }
+
+  #onGoal(r: Received<PoseStamped>): void {
+    this.#count('goal');
+    const g = readGoal(r.msg, this.#frameId);
+    if (isRejection(g)) {
+      this.#reject('goal', g);
+      return;
+    }
+    if (this.#lastGoalStamp !== null && g.stampNs < this.#lastGoalStamp) {
+      this.#reject('goal', {
+        rejected: 'out_of_order',
+        detail: `stamp ${g.stampNs} ns is older than the current goal's ${this.#lastGoalStamp} ns`,
+      });
+      return;
+    }
+    this.#lastGoalStamp = g.stampNs;
+    this.#goal = Float32Array.from(g.goal);
+    this.counters.goals += 1;
+    this.#host.send({ op: 'setGoal', goal: this.#goal.slice() }, this.#onHostError('setGoal'));
+    this.#t.log('info', `new goal (${g.goal[0]!.toFixed(3)}, ${g.goal[1]!.toFixed(3)}) in ${this.#frameId}`);
+  }
+
+  #onEpisodeStart(_r: Received<Empty>): void {
+    this.#count('episode');
+    if (this.#lockstep) {
+      this.#queue.push({ kind: 'episode' });
+      this.#drain();
+    } else {
+      this.#resetRequested = true;
+    }
+  }
+
+  // ---- stepping -----------------------------------------------------------------------------------------
+
+  /**
+   * One step: records the outcome of the previous command (or restarts the agent), requests a plan at a token
+   * boundary, and advances s. Returns the index of the step whose command is to be published.
+   */
+  #advance(sample: Sample): number {
+    const s = this.#nextStep;
+    this.#nextStep += 1;
+    this.counters.steps += 1;
+    if (this.#resetRequested) {
+      // A new episode (the sim reset): the old latent and plan belong to another run.
+      this.#resetRequested = false;
+      this.#episode = null;
+      this.#plan = null;
+    }
+    const ep = this.#episode;
+    if (ep) {
+      this.#host.send(
+        {
+          op: 'observe',
+          observation: Float32Array.from(sample.observation),
+          reward: this.#rewardFor(sample),
+          action: this.#lastCommand.slice(),
+        },
+        this.#onHostError('observe'),
+      );
+      ep.stepsDone += 1;
+      if (ep.stepsDone >= ep.length) {
+        this.#episode = null;
+      } else if (s - ep.boundary >= this.#F) {
+        ep.boundary = s;
+        if (this.#inFlight === null) this.#requestPlan(s);
+        else {
+          // The planner is still busy with an older boundary: skip this one rather than queue requests.
+          this.counters.deadlineMisses += 1;
+          if (!this.#inFlight.missed) this.#inFlight.missed = true;
+        }
+      }
+    }
+    if (!this.#episode && s >= this.#retryAtStep) {
+      const length = this.#episodeSteps > 0 ? this.#episodeSteps : this.#task.episodeSteps;
+      this.#reward = null;
+      this.#host.send(
+        {
+          op: 'reset',
+          observation: Float32Array.from(sample.observation),
+          goal: this.#goal ? this.#goal.slice() : null,
+          stepsRemaining: length,
+          episodeSteps: length,
+        },
+        this.#onHostError('reset'),
+      );
+      this.#episode = { boundary: s, stepsDone: 0, length };
+      this.counters.resets += 1;
+      if (this.#inFlight === null) this.#requestPlan(s);
+      else this.counters.deadlineMisses += 1;
+    }
+    return s;
+  }
+
+  #rewardFor(sample: Sample): number {
+    const r = this.#reward;
+    if (r?.fresh) {
+      r.fresh = false;
+      return r.value;
+    }
+    return this.#task.reward(sample.observation, this.#goal);
+  }
+
+  #requestPlan(boundary: number): void {
+    const flight: InFlight = {
+      boundary,
+      sentWallMs: performance.now(),
+      deadlineNs: this.#t.nowNs() + this.#periodNs,
+      missed: false,
+    };
+    this.#inFlight = flight;
+    this.#host.send({ op: 'plan' }, (error, value) => {
+      if (this.#inFlight === flight) this.#inFlight = null;
+      if (this.#closed) return;
+      this.planLatency.record(performance.now() - flight.sentWallMs);
+      this.#guard(() => (error ? this.#onPlanError(flight, error) : this.#onPlan(flight, value as HostPlan)));
+    });
+  }
+
+  #onPlan(flight: InFlight, plan: HostPlan): void {
+    this.counters.plans += 1;
+    if (plan.warm) this.counters.warmPlans += 1;
+    if (!this.#lockstep && !flight.missed && this.#t.nowNs() > flight.deadlineNs) {
+      flight.missed = true;
+      this.counters.deadlineMisses += 1;
+    }
+    this.#plan = { boundary: flight.boundary, actions: plan.actions, rows: plan.actions.length / this.#A };
+    if (this.#publishPlanOn) {
+      this.#publishPlan(
+        pathMessage(
+          plan.steps,
+          this.#info.stepSize,
+          this.#positionOffset,
+          this.#t.nowNs(),
+          this.#periodNs,
+          this.#frameId,
+        ),
+      );
+    }
+    this.#afterPlanReply(flight);
+  }
+
+  #onPlanError(flight: InFlight, error: Error): void {
+    this.counters.planErrors += 1;
+    this.#lastError = error.message;
+    this.#t.log(
+      'error',
+      `${error.message} (step ${flight.boundary}); on_overrun=${this.#onOverrun}, retrying one token later`,
+    );
+    // The agent's state is unknown after a failure: restart it from a fresh state, one token from now.
+    this.#episode = null;
+    this.#retryAtStep = this.#nextStep + this.#F - 1;
+    this.#afterPlanReply(flight);
+    this.#report();
+  }
+
+  #afterPlanReply(flight: InFlight): void {
+    if (this.#awaiting) {
+      const { step, wallMs } = this.#awaiting;
+      this.#awaiting = null;
+      this.#publishStep(step, wallMs);
+      this.#drain();
+      return;
+    }
+    // Real-time: the steps since the boundary ran on the fallback; switch to the fresh plan at once.
+    if (!this.#lockstep && this.#nextStep > flight.boundary && this.#lastSource !== 'plan') {
+      const s = this.#nextStep - 1;
+      const chosen = this.#commandFor(s);
+      if (chosen.source === 'plan') this.#sendCommand(chosen.action, 'plan');
+    }
+  }
+
+  #commandFor(s: number): { action: Float32Array | null; source: CommandSource } {
+    const p = this.#plan;
+    if (p && s >= p.boundary && s - p.boundary < p.rows) {
+      const row = p.actions.subarray((s - p.boundary) * this.#A, (s - p.boundary + 1) * this.#A);
+      const current =
+        this.#episode !== null && p.boundary === this.#episode.boundary && s - p.boundary < this.#F;
+      if (current) return { action: row, source: 'plan' };
+      if (this.#onOverrun === 'hold') return { action: row, source: 'hold' };
+    }
+    return { action: null, source: 'zero' };
+  }
+
+  #publishStep(s: number, wallMs: number): void {
+    const { action, source } = this.#commandFor(s);
+    if (source !== 'plan') this.counters.fallbackCommands += 1;
+    this.#sendCommand(action, source);
+    this.tickLatency.record(performance.now() - wallMs);
+  }
+
+  #sendCommand(action: Float32Array | null, source: CommandSource): void {
+    if (this.#closed) return;
+    if (action) this.#lastCommand.set(action);
+    else this.#lastCommand.fill(0);
+    this.#lastSource = source;
+    this.counters.commands += 1;
+    if (!action) this.counters.zeroCommands += 1;
+    this.#publishCommand(commandMessage(action, this.#t.nowNs(), this.#frameId));
+  }
+
+  /** Real-time: one step per control period on the newest valid state. */
+  #controlTick(): void {
+    const wallMs = performance.now();
+    const now = this.#t.nowNs();
+    const flight = this.#inFlight;
+    if (flight && !flight.missed && now >= flight.deadlineNs) {
+      flight.missed = true;
+      this.counters.deadlineMisses += 1;
+    }
+    const latest = this.#latest;
+    if (latest === null) {
+      this.#sendCommand(null, 'zero');
+      return;
+    }
+    if (now - latest.recvNs > this.#sensorTimeoutNs) {
+      if (!this.#timedOut) {
+        this.#timedOut = true;
+        this.counters.sensorTimeouts += 1;
+        // The robot stood still meanwhile: neither the latent nor the old plan describe it any more.
+        this.#episode = null;
+        this.#plan = null;
+        this.#t.log(
+          'warn',
+          `no valid state for ${Number(now - latest.recvNs) / 1e6} ms (sensor_timeout): zero commands`,
+        );
+        this.#report();
+      }
+      this.#sendCommand(null, 'zero');
+      return;
+    }
+    if (this.#timedOut) {
+      this.#timedOut = false;
+      this.#t.log('info', 'state messages are back: restarting the planner from the newest state');
+    }
+    this.#publishStep(this.#advance(latest), wallMs);
+  }
+
+  /** Lockstep: states in arrival order, one command each; a step waiting for its plan holds the queue. */
+  #drain(): void {
+    while (this.#awaiting === null && this.#queue.length > 0 && !this.#closed) {
+      const item = this.#queue.shift()!;
+      if (item.kind === 'episode') {
+        this.#resetRequested = true;
+        continue;
+      }
+      const wallMs = performance.now();
+      const s = this.#advance(item.sample);
+      const flight = this.#inFlight;
+      if (flight && this.#episode && flight.boundary === this.#episode.boundary) {
+        this.#awaiting = { step: s, wallMs };
+        return;
+      }
+      this.#publishStep(s, wallMs);
+    }
+  }
+
+  #watchdogLockstep(): void {
+    const latest = this.#latest;
+    if (latest === null) return;
+    const age = this.#t.nowNs() - latest.recvNs;
+    if (age > this.#sensorTimeoutNs && this.#awaiting === null) {
+      if (!this.#timedOut) {
+        this.#timedOut = true;
+        this.counters.sensorTimeouts += 1;
+        this.#t.log(
+          'warn',
+          `lockstep: no state for ${Number(age) / 1e6} ms (sensor_timeout); is the sim running?`,
+        );
+        this.#report();
+      }
+    } else if (this.#timedOut && age <= this.#sensorTimeoutNs) {
+      this.#timedOut = false;
+    }
+  }
+
+  // ---- parameters, diagnostics, shutdown ----------------------------------------------------------------
+
+  /** Veto check: the transport already checked type, range, choices and read-only; this adds the planner's. */
+  #checkParams(changes: Readonly<Record<string, ParamValue>>): string | null {
+    const planner = plannerChanges(changes);
+    if (Object.keys(planner).length === 0) return null;
+    try {
+      resolvePlannerConfig(this.#plannerConfig, planner, this.#info.levels);
+      return null;
+    } catch (err) {
+      this.counters.paramRejections += 1;
+      return err instanceof ConfigError ? err.message : String(err);
+    }
+  }
+
+  /** An accepted change: planner settings go to the agent (applied between plans), node settings at once. */
+  #applyParams(changes: Readonly<Record<string, ParamValue>>): void {
+    const planner = plannerChanges(changes);
+    if (Object.keys(planner).length > 0) {
+      this.#plannerConfig = resolvePlannerConfig(this.#plannerConfig, planner, this.#info.levels);
+      this.#host.send({ op: 'updateConfig', changes: planner }, this.#onHostError('updateConfig'));
+    }
+    for (const [name, value] of Object.entries(changes)) {
+      if (name === 'sensor_timeout') this.#sensorTimeoutNs = BigInt(Math.round((value as number) * NS_PER_S));
+      else if (name === 'on_overrun') this.#onOverrun = value as 'hold' | 'zero';
+      else if (name === 'episode_steps') this.#episodeSteps = value as number;
+      else if (name === 'publish_plan') this.#publishPlanOn = value as boolean;
+    }
+    this.counters.paramUpdates += 1;
+    this.#t.log('info', `parameters updated: ${Object.keys(changes).join(', ')}`);
+  }
+
+  #onHostError(op: string): (error: Error | null) => void {
+    return (error) => {
+      if (!error || this.#closed) return;
+      this.#guard(() => {
+        this.counters.planErrors += 1;
+        this.#lastError = error.message;
+        this.#t.log('error', `planner ${op}: ${error.message}`);
+        if (op === 'observe' || op === 'reset') {
+          this.#episode = null;
+          this.#retryAtStep = this.#nextStep + this.#F - 1;
+        }
+        this.#report();
+      });
+    };
+  }
+
+  /** Publishes /diagnostics now (the timer calls this; so do state changes). */
+  #report(): void {
+    if (this.#closed) return;
+    const now = this.#t.nowNs();
+    const { msg, level } = diagnosticsMessage({
+      name: this.#t.fqn,
+      hardwareId: this.#task.id,
+      stampNs: now,
+      counters: this.counters,
+      previous: this.#reported,
+      stale: this.#latest === null,
+      timedOut: this.#timedOut,
+      sensorAgeMs: this.#latest ? Number(now - this.#latest.recvNs) / 1e6 : null,
+      lastError: this.#lastError,
+      tickLatency: this.tickLatency,
+      planLatency: this.planLatency,
+      fixed: this.#fixedValues,
+    });
+    this.#reported = copyCounters(this.counters);
+    this.#lastLevel = level;
+    this.#publishDiagnostics(msg);
+  }
+
+  /** Level of the last /diagnostics message (−1 before the first). */
+  get lastLevel(): DiagnosticLevel | -1 {
+    return this.#lastLevel;
+  }
+
+  #shutdown(): void {
+    if (this.#closed) return;
+    for (const timer of this.#timers) timer.cancel();
+    for (const sub of this.#subscriptions) sub.unsubscribe();
+    this.#queue = [];
+    this.#awaiting = null;
+    this.#sendCommand(null, 'zero');
+    this.#closed = true;
+  }
+}
+
+/** The maze interface copies odom → [x, y, vx, vy] and force ← action: the model's layout must match. */
+function checkMazeLayout(info: HostInfo, task: NodeTask): void {
+  const obs = info.layout.fields.filter((f) => f.kind === 'observation');
+  const ok =
+    info.actionSize === 2 &&
+    obs.length === 2 &&
+    obs[0]!.name === 'position' &&
+    obs[0]!.size === 2 &&
+    obs[1]!.name === 'velocity' &&
+    obs[1]!.size === 2;
+  if (!ok) {
+    throw new ConfigError(
+      `the maze interface needs a model with a 2-d action and observation fields [position(2), velocity(2)]; this model has action size ${info.actionSize} and observation fields ${obs.map((f) => `${f.name}(${f.size})`).join(', ')}`,
+      'model',
+    );
+  }
+  if (task.actionLow.length !== 2 || task.actionHigh.length !== 2) {
+    throw new ConfigError(
+      `task ${task.id} has ${task.actionLow.length}-d action bounds, the model 2`,
+      'task',
+    );
+  }
+}
