@@ -1,0 +1,185 @@
+/**
+ * The part of rclnodejs 2.2.0's default export that the adapter uses, written by hand so that `tsc` passes on
+ * machines without rclnodejs (ros2.md §1.3, §5.3 T1). `types/rcl-like-check.ts` checks, on a machine where
+ * rclnodejs is installed, that the real `typeof import('rclnodejs').default` is assignable to `RclLike`
+ * (`npm run typecheck:rclnodejs`, see types/README.md). The test double is test/transport/fake-rcl.ts (FakeRcl).
+ *
+ * Enum values are our own numeric constants because rclnodejs's `ParameterType` and `CallbackReturnCode` are
+ * ambient `const enum`s, unusable under `isolatedModules` (ros2.md §1.3 quirk 2).
+ */
+
+/** rcl_interfaces/msg/ParameterType. */
+export const RCL_PARAM = {
+  NOT_SET: 0,
+  BOOL: 1,
+  INTEGER: 2,
+  DOUBLE: 3,
+  STRING: 4,
+  BYTE_ARRAY: 5,
+  BOOL_ARRAY: 6,
+  INTEGER_ARRAY: 7,
+  DOUBLE_ARRAY: 8,
+  STRING_ARRAY: 9,
+} as const;
+
+/** lifecycle_msgs/msg/Transition TRANSITION_CALLBACK_*. */
+export const RCL_CALLBACK = { SUCCESS: 97, FAILURE: 98, ERROR: 99 } as const;
+
+/** rmw QoS policy values (rclnodejs `QoS.HistoryPolicy` etc.). */
+export const RMW_QOS = {
+  HISTORY_KEEP_LAST: 1,
+  RELIABILITY_RELIABLE: 1,
+  RELIABILITY_BEST_EFFORT: 2,
+  DURABILITY_TRANSIENT_LOCAL: 1,
+  DURABILITY_VOLATILE: 2,
+} as const;
+
+/** rclnodejs `ClockType`. */
+export const RCL_CLOCK = { ROS_TIME: 1, SYSTEM_TIME: 2, STEADY_TIME: 3 } as const;
+
+export interface RclParameterLike {
+  readonly name: string;
+  readonly type: number;
+  readonly value: unknown;
+}
+
+export interface RclRangeLike {
+  readonly fromValue: number;
+  readonly toValue: number;
+}
+
+export interface RclDescriptorLike {
+  readonly name: string;
+  readonly type: number;
+  additionalConstraints: string;
+}
+
+export interface RclSetResultLike {
+  successful: boolean;
+  reason: string;
+}
+
+export interface RclQosLike {
+  depth: number;
+}
+
+export interface RclClockLike {
+  readonly clockType: number;
+}
+
+export interface RclTimeLike {
+  readonly nanoseconds: bigint;
+}
+
+export interface RclTimerLike {
+  cancel(): void;
+}
+
+export interface RclPublisherLike {
+  publish(message: object): void;
+}
+
+export interface RclLifecyclePublisherLike extends RclPublisherLike {
+  activate(): void;
+  deactivate(): void;
+}
+
+export interface RclSubscriptionLike {
+  readonly topic: string;
+}
+
+export interface RclLoggerLike {
+  debug(message: string): boolean;
+  info(message: string): boolean;
+  warn(message: string): boolean;
+  error(message: string): boolean;
+}
+
+export interface RclPubSubOptions {
+  qos?: RclQosLike | string;
+  enableTypedArray?: boolean;
+}
+
+export interface RclStateLike {
+  readonly id: number;
+  readonly label: string;
+}
+
+export interface RclNodeLike {
+  name(): string;
+  namespace(): string;
+  getFullyQualifiedName(): string;
+  resolveTopicName(topic: string): string;
+  now(): RclTimeLike;
+  getLogger(): RclLoggerLike;
+  createPublisher(type: string, topic: string, options?: RclPubSubOptions): RclPublisherLike;
+  createSubscription(
+    type: string,
+    topic: string,
+    options: RclPubSubOptions,
+    callback: (msg: unknown) => void,
+  ): RclSubscriptionLike;
+  createTimer(periodNs: bigint, callback: () => void, clock?: RclClockLike | null): RclTimerLike;
+  destroyTimer(timer: RclTimerLike): void;
+  declareParameter(parameter: RclParameterLike, descriptor?: RclDescriptorLike): RclParameterLike;
+  getParameter(name: string): RclParameterLike;
+  hasParameter(name: string): boolean;
+  getParameterOverrides(): RclParameterLike[];
+  setParametersAtomically(parameters: RclParameterLike[]): RclSetResultLike;
+  addOnSetParametersCallback(callback: (parameters: RclParameterLike[]) => RclSetResultLike): void;
+  addPostSetParametersCallback(callback: (parameters: RclParameterLike[]) => void): void;
+  spin(timeoutMs?: number): void;
+  stop(): void;
+  destroy(): void;
+}
+
+export interface RclLifecycleNodeLike extends RclNodeLike {
+  readonly currentState: RclStateLike;
+  registerOnConfigure(cb: (prev: RclStateLike) => number): void;
+  registerOnActivate(cb: (prev: RclStateLike) => number): void;
+  registerOnDeactivate(cb: (prev: RclStateLike) => number): void;
+  registerOnCleanup(cb: (prev: RclStateLike) => number): void;
+  registerOnShutdown(cb: (prev: RclStateLike) => number): void;
+  configure(): RclStateLike;
+  activate(): RclStateLike;
+  deactivate(): RclStateLike;
+  cleanup(): RclStateLike;
+  shutdown(): RclStateLike;
+  createLifecyclePublisher(
+    type: string,
+    topic: string,
+    options?: RclPubSubOptions,
+  ): RclLifecyclePublisherLike;
+}
+
+export interface RclLike {
+  init(context?: undefined, argv?: string[]): Promise<void>;
+  shutdown(): void;
+  isShutdown(): boolean;
+  removeSignalHandlers(): void;
+  readonly lifecycle: {
+    readonly LifecycleNode: new (
+      name: string,
+      namespace?: string,
+      context?: undefined,
+      options?: undefined,
+      enableCommunicationInterface?: boolean,
+    ) => RclLifecycleNodeLike;
+  };
+  readonly Parameter: new (name: string, type: number, value?: unknown) => RclParameterLike;
+  readonly ParameterDescriptor: new (
+    name: string,
+    type: number,
+    description?: string,
+    readOnly?: boolean,
+    range?: RclRangeLike,
+  ) => RclDescriptorLike;
+  readonly FloatingPointRange: new (from: number, to: number, step?: number) => RclRangeLike;
+  readonly IntegerRange: new (from: bigint, to: bigint, step?: bigint) => RclRangeLike;
+  readonly QoS: {
+    new (history?: number, depth?: number, reliability?: number, durability?: number): RclQosLike;
+    readonly profileDefault: string;
+    readonly profileSensorData: string;
+  };
+  readonly Clock: new (clockType?: number) => RclClockLike;
+}
