@@ -24,7 +24,16 @@ export interface ObjectiveContext {
 export interface GuidanceObjective {
   /** Registry name, snake_case as the ROS parameter takes it: 'goal_reaching', 'reward_sum'. */
   readonly name: string;
-  /** What the objective needs from the task, checked once when the planner is built (ConfigError if missing). */
+  /**
+   * Length of the goal this objective reads (maze goal_reaching: 2), 0 when it needs none. ConfigError when
+   * the layout lacks what the objective needs. Lets the agent check the layout before any goal is known.
+   */
+  goalSize(layout: TokenLayout): number;
+  /**
+   * What the objective needs from the task and the goal: ConfigError naming every problem (a missing field,
+   * a goal that is missing, of the wrong length, or not finite). The agent calls it when it is built (with a
+   * placeholder goal of `goalSize` zeros), on every goal change and before every guided plan.
+   */
   check(context: ObjectiveContext): void;
   /**
    * J per sample: x0Hat [H, B, D] normalised → [B] (larger is better). Pure tf ops, differentiable, no

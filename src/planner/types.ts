@@ -65,6 +65,19 @@ export interface AgentResetOptions {
   readonly episodeSteps?: number;
 }
 
+export interface ObserveOptions {
+  /**
+   * The step's reading is corrupted (sensor dropout): the token it belongs to is absorbed at noisyObserveLevel
+   * and non-finite entries are replaced by the last observation's (a non-finite reward by 0).
+   */
+  readonly noisy?: boolean;
+  /**
+   * The action actually executed this step, when it was not the one act() handed out (e.g. a safe stop after
+   * a PlanningError). Clamped to the action bounds. Default: act()'s last action.
+   */
+  readonly action?: ArrayLike<number> | undefined;
+}
+
 export interface PlanResult {
   /** Tokens planned, H. */
   readonly horizonTokens: number;
@@ -100,7 +113,7 @@ export interface Agent {
   /** Next action of the current chunk (clamped to the action bounds); PlanningError when no plan is pending. */
   act(): Float32Array;
   /** Records the executed step's outcome; absorbs the token into z after F steps. InputError on bad values. */
-  observe(observation: ArrayLike<number>, reward: number, options?: { readonly noisy?: boolean }): void;
+  observe(observation: ArrayLike<number>, reward: number, options?: ObserveOptions): void;
   setGoal(goal: ArrayLike<number> | null): void;
   /** Applies validated changes between ticks (ConfigError naming every bad field). */
   updateConfig(changes: Partial<PlannerConfig>): void;

@@ -1,0 +1,160 @@
+/**
+ * Runs a plan's rows (Algorithm 2 with guidance) and skips the work that cannot change the result
+ * (reference tfjs-performance.md §7, "to go faster"):
+ *
+ *   prefix     tokens 0 … p−1 that are finished (level −1) at this row. They never change again and z₀ is
+ *              fixed, so the latent after them, z_p, is the same in every later row: it is computed once, when
+ *              a token joins the prefix, by a forward pass over the newly finished tokens (fed at the
+ *              stabilisation label, as the full rollout would feed them), and every row's rollout starts at
+ *              z_p instead of z₀. Exact, and it removes the growing clean half of the pyramid from every row.
+ *   tail       tokens after the last one whose level changes. Without guidance nothing reads their outputs,
+ *              so unguided rows stop the rollout before them. Guided rows keep them: their x̂₀ (the model's
+ *              prediction of the far future from pure noise) is part of J, and its gradient reaches the
+ *              active tokens through the latent chain. The last row always covers every token, because its
+ *              x̂₀ is the plan.
+ *   guidance   rows where every gain is 0 (e.g. only final moves to clean) run without a gradient.
+ *
+ * Cell calls are counted as they run: tokens per rollout × batch, including the prefix passes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { denoiseRow, type SamplerContext } from '../diffusion/sampler.js';
+import { type MatrixTransition, paperGuidanceGain } from '../math/index.js';
+import { guidedRow } from './guided-row.js';
+
+export interface DenoisePlanOptions {
+  /** Context of the whole plan: z0 [B, z], horizon H, batch B, 'label' stabilisation. */
+  readonly context: SamplerContext;
+  readonly transitions: readonly MatrixTransition[];
+  /** Starting tokens [H, B, D] at the first row's levels (not disposed). */
+  readonly x: tf.Tensor3D;
+  /** Guidance scale s; guidance is off when 0 or when `score` is null. */
+  readonly guidanceScale: number;
+  /** J per sample of a whole plan [H, B, D] → [B]. */
+  readonly score: ((x0Hat: tf.Tensor3D) => tf.Tensor1D) | null;
+}
+
+export interface DenoisedPlan {
+  /** Final clean estimate of every token [H, B, D] (the caller disposes it). */
+  readonly x0Hat: tf.Tensor3D;
+  /** Transitions run, and those of them that took a guidance gradient. */
+  readonly rows: number;
+  readonly guidedRows: number;
+  readonly cellCalls: number;
+  /** Real level of every token after the last row (−1 = clean). */
+  readonly finalLevels: Int32Array;
+}
+
+export function denoisePlan(options: DenoisePlanOptions): DenoisedPlan {
+  const { context, transitions, guidanceScale, score } = options;
+  const { horizon: h, batch: b, tokenSize: d, schedule, eta } = context;
+  const guidance = score !== null && guidanceScale > 0;
+  const finalLevels = new Int32Array(h);
+  if (transitions.length === 0) {
+    return { x0Hat: tf.clone(options.x), rows: 0, guidedRows: 0, cellCalls: 0, finalLevels };
+  }
+  let x = options.x;
+  let z = context.z0;
+  let prefix = 0;
+  let cellCalls = 0;
+  let guidedRows = 0;
+  let x0Hat: tf.Tensor3D | null = null;
+  const stabilisation = tf.scalar(context.stabilizationLevel, 'int32');
+  try {
+    for (const [i, transition] of transitions.entries()) {
+      const last = i === transitions.length - 1;
+      const { fromLevel, toLevel } = transition;
+
+      let p = prefix;
+      while (p < h && fromLevel[p] === -1) p++;
+      if (p > prefix) {
+        const from = prefix;
+        const zNext = tf.tidy(() => {
+          const tokens = tf.slice(x, [from, 0, 0], [p - from, b, d]);
+          const labels = tf.broadcastTo(stabilisation, [p - from, b]) as tf.Tensor2D;
+          const { out, zLast } = context.model.rollout(z, tokens, labels);
+          out.dispose();
+          return zLast;
+        });
+        cellCalls += (p - from) * b;
+        if (z !== context.z0) z.dispose();
+        z = zNext;
+        prefix = p;
+      }
+
+      const gains = new Float32Array(h - p);
+      let lastChanged = -1;
+      let anyGain = false;
+      for (let t = p; t < h; t++) {
+        if (toLevel[t] === fromLevel[t]) continue;
+        lastChanged = t;
+        if (!guidance || toLevel[t] === -1) continue;
+        const g = guidanceScale * paperGuidanceGain(schedule, fromLevel[t]!, toLevel[t]!, eta);
+        gains[t - p] = g;
+        if (g !== 0) anyGain = true;
+      }
+      const guided = guidance && anyGain;
+      const end = guided || last ? h : lastChanged + 1;
+      if (end <= p) continue; // nothing moves and nothing is read this row
+
+      const zRow = z;
+      const start = p;
+      const result = tf.tidy(() => {
+        const sub: SamplerContext = { ...context, z0: zRow, horizon: end - start };
+        const subTransition = sliceTransition(transition, start, end);
+        const active = tf.slice(x, [start, 0, 0], [end - start, b, d]);
+        const before = start > 0 ? tf.slice(x, [0, 0, 0], [start, b, d]) : null;
+        let next: tf.Tensor3D;
+        let estimate: tf.Tensor3D | null = null;
+        if (guided) {
+          const row = guidedRow({
+            context: sub,
+            x: active,
+            transition: subTransition,
+            prefix: before,
+            score: score!,
+            gains: gains.subarray(0, end - start),
+          });
+          next = row.x;
+          estimate = row.x0Hat;
+        } else {
+          const row = denoiseRow(sub, active, subTransition);
+          next = row.x;
+          if (last)
+            estimate = before === null ? row.x0Hat : (tf.concat([before, row.x0Hat], 0) as tf.Tensor3D);
+        }
+        const parts = [before, next, end < h ? tf.slice(x, [end, 0, 0], [h - end, b, d]) : null].filter(
+          (part): part is tf.Tensor3D => part !== null,
+        );
+        const tokens = parts.length === 1 ? parts[0]! : (tf.concat(parts, 0) as tf.Tensor3D);
+        return last ? { tokens, estimate: estimate! } : { tokens };
+      });
+      cellCalls += (end - start) * b;
+      if (guided) guidedRows++;
+      if (x !== options.x) x.dispose();
+      x = result.tokens;
+      if (last) x0Hat = result.estimate ?? null;
+    }
+    finalLevels.set(transitions[transitions.length - 1]!.toLevel);
+    // A last row with every token already finished runs nothing: the tokens are the plan.
+    const plan = x0Hat ?? tf.clone(x);
+    return { x0Hat: plan, rows: transitions.length, guidedRows, cellCalls, finalLevels };
+  } finally {
+    stabilisation.dispose();
+    if (x !== options.x) x.dispose();
+    if (z !== context.z0) z.dispose();
+  }
+}
+
+/** The transition restricted to tokens [start, end). */
+function sliceTransition(transition: MatrixTransition, start: number, end: number): MatrixTransition {
+  const changes = transition.changes.slice(start, end);
+  return {
+    row: transition.row,
+    from: transition.from.subarray(start, end),
+    to: transition.to.subarray(start, end),
+    fromLevel: transition.fromLevel.subarray(start, end),
+    toLevel: transition.toLevel.subarray(start, end),
+    changes,
+    changedCount: changes.filter(Boolean).length,
+  };
+}

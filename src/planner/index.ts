@@ -1,0 +1,16 @@
+/**
+ * Public API of the planner folder (the only file other folders import): the MPC agent around one Diffusion
+ * Forcing model, its settings and contract.
+ */
+export { type CreateAgentOptions, createAgent, planActions } from './agent.js';
+export { defaultPlannerConfig, resolvePlannerConfig } from './config.js';
+export type {
+  Agent,
+  AgentResetOptions,
+  AgentStatus,
+  LatentMode,
+  McgSelect,
+  ObserveOptions,
+  PlannerConfig,
+  PlanResult,
+} from './types.js';
