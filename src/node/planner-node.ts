@@ -297,6 +297,16 @@ export class PlannerNode {
     return this.#lastSource;
   }
 
+  /** The newest plan received: its first step's global index and its clamped actions [H·F × actionSize]. */
+  get lastPlan(): { readonly boundary: number; readonly actions: Float32Array } | null {
+    return this.#plan;
+  }
+
+  /** Global index of the next step (steps taken so far). */
+  get stepIndex(): number {
+    return this.#nextStep;
+  }
+
   get host(): PlannerHost {
     return this.#host;
   }
