@@ -21,10 +21,11 @@ import type { Logger } from '../../logging.js';
 import { normalizeMessage } from '../message-schema.js';
 import type { BusClock, QosName, TypeName } from '../types.js';
 
-/** The real `setImmediate`, captured at load so that test fake timers cannot stall delivery. */
+/**
+ * The real `setImmediate`, captured at load so that test fake timers cannot stall delivery. Real-time mode looks
+ * up `setTimeout` and `process.hrtime` at call time, so vitest fake timers can drive it.
+ */
 const defer: (fn: () => void) => void = globalThis.setImmediate;
-const realSetTimeout = globalThis.setTimeout;
-const realClearTimeout = globalThis.clearTimeout;
 
 export interface QosProfile {
   readonly reliable: boolean;
@@ -353,13 +354,13 @@ export class BusCore {
   /** Real mode: (re)arm one `setTimeout` for the earliest due timer. */
   rescheduleReal(): void {
     if (this.mode !== 'real') return;
-    if (this.#realTimeout !== undefined) realClearTimeout(this.#realTimeout);
+    if (this.#realTimeout !== undefined) clearTimeout(this.#realTimeout);
     this.#realTimeout = undefined;
     if (this.#closed) return;
     const t = this.#earliest();
     if (!t) return;
     const delayMs = Number(t.dueNs - this.nowNs()) / 1e6;
-    this.#realTimeout = realSetTimeout(() => this.#onRealTimeout(), Math.max(0, delayMs));
+    this.#realTimeout = setTimeout(() => this.#onRealTimeout(), Math.max(0, delayMs));
   }
 
   #onRealTimeout(): void {
@@ -378,7 +379,7 @@ export class BusCore {
 
   close(): void {
     this.#closed = true;
-    if (this.#realTimeout !== undefined) realClearTimeout(this.#realTimeout);
+    if (this.#realTimeout !== undefined) clearTimeout(this.#realTimeout);
     this.#realTimeout = undefined;
   }
 }

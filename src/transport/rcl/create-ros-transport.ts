@@ -9,7 +9,7 @@
  *
  * Signals: rclnodejs installs a SIGINT handler that shuts everything down at once; we remove it and install our
  * own for SIGINT and SIGTERM (launch sends SIGTERM after `sigterm_timeout`): close the transport (lifecycle
- * shutdown hook, `onShutdown` hooks → zero command, flush), `rcl.shutdown()`, then re-raise the signal so the
+ * shutdown hook, `onShutdown` hooks → zero command, flush), `rcl.shutdown(context)`, then re-raise the signal so the
  * process ends with the usual status. Pass `handleSignals: false` to manage signals yourself.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -120,13 +120,15 @@ export async function createRosTransport(
   const rcl = await (options.load ?? (() => loadRclnodejs(env)))();
   // The import installed a SIGINT handler that would shut rcl down before our zero command goes out.
   rcl.removeSignalHandlers();
-  await rcl.init(undefined, [...argv]);
+  // A context of its own: rcl reads `--ros-args` per context, and LifecycleNode takes no per-node arguments.
+  const context = new rcl.Context();
+  await rcl.init(context, [...argv]);
   rcl.removeSignalHandlers();
   let node: InstanceType<RclLike['lifecycle']['LifecycleNode']>;
   try {
-    node = new rcl.lifecycle.LifecycleNode(name, options.namespace ?? '', undefined, undefined, true);
+    node = new rcl.lifecycle.LifecycleNode(name, options.namespace ?? '', context, undefined, true);
   } catch (err) {
-    rcl.shutdown();
+    rcl.shutdown(context);
     throw new TransportError(
       `cannot create ROS node '${name}': ${err instanceof Error ? err.message : String(err)}`,
       {
@@ -139,7 +141,7 @@ export async function createRosTransport(
     ...(options.flushMs !== undefined ? { flushMs: options.flushMs } : {}),
     afterClose: () => {
       for (const h of handlers) process.removeListener(h.signal, h.fn);
-      if (!rcl.isShutdown()) rcl.shutdown();
+      if (!context.isShutdown()) rcl.shutdown(context);
     },
   });
   if (options.handleSignals ?? true) {

@@ -152,16 +152,21 @@ export interface RclLifecycleNodeLike extends RclNodeLike {
   ): RclLifecyclePublisherLike;
 }
 
-export interface RclLike {
-  init(context?: undefined, argv?: string[]): Promise<void>;
-  shutdown(): void;
+/** One rcl context per transport, so that each node gets its own argv (LifecycleNode takes no node args). */
+export interface RclContextLike {
   isShutdown(): boolean;
+}
+
+export interface RclLike {
+  init(context?: RclContextLike, argv?: string[]): Promise<void>;
+  shutdown(context?: RclContextLike): void;
   removeSignalHandlers(): void;
+  readonly Context: new () => RclContextLike;
   readonly lifecycle: {
     readonly LifecycleNode: new (
       name: string,
       namespace?: string,
-      context?: undefined,
+      context?: RclContextLike,
       options?: undefined,
       enableCommunicationInterface?: boolean,
     ) => RclLifecycleNodeLike;
