@@ -1,0 +1,80 @@
+"""Maze2D on ROS 2: the MuJoCo maze sim node and the Diffusion Forcing planner node (df-planner, rclnodejs).
+
+Both nodes are Node.js programs started from this checkout (ros2.md section 2.1, way B: launch_ros `Node` with
+the executable `node` and no ROS package), so `ros2 launch` adds `--ros-args` (node name, params files, -p) for
+them. Parameters come from launch/params/maze2d.yaml, then the launch arguments below override task, model and
+lockstep (the last params file wins, launch_ros writes each dict as one more file).
+
+    source /opt/ros/jazzy/setup.bash
+    ros2 launch launch/maze2d.launch.py                       # maze2d-medium, real time
+    ros2 launch launch/maze2d.launch.py task:=maze2d-umaze lockstep:=true
+
+The sim node publishes /clock, so the planner runs on sim time (use_sim_time); the sim itself uses wall time.
+"""
+
+import os
+
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
+
+# This file lives in <checkout>/launch; the command line entry is <checkout>/bin/df-planner.js.
+CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLI = os.path.join(CHECKOUT, 'bin', 'df-planner.js')
+TASKS = ['maze2d-umaze', 'maze2d-medium', 'maze2d-large']
+
+
+def generate_launch_description():
+    task = LaunchConfiguration('task')
+    model = LaunchConfiguration('model')
+    params_file = LaunchConfiguration('params_file')
+    lockstep = LaunchConfiguration('lockstep')
+    use_sim_time = LaunchConfiguration('use_sim_time')
+
+    arguments = [
+        DeclareLaunchArgument('task', default_value='maze2d-medium', choices=TASKS,
+                              description='Maze2D task of the sim and the planner'),
+        DeclareLaunchArgument('model', default_value=PathJoinSubstitution([CHECKOUT, 'models', task]),
+                              description='model directory of the planner (default: the shipped model of the task)'),
+        DeclareLaunchArgument('params_file',
+                              default_value=os.path.join(CHECKOUT, 'launch', 'params', 'maze2d.yaml'),
+                              description='ROS 2 params file for both nodes (sections maze_sim and planner)'),
+        DeclareLaunchArgument('lockstep', default_value='false', choices=['true', 'false'],
+                              description='true: the sim steps once per command (deterministic); false: real time'),
+        DeclareLaunchArgument('use_sim_time', default_value='true', choices=['true', 'false'],
+                              description='planner clock from /clock (published by the sim)'),
+    ]
+
+    sim = Node(
+        executable='node',
+        arguments=[CLI, 'sim-node', '--transport', 'ros'],
+        name='maze_sim',
+        output='screen',
+        cwd=CHECKOUT,
+        parameters=[
+            params_file,
+            {
+                'task': ParameterValue(task, value_type=str),
+                'lockstep': ParameterValue(lockstep, value_type=bool),
+            },
+        ],
+    )
+    planner = Node(
+        executable='node',
+        arguments=[CLI, 'planner-node', '--transport', 'ros'],
+        name='planner',
+        output='screen',
+        cwd=CHECKOUT,
+        parameters=[
+            params_file,
+            {
+                'task': ParameterValue(task, value_type=str),
+                'model': ParameterValue(model, value_type=str),
+                'lockstep': ParameterValue(lockstep, value_type=bool),
+                'use_sim_time': ParameterValue(use_sim_time, value_type=bool),
+            },
+        ],
+    )
+    return LaunchDescription([*arguments, sim, planner])
