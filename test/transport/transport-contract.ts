@@ -113,7 +113,9 @@ export function runTransportContract(name: string, factory: ContractFactory): vo
       for (const type of types) {
         const list = got.get(type)!;
         expect(list, type).toHaveLength(1);
-        expect(list[0], type).toEqual(normalizeMessage(type, sampleMessage(type)));
+        // Newer distros add fields (e.g. Marker textures in Jazzy): on ROS the sample must be a subset.
+        if (h.exact) expect(list[0], type).toEqual(normalizeMessage(type, sampleMessage(type)));
+        else expect(list[0], type).toMatchObject(normalizeMessage(type, sampleMessage(type)));
       }
       const odom = got.get('nav_msgs/msg/Odometry')![0] as { pose: { covariance: unknown } };
       expect(odom.pose.covariance).toBeInstanceOf(Float64Array);

@@ -1,0 +1,242 @@
+/**
+ * Wiring of the rclnodejs adapter against FakeRcl (ros2.md §5.3 T2). This proves the adapter's own logic
+ * (type strings, QoS profiles, bigint periods, signal handling, params conversion, lifecycle order); it says
+ * nothing about DDS or rcl (that is ros.test.ts, on a ROS machine).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, TransportError } from '../../src/errors.js';
+import { createTransport, type Transport } from '../../src/transport/index.js';
+import { createRosTransport, NEEDS_ROS_MESSAGE } from '../../src/transport/rcl/create-ros-transport.js';
+import { FakeRcl } from './fake-rcl.js';
+
+const ROS_ENV = { ROS_DISTRO: 'jazzy', AMENT_PREFIX_PATH: '/opt/ros/jazzy' };
+
+async function make(argv: string[] = [], name = 'planner') {
+  const rcl = new FakeRcl();
+  const t = await createRosTransport(name, argv, {
+    env: ROS_ENV,
+    load: async () => rcl,
+    handleSignals: false,
+    flushMs: 0,
+  });
+  const node = rcl.nodes.at(-1)!;
+  return { rcl, t, node };
+}
+
+describe('rclnodejs adapter wiring (FakeRcl)', () => {
+  const open: Transport[] = [];
+  afterEach(async () => {
+    for (const t of open.splice(0)) await t.close();
+  });
+
+  it('inits its own context with argv and removes the rclnodejs SIGINT handler before and after init', async () => {
+    const argv = ['--ros-args', '-p', 'seed:=3'];
+    const { rcl, t } = await make(argv);
+    open.push(t);
+    expect(rcl.calls.slice(0, 4)).toEqual([
+      'removeSignalHandlers',
+      'init --ros-args -p seed:=3',
+      'removeSignalHandlers',
+      'node planner',
+    ]);
+    expect(rcl.contexts).toHaveLength(1);
+    expect(t.fqn).toBe('/planner');
+  });
+
+  it('passes exact type strings and maps QoS names to profiles', async () => {
+    const { t, node } = await make();
+    open.push(t);
+    t.advertise('geometry_msgs/msg/WrenchStamped', 'cmd_force', 'command');
+    t.advertise('nav_msgs/msg/Path', '~/plan', 'default');
+    t.advertise('std_msgs/msg/String', 'map_name', 'latched');
+    t.observe('nav_msgs/msg/Odometry', 'odom', 'sensor');
+    const [cmd, plan, map] = node.publishers;
+    expect(cmd!.type).toBe('geometry_msgs/msg/WrenchStamped');
+    expect(cmd!.topic).toBe('cmd_force');
+    expect(cmd!.options!.qos).toMatchObject({ history: 1, depth: 1, reliability: 1, durability: 2 });
+    expect(plan!.type).toBe('nav_msgs/msg/Path');
+    expect(plan!.topic).toBe('~/plan');
+    expect(plan!.options!.qos).toBe('qos_profile_default');
+    expect(map!.options!.qos).toMatchObject({ history: 1, depth: 1, reliability: 1, durability: 1 });
+    const sub = node.subscriptions[0]!;
+    expect(sub.type).toBe('nav_msgs/msg/Odometry');
+    expect(sub.options).toEqual({ qos: 'qos_profile_sensor_data', enableTypedArray: true });
+  });
+
+  it('publishes normalised messages and stamps received ones with the node clock', async () => {
+    const { t, node } = await make();
+    open.push(t);
+    const pub = t.advertise('geometry_msgs/msg/Twist', 'cmd_vel', 'command');
+    pub({ linear: { x: 0.5 } });
+    expect(node.publishers[0]!.published[0]).toEqual({
+      linear: { x: 0.5, y: 0, z: 0 },
+      angular: { x: 0, y: 0, z: 0 },
+    });
+    expect(() => pub({ linear: { x: 'fast' as unknown as number } })).toThrow(TransportError);
+    const got: bigint[] = [];
+    t.observe('std_msgs/msg/Empty', 'ping', 'default').subscribe((r) => got.push(r.recvNs));
+    node.nowNs = 123n;
+    node.subscriptions[0]!.callback({});
+    expect(got).toEqual([123n]);
+  });
+
+  it('creates timers with bigint periods: ros on the node clock, steady on a STEADY_TIME clock', async () => {
+    const { t, node } = await make();
+    open.push(t);
+    let ticks = 0;
+    const h = t.every(50_000_000n, () => ticks++);
+    t.every(20_000_000n, () => {}, 'steady');
+    expect(node.timers[0]!.period).toBe(50_000_000n);
+    expect(typeof node.timers[0]!.period).toBe('bigint');
+    expect(node.timers[0]!.clock).toBeUndefined();
+    expect(node.timers[1]!.clock?.clockType).toBe(3);
+    node.timers[0]!.callback();
+    expect(ticks).toBe(1);
+    h.cancel();
+    expect(node.timers[0]!.cancelled).toBe(true);
+    expect(() => t.every(50 as unknown as bigint, () => {})).toThrow(/bigint/);
+  });
+
+  it('declares with explicit descriptors and returns integers as numbers', async () => {
+    const { t, node } = await make(['--ros-args', '-p', 'planner.horizon:=16', '-p', 'ids:=[1, 2]']);
+    open.push(t);
+    const h = t.declare('planner.horizon', { type: 'int', default: 8, range: [1, 64], description: 'H' });
+    expect(h).toBe(16);
+    expect(typeof h).toBe('number');
+    expect(node.params.get('planner.horizon')!.value).toBe(16n);
+    const d = node.descriptors.get('planner.horizon') as unknown as Record<string, unknown>;
+    expect(d['type']).toBe(2);
+    expect(d['description']).toBe('H');
+    expect(d['range']).toMatchObject({ bigFrom: 1n, bigTo: 64n });
+    expect(t.declare('ids', { type: 'int[]', default: [] })).toEqual([1, 2]);
+    t.declare('rate', { type: 'double', default: 20.0, range: [1, 100], readOnly: true });
+    const rd = node.descriptors.get('rate') as unknown as Record<string, unknown>;
+    expect(rd['type']).toBe(3);
+    expect(rd['readOnly']).toBe(true);
+    expect(rd['range']).toMatchObject({ fromValue: 1, toValue: 100, step: 0 });
+    t.declare('mode', { type: 'string', default: 'safe', choices: ['safe', 'fast'] });
+    expect(node.descriptors.get('mode')!.additionalConstraints).toBe('one of: safe, fast');
+    expect(t.param('use_sim_time')).toBe(false);
+  });
+
+  it('refuses an integer override for a double, naming the fix, before rclnodejs sees it', async () => {
+    const { t, node } = await make(['--ros-args', '-p', 'control_frequency:=20', '-p', 'steps:=2.0']);
+    open.push(t);
+    const declare = () => t.declare('control_frequency', { type: 'double', default: 10.0 });
+    expect(declare).toThrow(ConfigError);
+    expect(declare).toThrow(/write 20\.0/);
+    expect(node.params.has('control_frequency')).toBe(false);
+    expect(() => t.declare('steps', { type: 'int', default: 1 })).toThrow(
+      /is an int; the override 2 is a double/,
+    );
+  });
+
+  it('routes on-set checks and choices through the rclnodejs callback, and post-set to listeners', async () => {
+    const { t, node } = await make();
+    open.push(t);
+    const changed: unknown[] = [];
+    t.onParamChanged((c) => changed.push(c));
+    t.onParamSet((c) => (c['gain'] === 7 ? 'seven is unlucky' : null));
+    t.declare('gain', { type: 'double', default: 1 });
+    t.declare('mode', { type: 'string', default: 'safe', choices: ['safe', 'fast'] });
+    expect(changed).toEqual([]);
+    expect(t.setParams({ gain: 7 })).toBe('seven is unlucky');
+    expect(node.onSet[0]!([new rclParam('mode', 4, 'turbo')])).toEqual({
+      successful: false,
+      reason: `'mode' (string) "turbo" is not one of "safe", "fast"`,
+    });
+    expect(t.setParams({ gain: 2 })).toBeNull();
+    expect(t.param('gain')).toBe(2);
+    expect(changed).toEqual([{ gain: 2 }]);
+  });
+
+  it('lifecycle: registers hooks, activates publishers before activate and deactivates after deactivate', async () => {
+    const { rcl, t, node } = await make();
+    open.push(t);
+    let zero: (() => void) | undefined;
+    t.lifecycle({
+      configure: () => true,
+      activate: () => true,
+      deactivate: () => {
+        zero!();
+        return true;
+      },
+    });
+    const cmd = t.advertise('geometry_msgs/msg/Twist', 'cmd_vel', 'command');
+    zero = () => cmd({});
+    expect(node.publishers[0]!.lifecycle).toBe(true);
+    expect(t.lifecycleState()).toBe('unconfigured');
+    expect(t.transition('activate')).toBe(false);
+    expect(t.transition('configure')).toBe(true);
+    expect(t.transition('activate')).toBe(true);
+    expect(node.publishers[0]!.active).toBe(true);
+    expect(t.transition('deactivate')).toBe(true);
+    expect(node.publishers[0]!.active).toBe(false);
+    expect(node.publishers[0]!.published).toHaveLength(1);
+    expect(rcl.calls.filter((c) => /^(configure|activate|deactivate)/.test(c))).toEqual([
+      'configure 97',
+      'activate 97',
+      'deactivate 97',
+    ]);
+  });
+
+  it('close: shutdown hooks publish the zero command before the node is destroyed and the context shut down', async () => {
+    const { rcl, t, node } = await make();
+    const cmd = t.advertise('geometry_msgs/msg/WrenchStamped', 'cmd_force', 'command');
+    t.onShutdown(() => cmd({ wrench: { force: { x: 0, y: 0 } } }));
+    t.start();
+    expect(node.spinning).toBe(true);
+    await t.close();
+    await t.close();
+    const tail = rcl.calls.slice(-3);
+    expect(tail).toEqual(['publish cmd_force', 'destroy planner', 'shutdown']);
+    expect(rcl.contexts[0]!.shut).toBe(true);
+    expect(t.lifecycleState()).toBe('finalized');
+  });
+
+  it('installs SIGINT and SIGTERM handlers only when asked, and removes them on close', async () => {
+    const rcl = new FakeRcl();
+    const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') };
+    const t = await createRosTransport('sig', [], { env: ROS_ENV, load: async () => rcl, flushMs: 0 });
+    expect(process.listenerCount('SIGINT')).toBe(before.int + 1);
+    expect(process.listenerCount('SIGTERM')).toBe(before.term + 1);
+    await t.close();
+    expect(process.listenerCount('SIGINT')).toBe(before.int);
+    expect(process.listenerCount('SIGTERM')).toBe(before.term);
+  });
+});
+
+describe("transport 'ros' without ROS 2", () => {
+  it('fails at once with the fix and never loads rclnodejs', async () => {
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return new FakeRcl();
+    };
+    for (const env of [{}, { ROS_DISTRO: 'jazzy' }, { AMENT_PREFIX_PATH: '/opt/ros/jazzy' }]) {
+      await expect(createRosTransport('planner', [], { env, load })).rejects.toThrow(TransportError);
+      await expect(createRosTransport('planner', [], { env, load })).rejects.toThrow(NEEDS_ROS_MESSAGE);
+    }
+    expect(loads).toBe(0);
+    expect(NEEDS_ROS_MESSAGE).toBe(
+      "transport 'ros' needs ROS 2: source /opt/ros/<distro>/setup.bash, then npm install rclnodejs@2.2.0 (it builds against the sourced ROS); or use --transport bus",
+    );
+  });
+
+  it.skipIf(Boolean(process.env['ROS_DISTRO']))(
+    'createTransport("ros") fails the same way in this process',
+    async () => {
+      const sigint = process.listenerCount('SIGINT');
+      await expect(createTransport('ros', 'planner', [])).rejects.toThrow(NEEDS_ROS_MESSAGE);
+      expect(process.listenerCount('SIGINT')).toBe(sigint);
+    },
+  );
+});
+
+class rclParam {
+  constructor(
+    readonly name: string,
+    readonly type: number,
+    readonly value: unknown,
+  ) {}
+}
