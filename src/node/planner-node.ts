@@ -183,6 +183,8 @@ export class PlannerNode {
   #inFlight: InFlight | null = null;
   #lastCommand: Float32Array;
   #lastSource: CommandSource = 'zero';
+  /** Step whose command was published last by a step (not by the watchdog), −1 before the first. */
+  #publishedStep = -1;
   #timedOut = false;
   #queue: QueueItem[] = [];
   #awaiting: { step: number; wallMs: number } | null = null;
@@ -516,7 +518,7 @@ export class PlannerNode {
         ),
       );
     }
-    this.#afterPlanReply(flight);
+    this.#afterPlanReply();
   }
 
   #onPlanError(flight: InFlight, error: Error): void {
@@ -529,11 +531,11 @@ export class PlannerNode {
     // The agent's state is unknown after a failure: restart it from a fresh state, one token from now.
     this.#episode = null;
     this.#retryAtStep = this.#nextStep + this.#F - 1;
-    this.#afterPlanReply(flight);
+    this.#afterPlanReply();
     this.#report();
   }
 
-  #afterPlanReply(flight: InFlight): void {
+  #afterPlanReply(): void {
     if (this.#awaiting) {
       const { step, wallMs } = this.#awaiting;
       this.#awaiting = null;
@@ -541,11 +543,12 @@ export class PlannerNode {
       this.#drain();
       return;
     }
-    // Real-time: the steps since the boundary ran on the fallback; switch to the fresh plan at once.
-    if (!this.#lockstep && this.#nextStep > flight.boundary && this.#lastSource !== 'plan') {
-      const s = this.#nextStep - 1;
+    // Real-time: the current step's command already went out from a fallback; switch to the new plan at once
+    // (a late plan is re-aligned to the current step; if it is not the current token's, it is the freshest hold).
+    const s = this.#nextStep - 1;
+    if (!this.#lockstep && this.#publishedStep === s && this.#lastSource !== 'plan') {
       const chosen = this.#commandFor(s);
-      if (chosen.source === 'plan') this.#sendCommand(chosen.action, 'plan');
+      if (chosen.action !== null) this.#sendCommand(chosen.action, chosen.source);
     }
   }
 
@@ -565,6 +568,7 @@ export class PlannerNode {
     const { action, source } = this.#commandFor(s);
     if (source !== 'plan') this.counters.fallbackCommands += 1;
     this.#sendCommand(action, source);
+    this.#publishedStep = s;
     this.tickLatency.record(performance.now() - wallMs);
   }
 

@@ -82,7 +82,8 @@ export async function startHarness(params: Record<string, string | number | bool
   const commands: WrenchStamped[] = [];
   const plans: Path[] = [];
   const diagnostics: DiagnosticArray[] = [];
-  robot.observe(MAZE_TYPES.command, MAZE_TOPICS.command, 'command').subscribe((r) => commands.push(r.msg));
+  // Depth 10 (not the sim's keep-last 1), so a burst of ticks fired in one synchronous clock advance is seen whole.
+  robot.observe(MAZE_TYPES.command, MAZE_TOPICS.command, 'default').subscribe((r) => commands.push(r.msg));
   robot.observe(MAZE_TYPES.plan, '/planner/plan', 'default').subscribe((r) => plans.push(r.msg));
   robot
     .observe(MAZE_TYPES.diagnostics, MAZE_TOPICS.diagnostics, 'default')
