@@ -226,8 +226,11 @@ class DiffusionForcingNet implements DfModel {
         this.#linear(x, 'pre.block0.wsx', 'pre.block0.bs', null),
         this.#linear(e, 'pre.block0.wse', null, null),
       );
-      const p1Steps = tf.unstack(tf.reshape(p1, [tCount, batch, hd])) as tf.Tensor2D[];
-      const psSteps = tf.unstack(tf.reshape(ps, [tCount, batch, hd])) as tf.Tensor2D[];
+      // tfjs cannot differentiate an unstack with one output (its gradient calls stack on a bare tensor).
+      const steps = (h: tf.Tensor): tf.Tensor2D[] =>
+        tCount === 1 ? [h as tf.Tensor2D] : (tf.unstack(tf.reshape(h, [tCount, batch, hd])) as tf.Tensor2D[]);
+      const p1Steps = steps(p1);
+      const psSteps = steps(ps);
       const layers = this.#stepLayers();
       let zPrev = z0;
       const latents: tf.Tensor2D[] = [];
