@@ -57,6 +57,8 @@ export class GaussianPriorModel implements DfModel {
   readonly parameterCount = 0;
   #mode: GradientMode = 'train';
   readonly #sqrtAlphaBar: tf.Tensor1D;
+  /** Fault injection: while true, every clean estimate is NaN (a diverged network). */
+  poisoned = false;
 
   constructor(overrides: Partial<ModelConfig> = {}) {
     this.config = { ...tinyMazeConfig, latentSize: 2, ...overrides };
@@ -93,7 +95,8 @@ export class GaussianPriorModel implements DfModel {
   rollout(z0: tf.Tensor2D, xNoisy: tf.Tensor3D, levels: tf.Tensor2D): RolloutOutput {
     return tf.tidy(() => {
       const scale = tf.expandDims(tf.gather(this.#sqrtAlphaBar, levels), 2);
-      return { out: tf.mul(scale, xNoisy) as tf.Tensor3D, zLast: tf.clone(z0) };
+      const out = tf.mul(scale, xNoisy) as tf.Tensor3D;
+      return { out: this.poisoned ? (tf.mul(out, Number.NaN) as tf.Tensor3D) : out, zLast: tf.clone(z0) };
     });
   }
 }
@@ -106,6 +109,8 @@ export interface RecordedCall {
   /** Levels (time-major) passed, and the inputs. */
   readonly levels: Int32Array;
   readonly inputs: Float32Array;
+  /** The starting latent (rollout, step), empty for initialLatent. */
+  readonly z0: Float32Array;
   /** Gradient mode at the time of the call. */
   readonly mode: GradientMode;
 }
@@ -123,6 +128,7 @@ export function recordingModel(model: DfModel): { model: DfModel; calls: Recorde
             batch: x.shape[1],
             levels: levels.dataSync() as Int32Array,
             inputs: x.dataSync() as Float32Array,
+            z0: z0.dataSync() as Float32Array,
             mode: target.gradientMode,
           });
           return target.rollout(z0, x, levels);
@@ -136,6 +142,7 @@ export function recordingModel(model: DfModel): { model: DfModel; calls: Recorde
             batch: x.shape[0],
             levels: levels.dataSync() as Int32Array,
             inputs: x.dataSync() as Float32Array,
+            z0: z.dataSync() as Float32Array,
             mode: target.gradientMode,
           });
           return target.step(z, x, levels);
@@ -149,6 +156,7 @@ export function recordingModel(model: DfModel): { model: DfModel; calls: Recorde
             batch,
             levels: new Int32Array(0),
             inputs: obs === null ? new Float32Array(0) : (obs.dataSync() as Float32Array),
+            z0: new Float32Array(0),
             mode: target.gradientMode,
           });
           return target.initialLatent(obs, batch);
