@@ -14,6 +14,9 @@ const commands: Record<string, () => Promise<{ default: CliCommand }>> = {
   eval: () => import('./eval.js'),
   bench: () => import('./bench.js'),
   demo: () => import('./demo.js'),
+  node: () => import('./node.js'),
+  'sim-node': () => import('./sim-node.js'),
+  run: () => import('./run.js'),
 };
 
 async function listCommands(): Promise<string> {

@@ -71,8 +71,11 @@ import { createPlannerHost, type HostInfo, type HostPlan, type PlannerHost } fro
 
 export interface PlannerNodeOptions {
   readonly transport: Transport;
-  /** Resolves the `task` parameter to the robot task (the CLI builds it from sim/). */
-  readonly resolveTask: (taskId: string) => NodeTask;
+  /**
+   * Resolves the `task` parameter ('' = the model's own task, which the resolver may read from `modelDir`) to
+   * the robot task (the CLI builds it from sim/).
+   */
+  readonly resolveTask: (taskId: string, modelDir: string) => NodeTask;
   /**
    * Use this planner host instead of starting one from the `model`/`planner_thread` parameters (tests that
    * build a model in memory). The node disposes it on close.
@@ -116,15 +119,12 @@ const NS_PER_S = 1_000_000_000;
 export async function startPlannerNode(options: PlannerNodeOptions): Promise<PlannerNode> {
   const t = options.transport;
   const params = declareParams(t, NODE_PARAMS);
-  const task = options.resolveTask(params.task);
+  if (!options.host && params.model === '') {
+    throw new ConfigError('no model: set the model parameter (-p model:=models/maze2d-umaze or --model)', 'model');
+  }
+  const task = options.resolveTask(params.task, params.model);
   let host = options.host;
   if (!host) {
-    if (params.model === '') {
-      throw new ConfigError(
-        'no model: set the model parameter (-p model:=models/maze2d-umaze or --model)',
-        'model',
-      );
-    }
     host = await createPlannerHost({
       thread: params.plannerThread as 'worker' | 'inline',
       modelDir: params.model,

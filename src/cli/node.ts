@@ -1,0 +1,179 @@
+/**
+ * `df-planner node`: runs the planner node (src/node) on real ROS 2 (`--transport ros`, rclnodejs) or on the
+ * in-process bus (`--transport bus`). Flags are shorthands for parameters; everything after `--ros-args` goes to
+ * the transport unchanged (`-p name:=value`, `--params-file f`, `-r from:=to`, `-r __node:=…`, `-r __ns:=…`), as
+ * `ros2 run`/`ros2 launch` pass it.
+ *
+ * Parameter precedence (later wins): table defaults < the model's `provenance.planner` block (tuned settings a
+ * shipped model carries; read when --model is given) < --params-file < flags < arguments after --ros-args.
+ *
+ * SIGINT/SIGTERM: the node publishes one zero command, the transport closes (ROS: after the shutdown hooks), the
+ * planner thread ends, and the process exits 0. A second signal while closing exits at once (130).
+ */
+
+import { ConfigError } from '../errors.js';
+import { stderrLogger } from '../logging.js';
+import { readModelFile } from '../model/checkpoint.js';
+import { NODE_PARAMS, type NodeTask, startPlannerNode } from '../node/index.js';
+import { formatParamValue, loadParamsFile, paramsMarkdown, validateOverrides } from '../params/index.js';
+import { createTransport, type TransportKind } from '../transport/index.js';
+import { type CliCommand, defineCommand } from './command.js';
+import { mazeNodeTask } from './maze-node-task.js';
+import { modelTask } from './planner-policy.js';
+
+const options = {
+  model: { kind: 'string', description: 'model directory (model.json + weights.bin); sets -p model:=…' },
+  task: {
+    kind: 'string',
+    description: "task id, e.g. maze2d-umaze (default: the model's training task); sets -p task:=…",
+  },
+  transport: {
+    kind: 'string',
+    description:
+      'ros: real ROS 2 through rclnodejs; bus: in-process bus (default: ros when ROS_DISTRO is set)',
+    choices: ['bus', 'ros'],
+  },
+  'params-file': {
+    kind: 'string',
+    description: 'ROS 2 parameters YAML (ros__parameters under the node name or /**)',
+  },
+  lockstep: { kind: 'boolean', description: 'one command per odom, waiting for plans (deterministic sims)' },
+  'planner-thread': {
+    kind: 'string',
+    description: 'worker (default) or inline; sets -p planner_thread:=…',
+    choices: ['worker', 'inline'],
+  },
+  backend: {
+    kind: 'string',
+    description: 'tfjs backend of the planner thread; sets -p backend:=…',
+    choices: ['wasm', 'cpu', 'tensorflow'],
+  },
+  name: { kind: 'string', description: 'node name (-r __node:= after --ros-args wins)', default: 'planner' },
+  params: { kind: 'boolean', description: 'print the parameter table (markdown) and exit' },
+} as const;
+
+/** `-p` arguments for the model's provenance.planner block (PlannerConfig keys → ROS names). */
+function provenanceArgs(modelDir: string): string[] {
+  const block = (readModelFile(modelDir).provenance as { planner?: unknown }).planner;
+  if (block === undefined || block === null || typeof block !== 'object') return [];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(block)) {
+    const decl = NODE_PARAMS.find((d) => d.key === key);
+    // The seed is the run's, never the model's (as in eval); unknown keys are eval's to report.
+    if (!decl || key === 'seed') continue;
+    out.push('-p', `${decl.name}:=${formatParamValue(decl.type, value as never)}`);
+  }
+  return out;
+}
+
+/** The task named by the parameter, or the model's own task when it is empty. */
+function resolveTask(taskId: string, modelDir: string): NodeTask {
+  let id = taskId;
+  if (id === '') {
+    id = modelTask(readModelFile(modelDir).provenance) ?? '';
+    if (id === '') {
+      throw new ConfigError(
+        `${modelDir} does not record its task; pass --task (e.g. --task maze2d-umaze)`,
+        'task',
+      );
+    }
+  }
+  if (!id.startsWith('maze2d-')) {
+    throw new ConfigError(
+      `the node has a robot interface for the maze2d tasks only, got task '${id}'`,
+      'task',
+    );
+  }
+  return mazeNodeTask(id);
+}
+
+const SUMMARY = 'run the planner as a ROS 2 node (or on the in-process bus)';
+
+/** The command for one invocation; `passThrough` is what followed `--ros-args`. */
+function nodeCommand(passThrough: readonly string[]): CliCommand {
+  return defineCommand({
+    summary: SUMMARY,
+    usage:
+      'df-planner node --model models/maze2d-umaze [--task maze2d-umaze] [--transport ros|bus] [--params-file f.yaml] [--lockstep] [--ros-args …]',
+    options,
+    async run(opts) {
+      if (opts.params) {
+        process.stdout.write(paramsMarkdown(NODE_PARAMS));
+        return 0;
+      }
+      const rosArgs = ['--ros-args'];
+      if (opts.model !== undefined) rosArgs.push(...provenanceArgs(opts.model));
+      if (opts['params-file'] !== undefined) rosArgs.push('--params-file', opts['params-file']);
+      if (opts.model !== undefined) rosArgs.push('-p', `model:=${opts.model}`);
+      if (opts.task !== undefined) rosArgs.push('-p', `task:=${opts.task}`);
+      if (opts.lockstep) rosArgs.push('-p', 'lockstep:=true');
+      if (opts['planner-thread'] !== undefined)
+        rosArgs.push('-p', `planner_thread:=${opts['planner-thread']}`);
+      if (opts.backend !== undefined) rosArgs.push('-p', `backend:=${opts.backend}`);
+      rosArgs.push(...passThrough);
+      const kind: TransportKind =
+        (opts.transport as TransportKind | undefined) ?? (process.env['ROS_DISTRO'] ? 'ros' : 'bus');
+      if (kind === 'bus') {
+        stderrLogger.warn(
+          'bus transport: this node is alone on an in-process bus, so nothing can reach it; use --transport ros, or `df-planner run` for the sim and planner in one process',
+        );
+      }
+      const transport = await createTransport(kind, opts.name, rosArgs, { handleSignals: false });
+      // ROS ignores params-file entries no node declares; a typo would then silently keep the default. Say so.
+      if (opts['params-file'] !== undefined) {
+        for (const issue of validateOverrides(
+          NODE_PARAMS,
+          loadParamsFile(opts['params-file'], transport.fqn),
+        )) {
+          if (issue.message.startsWith('unknown'))
+            stderrLogger.warn(`${opts['params-file']}: ${issue.path}: ${issue.message}`);
+        }
+      }
+      let node: Awaited<ReturnType<typeof startPlannerNode>>;
+      try {
+        node = await startPlannerNode({ transport, resolveTask });
+      } catch (err) {
+        await transport.close();
+        throw err;
+      }
+      stderrLogger.info(`planner node ${transport.fqn} running (Ctrl-C to stop)`);
+      return new Promise<number>((resolve) => {
+        let closing = false;
+        const stop = (signal: NodeJS.Signals) => {
+          if (closing) {
+            stderrLogger.warn(`${signal} again while closing: exiting now`);
+            process.exit(130);
+          }
+          closing = true;
+          node
+            .close()
+            .then(() => {
+              stderrLogger.info(`${signal}: zero command published, node closed`);
+              resolve(0);
+            })
+            .catch((err: unknown) => {
+              stderrLogger.error(`closing the node failed: ${(err as Error).message}`);
+              resolve(1);
+            });
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    },
+  });
+}
+
+const command: CliCommand = {
+  summary: SUMMARY,
+  run(argv) {
+    const { own, ros } = splitRosArgs(argv);
+    return nodeCommand(ros).run(own);
+  },
+};
+export default command;
+
+/** Splits `argv` at `--ros-args`; the tail goes to the transport. */
+export function splitRosArgs(argv: readonly string[]): { own: string[]; ros: string[] } {
+  const i = argv.indexOf('--ros-args');
+  return i < 0 ? { own: [...argv], ros: [] } : { own: argv.slice(0, i), ros: argv.slice(i + 1) };
+}
