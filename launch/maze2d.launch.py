@@ -9,7 +9,11 @@ lockstep (the last params file wins, launch_ros writes each dict as one more fil
     ros2 launch launch/maze2d.launch.py                       # maze2d-medium, real time
     ros2 launch launch/maze2d.launch.py task:=maze2d-umaze lockstep:=true
 
-The sim node publishes /clock, so the planner runs on sim time (use_sim_time); the sim itself uses wall time.
+The sim node publishes /clock (sim time t*dt). In lockstep the planner follows it (use_sim_time); in real time
+the planner runs on the wall clock like on a real robot, and the sim steps at 1/dt of wall time.
+
+The planner gets its model as `--model` (so the tuned planner settings a shipped model carries in its
+provenance apply, see `df-planner node --help`) and as the `model` parameter (which wins over the params file).
 """
 
 import os
@@ -43,8 +47,9 @@ def generate_launch_description():
                               description='ROS 2 params file for both nodes (sections maze_sim and planner)'),
         DeclareLaunchArgument('lockstep', default_value='false', choices=['true', 'false'],
                               description='true: the sim steps once per command (deterministic); false: real time'),
-        DeclareLaunchArgument('use_sim_time', default_value='true', choices=['true', 'false'],
-                              description='planner clock from /clock (published by the sim)'),
+        DeclareLaunchArgument('use_sim_time', default_value=lockstep, choices=['true', 'false'],
+                              description='planner clock from /clock (published by the sim); default: as lockstep '
+                                          '(real time runs the planner on the wall clock, like a real robot)'),
     ]
 
     sim = Node(
@@ -63,7 +68,7 @@ def generate_launch_description():
     )
     planner = Node(
         executable='node',
-        arguments=[CLI, 'planner-node', '--transport', 'ros'],
+        arguments=[CLI, 'node', '--transport', 'ros', '--model', model],
         name='planner',
         output='screen',
         cwd=CHECKOUT,

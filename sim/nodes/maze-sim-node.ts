@@ -17,6 +17,11 @@
  *   starts at its first command (like a robot enabled once its controller is up), so model loading and the
  *   first cold plan do not count as misses.
  *
+ * Start-up: over ROS the two nodes start in parallel and odom is a sensor topic (not latched), so a planner that
+ * subscribes late would miss an episode's first state and a lockstep pair would wait on each other forever. Until
+ * an episode's first command arrives, the sim therefore re-sends that state (same stamp, with /clock) every
+ * ANNOUNCE_PERIOD_S of wall time; a planner that already has it drops the copy as out of order.
+ *
  * Commands that cannot be applied are dropped and counted per reason: non-finite force components, a broken
  * stamp, a frame other than the fixed frame (an empty frame means the fixed frame), or a stamp older than the
  * previous command's (out of order). Forces beyond ±1 are not refused: the env clips them, as D4RL does.
@@ -78,6 +83,13 @@ export interface SimEpisodeRecord extends EpisodeRecord {
   readonly deadlineMisses: number;
   /** Real time: steps taken before the episode's first command arrived (zero command; part of the misses). */
   readonly zeroCommandSteps: number;
+  /**
+   * Real time: steps taken back to back because the sim's own timer fired late (the command is held; they are
+   * the sim's lateness, not the controller's, so they are not counted as deadline misses).
+   */
+  readonly catchUpSteps: number;
+  /** Real time: steps the sim fell behind the wall clock beyond MAX_CATCH_UP_STEPS and gave up (time slipped). */
+  readonly slippedSteps: number;
   /** Commands dropped, per reason. */
   readonly rejected: Readonly<Record<CommandRejectReason, number>>;
   /** Wall time from the episode's first step to its last, s. */
@@ -119,6 +131,8 @@ interface EpisodeState {
   commandsApplied: number;
   deadlineMisses: number;
   zeroCommandSteps: number;
+  catchUpSteps: number;
+  slippedSteps: number;
   rejected: Record<CommandRejectReason, number>;
   /** Real time: whether the episode's clock runs (false while waiting for the controller). */
   running: boolean;
@@ -130,6 +144,10 @@ interface EpisodeState {
 type PendingOdom = 'step' | 'final';
 
 const NS_PER_S = 1e9;
+/** Real time: most steps taken back to back when the sim's timer fired late (0.1 s of sim time). */
+export const MAX_CATCH_UP_STEPS = 10;
+/** Wall-clock period of the start-up re-send of an episode's first state (see the header). */
+export const ANNOUNCE_PERIOD_S = 1;
 
 export class MazeSimNode {
   readonly config: MazeSimConfig;
@@ -163,6 +181,9 @@ export class MazeSimNode {
   /** Commands dropped while no episode ran (after the end). */
   #lateCommands = 0;
   #timer: TimerHandle | null = null;
+  #announceTimer: TimerHandle | null = null;
+  /** Whether a command arrived since the current episode began (ends the start-up re-send). */
+  #heardThisEpisode = false;
   #subscription: { unsubscribe(): void } | null = null;
   #started = false;
   #finished = false;
@@ -197,7 +218,7 @@ export class MazeSimNode {
     this.#publishOdom = transport.advertise(MAZE_TYPES.odom, MAZE_TOPICS.odom, MAZE_QOS.odom);
   }
 
-  /** Subscribes to the command, starts the first episode and (real time) the step timer. Call once. */
+  /** Subscribes to the command, starts the first episode, the timers and the transport's delivery. Call once. */
   start(): void {
     if (this.#started) throw new ConfigError('the maze sim node was already started', 'start');
     this.#started = true;
@@ -206,12 +227,20 @@ export class MazeSimNode {
       .subscribe({ next: (r) => this.#guard(() => this.#onCommand(r)) });
     this.#transport.onShutdown(() => this.#stop());
     this.#beginEpisode();
+    this.#announceTimer = this.#transport.every(
+      BigInt(ANNOUNCE_PERIOD_S * NS_PER_S),
+      () => this.#guard(() => this.#announce()),
+      'steady',
+    );
     if (!this.config.lockstep) {
+      // Ticks at half the step period: a step is taken when the wall clock says it is due (see #onTimer), so a
+      // timer that fires a little late costs at most half a period of phase.
       const wallPeriodNs = BigInt(
-        Math.max(1, Math.round(Number(this.#periodNs) / this.config.realTimeFactor)),
+        Math.max(1, Math.round(Number(this.#periodNs) / this.config.realTimeFactor / 2)),
       );
       this.#timer = this.#transport.every(wallPeriodNs, () => this.#guard(() => this.#onTimer()), 'steady');
     }
+    this.#transport.start();
   }
 
   /** Episodes finished so far. */
@@ -242,6 +271,8 @@ export class MazeSimNode {
   #stop(): void {
     this.#timer?.cancel();
     this.#timer = null;
+    this.#announceTimer?.cancel();
+    this.#announceTimer = null;
     this.#subscription?.unsubscribe();
     this.#subscription = null;
   }
@@ -282,6 +313,8 @@ export class MazeSimNode {
       commandsApplied: 0,
       deadlineMisses: 0,
       zeroCommandSteps: 0,
+      catchUpSteps: 0,
+      slippedSteps: 0,
       rejected: { non_finite: 0, malformed: 0, wrong_frame: 0, out_of_order: 0 },
       running: this.config.lockstep || !this.config.waitForController,
       wallStartMs: performance.now(),
@@ -291,6 +324,7 @@ export class MazeSimNode {
     this.#command = [0, 0];
     this.#appliedSeq = this.#commandSeq;
     this.#observation = obs;
+    this.#heardThisEpisode = false;
     if (index > 0) this.#simNs += this.#periodNs;
     const stamp = timeFromNs(this.#simNs);
     this.#publishClock({ clock: stamp });
@@ -317,6 +351,7 @@ export class MazeSimNode {
       this.#lateCommands++;
       return;
     }
+    this.#heardThisEpisode = true;
     const checked = checkCommand(received.msg, this.#commandStampNs);
     if (typeof checked === 'string') {
       ep.rejected[checked]++;
@@ -338,21 +373,49 @@ export class MazeSimNode {
     }
   }
 
+  /** Start-up re-send of the episode's first state while no command has arrived (see the header). */
+  #announce(): void {
+    const ep = this.#episode;
+    if (this.#finished || !ep) return;
+    if (this.#heardThisEpisode || ep.t > 0) return;
+    const stamp = timeFromNs(this.#simNs);
+    this.#publishClock({ clock: stamp });
+    this.#publishState(this.#observation, stamp);
+  }
+
+  /**
+   * Real time: takes the steps the wall clock says are due since the episode's clock started. The first is judged
+   * fresh or stale; any further ones in the same tick are catch-up steps (this timer fired late). A backlog beyond
+   * MAX_CATCH_UP_STEPS is dropped (sim time slips behind the wall clock) rather than replayed in a burst.
+   */
   #onTimer(): void {
     const ep = this.#episode;
     if (this.#finished || !ep || !ep.running) return;
+    const periodMs = (this.env.dt * 1000) / this.config.realTimeFactor;
+    const due = Math.min(ep.limit, Math.floor((performance.now() - ep.wallStartMs) / periodMs));
+    let n = due - ep.t;
+    if (n <= 0) return;
+    if (n > MAX_CATCH_UP_STEPS) {
+      ep.slippedSteps += n - MAX_CATCH_UP_STEPS;
+      ep.wallStartMs += (n - MAX_CATCH_UP_STEPS) * periodMs;
+      n = MAX_CATCH_UP_STEPS;
+    }
     const fresh = this.#commandSeq !== this.#appliedSeq;
     if (!fresh) {
       ep.deadlineMisses++;
       if (ep.commandsApplied === 0) ep.zeroCommandSteps++;
     }
     this.#step(fresh);
+    for (let k = 1; k < n && this.#episode === ep && !this.#finished; k++) {
+      ep.catchUpSteps++;
+      this.#step(false);
+    }
   }
 
   /** Applies the held command for one env step and publishes the outcome; ends the episode at its limit. */
   #step(fresh: boolean): void {
     const ep = this.#episode!;
-    if (ep.t === 0) ep.wallStartMs = performance.now();
+    if (ep.t === 0 && this.config.lockstep) ep.wallStartMs = performance.now();
     if (fresh) {
       ep.commandsApplied++;
       this.#appliedSeq = this.#commandSeq;
@@ -410,6 +473,8 @@ export class MazeSimNode {
       commandsApplied: ep.commandsApplied,
       deadlineMisses: ep.deadlineMisses,
       zeroCommandSteps: ep.zeroCommandSteps,
+      catchUpSteps: ep.catchUpSteps,
+      slippedSteps: ep.slippedSteps,
       rejected: { ...ep.rejected },
       wallSeconds,
       achievedRealTimeFactor: wallSeconds > 0 ? (ep.t * this.env.dt) / wallSeconds : Number.POSITIVE_INFINITY,
@@ -427,8 +492,7 @@ export class MazeSimNode {
     if (this.#records.length >= this.config.episodes) {
       this.#finished = true;
       this.#episode = null;
-      this.#timer?.cancel();
-      this.#timer = null;
+      this.#stop();
       this.#resolve({ task: task.id, config: this.config, episodes: this.#records });
       return;
     }
