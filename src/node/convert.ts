@@ -18,8 +18,17 @@ import type {
 import { nsFromTime, timeFromNs } from '../transport/index.js';
 import { MAZE_FRAMES } from './maze-interface.js';
 
-/** Why an input message was dropped (diagnostics count each reason per topic). */
-export type RejectReason = 'non_finite' | 'wrong_size' | 'out_of_order' | 'wrong_frame' | 'malformed';
+/**
+ * Why an input message was dropped (diagnostics count each reason per topic). `duplicate` (a state with the
+ * stamp of the last accepted one, e.g. the sim's start-up re-send) is counted but is no fault.
+ */
+export type RejectReason =
+  | 'non_finite'
+  | 'wrong_size'
+  | 'out_of_order'
+  | 'wrong_frame'
+  | 'malformed'
+  | 'duplicate';
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   'non_finite',
@@ -27,6 +36,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   'out_of_order',
   'wrong_frame',
   'malformed',
+  'duplicate',
 ];
 
 export interface Rejection {

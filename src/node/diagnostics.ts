@@ -2,7 +2,7 @@
  * The planner node's health report: one diagnostic_msgs/DiagnosticStatus named `<node fqn>: control loop`
  * (ros2.md §3.3) in a DiagnosticArray on /diagnostics. Levels: STALE before the first valid state message,
  * ERROR when the planner failed since the last report, WARN on a sensor timeout or missed deadlines or
- * rejected messages since the last report, OK otherwise.
+ * rejected messages (other than duplicates) since the last report, OK otherwise.
  */
 import { DIAGNOSTIC_LEVEL, type DiagnosticArray, type MsgInput, timeFromNs } from '../transport/index.js';
 import { keyValues } from './convert.js';
@@ -72,9 +72,9 @@ export interface DiagnosticsInput {
   readonly fixed: Readonly<Record<string, string | number | boolean>>;
 }
 
-function sumValues(r: Record<string, number>): number {
+function sumValues(r: Record<string, number>, skipDuplicates = false): number {
   let n = 0;
-  for (const v of Object.values(r)) n += v;
+  for (const [k, v] of Object.entries(r)) if (!(skipDuplicates && k.endsWith('.duplicate'))) n += v;
   return n;
 }
 
@@ -99,7 +99,8 @@ export function diagnosticLevel(input: DiagnosticsInput): { level: DiagnosticLev
     warnings.push(`${c.sensorTimeouts - p.sensorTimeouts} sensor timeout(s)`);
   if (c.deadlineMisses > p.deadlineMisses)
     warnings.push(`${c.deadlineMisses - p.deadlineMisses} deadline miss(es)`);
-  const rejected = sumValues(c.rejected) - sumValues(p.rejected);
+  // Duplicates (re-sent states) are expected at start-up and are no reason to warn.
+  const rejected = sumValues(c.rejected, true) - sumValues(p.rejected, true);
   if (rejected > 0) warnings.push(`${rejected} rejected message(s)`);
   if (warnings.length > 0) return { level: DIAGNOSTIC_LEVEL.WARN, message: warnings.join('; ') };
   return { level: DIAGNOSTIC_LEVEL.OK, message: 'ok' };

@@ -120,7 +120,10 @@ export async function startPlannerNode(options: PlannerNodeOptions): Promise<Pla
   const t = options.transport;
   const params = declareParams(t, NODE_PARAMS);
   if (!options.host && params.model === '') {
-    throw new ConfigError('no model: set the model parameter (-p model:=models/maze2d-umaze or --model)', 'model');
+    throw new ConfigError(
+      'no model: set the model parameter (-p model:=models/maze2d-umaze or --model)',
+      'model',
+    );
   }
   const task = options.resolveTask(params.task, params.model);
   let host = options.host;
@@ -343,7 +346,8 @@ export class PlannerNode {
     const first = !(key in this.counters.rejected);
     this.counters.rejected[key] = (this.counters.rejected[key] ?? 0) + 1;
     // One log line per topic and reason (then counts in diagnostics), so a bad publisher cannot flood the log.
-    if (first) this.#t.log('warn', `dropped a ${topic} message (${r.rejected}): ${r.detail}`);
+    if (first && r.rejected !== 'duplicate')
+      this.#t.log('warn', `dropped a ${topic} message (${r.rejected}): ${r.detail}`);
   }
 
   #onOdom(r: Received<Odometry>): void {
@@ -354,10 +358,17 @@ export class PlannerNode {
       return;
     }
     if (this.#lastOdomStamp !== null && s.stampNs <= this.#lastOdomStamp) {
-      this.#reject('odom', {
-        rejected: 'out_of_order',
-        detail: `stamp ${s.stampNs} ns is not after the last accepted ${this.#lastOdomStamp} ns`,
-      });
+      // An equal stamp is a copy of the last state (the sim re-sends an episode's first state until it hears a
+      // command): answering it would put a lockstep pair out of step. Older stamps are out of order.
+      this.#reject(
+        'odom',
+        s.stampNs === this.#lastOdomStamp
+          ? { rejected: 'duplicate', detail: `stamp ${s.stampNs} ns was already answered` }
+          : {
+              rejected: 'out_of_order',
+              detail: `stamp ${s.stampNs} ns is not after the last accepted ${this.#lastOdomStamp} ns`,
+            },
+      );
       return;
     }
     this.#lastOdomStamp = s.stampNs;

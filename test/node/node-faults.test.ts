@@ -71,7 +71,7 @@ describe('sensor timeout', () => {
 });
 
 describe('bad input messages', () => {
-  it('drops NaN, inf, out-of-order and wrong-frame messages, counts and reports them, and never uses them', async () => {
+  it('drops NaN, inf, out-of-order, duplicate and wrong-frame messages, counts and reports them, and never uses them', async () => {
     const states = trajectory(6);
     const clean = await startHarness({ model: model.dir, planner_thread: 'inline', lockstep: true });
     const noisy = await startHarness({
@@ -88,6 +88,7 @@ describe('bad input messages', () => {
             await h.odom(Number.NaN, y, vx, vy, stamp - 1n); // non_finite
             await h.odom(x, y, vx, Number.POSITIVE_INFINITY, stamp - 1n); // non_finite
             await h.odom(x, y, vx, vy, 1n); // out_of_order: older than step 1's stamp
+            await h.odom(x, y, vx, vy, stamp - PERIOD); // duplicate: step 1's stamp again (not a fault)
             await h.odom(x, y, vx, vy, stamp - 1n, 'map'); // wrong_frame
             await h.reward(Number.NaN); // reward non_finite
             await h.goal(Number.NaN, 1, stamp); // goal non_finite
@@ -104,6 +105,7 @@ describe('bad input messages', () => {
       expect(noisy.node.counters.rejected).toEqual({
         'odom.non_finite': 2,
         'odom.out_of_order': 1,
+        'odom.duplicate': 1,
         'odom.wrong_frame': 1,
         'reward.non_finite': 1,
         'goal.non_finite': 1,
@@ -114,7 +116,8 @@ describe('bad input messages', () => {
       expect(s.message).toMatch(/6 rejected message/);
       expect(noisy.value('rejected odom.non_finite')).toBe('2');
       expect(noisy.value('rejected odom.out_of_order')).toBe('1');
-      expect(noisy.value('rejected messages')).toBe('6');
+      expect(noisy.value('rejected odom.duplicate')).toBe('1');
+      expect(noisy.value('rejected messages')).toBe('7');
     } finally {
       await clean.close();
       await noisy.close();
