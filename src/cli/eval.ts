@@ -1,49 +1,177 @@
 /**
  * `df-planner eval`: runs a policy on a Maze2D task for N episodes and prints the D4RL normalised score
- * (mean ± stderr), success rate, first-reach step and raw return. Policies: `expert` (waypoint controller,
- * fresh per episode: the correct expert), `expert-reused` (one controller for all episodes: D4RL's flawed
- * ref_max procedure, for comparison) and `random` (uniform actions: D4RL's ref_min procedure).
- * `--plot FILE` writes one PNG with the first `--plot-episodes` episodes as a grid of panels.
+ * (mean ± stderr), success rate, first-reach step and raw return.
+ *
+ * Policies: `--model DIR` runs the Diffusion Forcing MPC planner (src/planner) on a trained model, reporting
+ * tick latency too (wall time of each plan(): median, p99, count; cell calls per tick; act/observe overhead).
+ * Without it, `--policy` picks a baseline: `expert` (waypoint controller, fresh per episode: the correct
+ * expert), `expert-reused` (one controller for all episodes: D4RL's flawed ref_max procedure, for comparison)
+ * or `random` (uniform actions: D4RL's ref_min procedure).
+ *
+ * Planner settings, later wins: `defaultPlannerConfig` < the `planner` block of the model's provenance in
+ * model.json < the flags below (kebab-case PlannerConfig fields). The effective settings are printed. The
+ * planner's noise seed is --planner-seed (default --seed), mixed with each episode's index, and every episode
+ * gets a fresh agent: an episode plays the same alone, in a split run (--episodes-offset) or in the whole run.
+ *
+ * `--seed` fixes the start set: episode k starts from the k-th draw of the seed's stream (offset included).
+ * `--plot FILE` writes one PNG with the first `--plot-episodes` episodes as a grid of panels; for the planner,
+ * each tick's plan is drawn as a faint line under the executed path.
  */
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import {
   createMazeEnv,
+  type EvaluationResult,
   evaluatePolicy,
   expertPolicy,
   MAZE_TASKS,
+  type MazeTask,
   mazeTask,
   type Policy,
   randomPolicy,
 } from '../../sim/maze2d/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
+import { roundTo, summarize } from '../bench/timing.js';
+import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { createRng } from '../math/rng.js';
+import { scheduleModes } from '../math/scheduling-matrix.js';
+import { MODEL_FILE } from '../model/checkpoint.js';
+import type { PlannerConfig } from '../planner/types.js';
 import { writePng } from '../render/index.js';
+import type { OptionSpec, ParsedOptions } from './args.js';
 import { defineCommand } from './command.js';
+import {
+  explainConfigError,
+  modelFitsEnv,
+  modelTask,
+  type PlannerPolicy,
+  plannerPolicy,
+  resolvePlannerSettings,
+} from './planner-policy.js';
+import { backendOption, type LoadedModel, withModel } from './with-model.js';
 
 const POLICIES = ['expert', 'expert-reused', 'random'] as const;
 
+/** Planner flags → PlannerConfig fields (values are checked by the agent, which names the bad field). */
+const PLANNER_FLAGS = {
+  horizon: {
+    field: 'horizonTokens',
+    spec: { kind: 'integer', description: 'planner: H, plan tokens (cap)', min: 1, max: 100_000 },
+  },
+  'sampling-steps': {
+    field: 'samplingSteps',
+    spec: { kind: 'integer', description: 'planner: S, DDIM steps of a cold plan', min: 1, max: 100_000 },
+  },
+  schedule: {
+    field: 'scheduleMode',
+    spec: { kind: 'string', description: 'planner: cold-start scheduling matrix', choices: scheduleModes },
+  },
+  uncertainty: {
+    field: 'uncertainty',
+    spec: { kind: 'number', description: 'planner: pyramid/trapezoid delay u between tokens', min: 0 },
+  },
+  eta: { field: 'eta', spec: { kind: 'number', description: 'planner: DDIM η (0 deterministic)', min: 0 } },
+  'guidance-scale': {
+    field: 'guidanceScale',
+    spec: { kind: 'number', description: 'planner: guidance scale s (0 = unguided)', min: 0 },
+  },
+  objective: {
+    field: 'objective',
+    spec: { kind: 'string', description: 'planner: guidance objective (goal_reaching, reward_sum)' },
+  },
+  'mcg-samples': {
+    field: 'mcgSamples',
+    spec: {
+      kind: 'integer',
+      description: 'planner: Monte Carlo guidance samples R (1 = off)',
+      min: 1,
+      max: 4096,
+    },
+  },
+  'mcg-select': {
+    field: 'mcgSelect',
+    spec: {
+      kind: 'string',
+      description: 'planner: executed MCG sample',
+      choices: ['first', 'best'],
+    },
+  },
+  'warm-steps-left': {
+    field: 'warmStepsLeft',
+    spec: {
+      kind: 'integer',
+      description: 'planner: warm start, DDIM steps left on token 0',
+      min: 0,
+      max: 100_000,
+    },
+  },
+  'warm-rows': {
+    field: 'warmRows',
+    spec: { kind: 'integer', description: 'planner: warm start, rows per tick', min: 1, max: 100_000 },
+  },
+  latent: {
+    field: 'latentMode',
+    spec: {
+      kind: 'string',
+      description: 'planner: keep z across ticks (posterior) or re-encode o every tick',
+      choices: ['posterior', 'reencode'],
+    },
+  },
+  'observe-level': {
+    field: 'observeLevel',
+    spec: {
+      kind: 'integer',
+      description: 'planner: level k executed tokens are absorbed at',
+      min: 0,
+      max: 100_000,
+    },
+  },
+} as const satisfies Record<string, { field: keyof PlannerConfig; spec: OptionSpec }>;
+
+const plannerFlagOptions = Object.fromEntries(
+  Object.entries(PLANNER_FLAGS).map(([flag, { spec }]) => [flag, spec]),
+) as { [F in keyof typeof PLANNER_FLAGS]: (typeof PLANNER_FLAGS)[F]['spec'] };
+
 const options = {
   task: { kind: 'string', description: 'Maze2D task', choices: Object.keys(MAZE_TASKS), required: true },
+  model: {
+    kind: 'string',
+    description: 'trained model directory (model.json + weights.bin): evaluate the planner on it',
+  },
   policy: {
     kind: 'string',
-    description: 'expert (fresh controller per episode), expert-reused (D4RL ref_max procedure), random',
+    description:
+      'baseline without --model: expert (fresh controller per episode), expert-reused (D4RL ref_max procedure), random',
     choices: POLICIES,
     default: 'expert',
   },
   episodes: { kind: 'integer', description: 'episodes to run', min: 1, max: 100_000, default: 100 },
   seed: {
     kind: 'integer',
-    description: 'seed for episode starts and the policy',
+    description: 'seed of the episode starts (a fixed start set per seed) and of the policy',
     min: 0,
     max: 2 ** 31,
     default: 0,
+  },
+  'episodes-offset': {
+    kind: 'integer',
+    description: 'skip the first N starts of the seed (split a run: offset 0 + 50 and offset 50 + 50)',
+    min: 0,
+    max: 10_000_000,
+    default: 0,
+  },
+  'max-steps': {
+    kind: 'integer',
+    description: 'cut episodes after N steps (smoke runs; scores are then not comparable to D4RL)',
+    min: 1,
+    max: 100_000,
   },
   'random-goal': {
     kind: 'boolean',
     description: 'draw a random goal per episode (Multi2D) instead of the fixed one',
   },
-  plot: { kind: 'string', description: 'write a PNG of the first episodes to this file' },
+  plot: { kind: 'string', description: 'write a PNG of the first episodes (with the plans) to this file' },
   'plot-episodes': {
     kind: 'integer',
     description: 'episodes drawn by --plot',
@@ -52,103 +180,368 @@ const options = {
     default: 16,
   },
   json: { kind: 'boolean', description: 'print one JSON line on stdout' },
+  backend: backendOption,
+  ...plannerFlagOptions,
+  'flexible-horizon': {
+    kind: 'boolean',
+    description: 'planner: shrink the plan to the episode steps left',
+  },
+  'fixed-horizon': { kind: 'boolean', description: 'planner: always plan --horizon tokens' },
+  'warm-start': { kind: 'boolean', description: 'planner: start each tick from the previous plan' },
+  'cold-start': { kind: 'boolean', description: 'planner: plan from noise every tick' },
+  'planner-seed': {
+    kind: 'integer',
+    description: 'planner: noise seed (default --seed), mixed with each episode index',
+    min: 0,
+    max: 2 ** 31 - 1,
+  },
+  'no-warmup': {
+    kind: 'boolean',
+    description: 'planner: skip the untimed warm-up plan before the first episode',
+  },
+  'allow-task-mismatch': {
+    kind: 'boolean',
+    description: 'run a model trained on another maze task (normally refused)',
+  },
 } as const;
 
-const usage =
-  'df-planner eval --task maze2d-umaze [--policy expert|expert-reused|random] [--episodes N] [--seed s] [--json] [--plot FILE] [--random-goal]';
+type Options = ParsedOptions<typeof options>;
+
+const usage = [
+  'df-planner eval --task maze2d-medium --model DIR [--episodes N] [--seed s] [--json] [--plot FILE] [planner flags]',
+  '       df-planner eval --task maze2d-umaze [--policy expert|expert-reused|random] [--episodes N] [--seed s] [--json]',
+  '',
+  'Planner settings, later wins: built-in defaults (defaultPlannerConfig) < the "planner" block of the',
+  "model's provenance in model.json < the planner flags. The effective settings are printed with the result.",
+].join('\n');
 
 export default defineCommand({
-  summary: 'evaluate a policy on Maze2D: D4RL normalised score, success rate, first reach',
+  summary:
+    'evaluate the planner or a baseline policy on Maze2D: normalised score, success, first reach, latency',
   usage,
   options,
-  async run(opts) {
+  async run(opts, { argv }) {
     const task = mazeTask(opts.task);
-    const randomGoal = opts['random-goal'] === true;
-    // The policy draws from its own stream: seed + 2³² differs from the episode-start stream createRng(seed).
-    const policyRng = createRng(opts.seed + 2 ** 32);
-    const policy: Policy =
-      opts.policy === 'random'
-        ? randomPolicy(policyRng)
-        : expertPolicy(task.maze, { rng: policyRng, reuseController: opts.policy === 'expert-reused' });
-
-    let engineVersion = '';
-    const bar = new cliProgress.SingleBar(
-      { stream: process.stderr, format: `${task.id} ${opts.policy} [{bar}] {value}/{total} episodes` },
-      cliProgress.Presets.shades_classic,
-    );
-    const started = performance.now();
-    bar.start(opts.episodes, 0);
-    let result: Awaited<ReturnType<typeof evaluatePolicy>>;
-    try {
-      result = await evaluatePolicy(
-        async () => {
-          const env = await createMazeEnv(task.id);
-          engineVersion = env.engineVersion;
-          return env;
-        },
-        policy,
-        {
-          episodes: opts.episodes,
-          seed: opts.seed,
-          randomGoal,
-          recordTrajectories: opts.plot !== undefined,
-          onEpisode: (k) => bar.update(k + 1),
-        },
-      );
-    } finally {
-      bar.stop();
+    if (opts.model === undefined) {
+      const plannerOnly = [
+        ...Object.keys(PLANNER_FLAGS),
+        'flexible-horizon',
+        'fixed-horizon',
+        'warm-start',
+        'cold-start',
+        'planner-seed',
+        'no-warmup',
+        'allow-task-mismatch',
+        'backend',
+      ].filter((f) => argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)));
+      if (plannerOnly.length > 0) {
+        throw new ConfigError(
+          `${plannerOnly.map((f) => `--${f}`).join(', ')} set${plannerOnly.length === 1 ? 's' : ''} up the planner and need${plannerOnly.length === 1 ? 's' : ''} --model DIR (a trained model directory)`,
+        );
+      }
+      return runBaseline(opts, task);
     }
-    const seconds = (performance.now() - started) / 1000;
-    stderrLogger.info(`${task.id} ${opts.policy}: ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
-
-    if (opts.plot !== undefined) {
-      const drawn = result.records.slice(0, opts['plot-episodes']).map((r) => ({
-        trajectory: r.trajectory ?? [],
-        start: r.start,
-        goal: r.goal,
-        success: r.success,
-      }));
-      writePng(opts.plot, mazePicturePng(task.maze, drawn));
-      stderrLogger.info(`wrote ${opts.plot} (${drawn.length} episodes)`);
-    }
-
-    const out = {
-      task: task.id,
-      policy: opts.policy,
-      episodes: result.episodes,
-      seed: opts.seed,
-      randomGoal,
-      normalizedScore: result.normalizedScore,
-      successRate: result.successRate,
-      firstReachMean: result.firstReachMean,
-      firstReachStderr: result.firstReachStderr,
-      returnMean: result.returnMean,
-      returnStderr: result.returnStderr,
-      episodeLength: result.episodeLength,
-      refMinScore: task.refMinScore,
-      refMaxScore: task.refMaxScore,
-      engineVersion,
-      ...(opts.plot !== undefined ? { plot: opts.plot } : {}),
-    };
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify(out)}\n`);
-    } else {
-      const n = result.normalizedScore;
-      const reach =
-        result.firstReachMean === null
-          ? 'never'
-          : `${result.firstReachMean.toFixed(1)} ± ${(result.firstReachStderr ?? Number.NaN).toFixed(1)} steps`;
-      process.stdout.write(
-        [
-          `${task.id}, policy ${opts.policy}, ${result.episodes} episodes, seed ${opts.seed}${randomGoal ? ', random goal' : ''}`,
-          `normalised score  ${n.mean.toFixed(1)} ± ${n.stderr.toFixed(1)} (stderr)`,
-          `success rate      ${(100 * result.successRate).toFixed(1)} %  (reached the 0.5 disc at least once)`,
-          `first reach       ${reach}`,
-          `return            ${result.returnMean.toFixed(1)} ± ${result.returnStderr.toFixed(1)} of ${result.episodeLength} steps`,
-          '',
-        ].join('\n'),
+    if (argv.some((a) => a === '--policy' || a.startsWith('--policy='))) {
+      throw new ConfigError(
+        '--policy picks a baseline and --model the planner; pass one of them',
+        '--policy',
       );
     }
-    return 0;
+    const dir = opts.model;
+    return withModel(dir, opts.backend, (loaded) => runPlanner(opts, task, dir, loaded));
   },
 });
+
+async function runBaseline(opts: Options, task: MazeTask): Promise<number> {
+  // The policy draws from its own stream: seed + 2³² differs from the episode-start stream createRng(seed).
+  const policyRng = createRng(opts.seed + 2 ** 32);
+  const policy: Policy =
+    opts.policy === 'random'
+      ? randomPolicy(policyRng)
+      : expertPolicy(task.maze, { rng: policyRng, reuseController: opts.policy === 'expert-reused' });
+  let engineVersion = '';
+  const bar = progressBar(`${task.id} ${opts.policy} [{bar}] {value}/{total} episodes`);
+  const started = performance.now();
+  bar.start(opts.episodes, 0);
+  let result: EvaluationResult;
+  try {
+    result = await evaluatePolicy(
+      async () => {
+        const env = await createMazeEnv(task.id);
+        engineVersion = env.engineVersion;
+        return env;
+      },
+      policy,
+      {
+        ...runOptions(opts),
+        onEpisode: (k) => bar.update(k + 1),
+      },
+    );
+  } finally {
+    bar.stop();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  stderrLogger.info(`${task.id} ${opts.policy}: ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
+  writePlot(opts, task, result);
+  const out = { ...summaryJson(opts, task, result, opts.policy), engineVersion, ...plotJson(opts) };
+  if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+  else process.stdout.write(`${summaryText(opts, result, opts.policy).join('\n')}\n`);
+  return 0;
+}
+
+async function runPlanner(opts: Options, task: MazeTask, dir: string, loaded: LoadedModel): Promise<number> {
+  const { createAgent, defaultPlannerConfig } = await import('../planner/index.js');
+  const modelFile = path.join(dir, MODEL_FILE);
+  const { model, provenance } = loaded;
+  const trainedOn = modelTask(provenance);
+  if (trainedOn !== null && trainedOn !== task.id && opts['allow-task-mismatch'] !== true) {
+    throw new ConfigError(
+      `${dir} was trained on ${trainedOn}, not ${task.id} (each maze has its own model and normalisation); ` +
+        `pass --task ${trainedOn}, a ${task.id} model, or --allow-task-mismatch to run it anyway`,
+      '--model',
+    );
+  }
+  if (opts['warm-start'] && opts['cold-start'])
+    throw new ConfigError('pass --warm-start or --cold-start, not both', '--warm-start');
+  if (opts['flexible-horizon'] && opts['fixed-horizon'])
+    throw new ConfigError('pass --flexible-horizon or --fixed-horizon, not both', '--flexible-horizon');
+
+  const flags: Record<string, unknown> = {};
+  for (const [flag, { field }] of Object.entries(PLANNER_FLAGS)) flags[field] = opts[flag as keyof Options];
+  flags['flexibleHorizon'] = opts['flexible-horizon'] ? true : opts['fixed-horizon'] ? false : undefined;
+  flags['warmStart'] = opts['warm-start'] ? true : opts['cold-start'] ? false : undefined;
+  const plannerSeed = opts['planner-seed'] ?? opts.seed;
+  flags['seed'] = plannerSeed;
+  const modelBlock = (provenance as unknown as Record<string, unknown>)['planner'];
+  const resolved = resolvePlannerSettings(
+    defaultPlannerConfig,
+    modelBlock,
+    modelFile,
+    flags as Partial<PlannerConfig>,
+  );
+
+  const env = await createMazeEnv(task.id);
+  const engineVersion = env.engineVersion;
+  let policy: PlannerPolicy | null = null;
+  let result: EvaluationResult;
+  const bar = progressBar(
+    `${task.id} planner [{bar}] {value}/{total} episodes | step {step}/{steps} | last tick {tickMs} ms`,
+  );
+  const started = performance.now();
+  try {
+    const { positionOffset } = modelFitsEnv(
+      model.config.layout,
+      {
+        id: env.id,
+        actionSize: env.actionSpace.low.length,
+        observationSize: env.observationSpace.low.length,
+      },
+      dir,
+    );
+    const makeAgent = (seed: number) => {
+      try {
+        return createAgent(model, {
+          config: { ...resolved.config, seed },
+          actionLow: env.actionSpace.low,
+          actionHigh: env.actionSpace.high,
+        });
+      } catch (err) {
+        throw explainConfigError(err, resolved, modelFile);
+      }
+    };
+    makeAgent(plannerSeed).dispose(); // refuse bad settings before any episode runs
+    const offset = opts['episodes-offset'];
+    policy = plannerPolicy({
+      createAgent: makeAgent,
+      seed: plannerSeed,
+      positionOffset,
+      warmup: opts['no-warmup'] !== true,
+      onTick: (tick, _plan, episode) =>
+        bar.update(episode.index - offset, {
+          step: tick.step,
+          steps: episode.steps,
+          tickMs: tick.ms.toFixed(1),
+        }),
+    });
+    bar.start(opts.episodes, 0, { step: 0, steps: 0, tickMs: '-' });
+    result = await evaluatePolicy(() => env, policy, {
+      ...runOptions(opts),
+      onEpisode: (k) => bar.update(k + 1),
+    });
+  } finally {
+    bar.stop();
+    policy?.dispose();
+    env.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  stderrLogger.info(`${task.id} planner (${dir}): ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
+  writePlot(opts, task, result);
+
+  const latency = latencyJson(result);
+  const out = {
+    ...summaryJson(opts, task, result, 'planner'),
+    model: {
+      dir,
+      task: trainedOn,
+      trainingSteps: provenance.steps,
+      parameters: model.parameterCount,
+      backend: loaded.backend.name,
+    },
+    planner: resolved.config,
+    plannerSettingsFrom: {
+      model: keysFrom(resolved.sources, 'model'),
+      flags: keysFrom(resolved.sources, 'flag').filter((k) => k !== 'seed'),
+    },
+    ...latency,
+    warmupMs: policy.warmupMs === null ? null : roundTo(policy.warmupMs, 3),
+    engineVersion,
+    ...plotJson(opts),
+  };
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return 0;
+  }
+  const t = latency.tickMs;
+  const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
+  const lines = summaryText(opts, result, `planner ${dir}`);
+  lines.splice(
+    -1,
+    0,
+    `tick latency      median ${ms(t.median)} ms, p99 ${ms(t.p99)} ms over ${t.count} plans (cold median ${ms(t.coldMedian)}, warm median ${ms(t.warmMedian)}); ${latency.cellCallsPerTick ?? '-'} cell calls per tick (median)`,
+    `act / observe     median ${latency.overheadMs.act.median.toFixed(3)} / ${latency.overheadMs.observe.median.toFixed(3)} ms, p99 ${latency.overheadMs.act.p99.toFixed(3)} / ${latency.overheadMs.observe.p99.toFixed(3)} ms`,
+    `planner           ${formatConfig(resolved.config)}`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+function progressBar(format: string): cliProgress.SingleBar {
+  return new cliProgress.SingleBar({ stream: process.stderr, format }, cliProgress.Presets.shades_classic);
+}
+
+function runOptions(opts: Options) {
+  return {
+    episodes: opts.episodes,
+    seed: opts.seed,
+    episodeOffset: opts['episodes-offset'],
+    randomGoal: opts['random-goal'] === true,
+    recordTrajectories: opts.plot !== undefined,
+    recordEpisodes: opts['plot-episodes'],
+    ...(opts['max-steps'] !== undefined ? { maxSteps: opts['max-steps'] } : {}),
+  };
+}
+
+function writePlot(opts: Options, task: MazeTask, result: EvaluationResult): void {
+  if (opts.plot === undefined) return;
+  const drawn = result.records
+    .filter((r) => r.trajectory !== undefined)
+    .map((r) => ({
+      trajectory: r.trajectory ?? [],
+      start: r.start,
+      goal: r.goal,
+      success: r.success,
+      plans: (r.policyTrace?.ticks ?? []).flatMap((t) => (t.plan ? [t.plan] : [])),
+    }));
+  writePng(opts.plot, mazePicturePng(task.maze, drawn));
+  stderrLogger.info(`wrote ${opts.plot} (${drawn.length} episodes)`);
+}
+
+function plotJson(opts: Options) {
+  return opts.plot !== undefined ? { plot: opts.plot } : {};
+}
+
+function summaryJson(opts: Options, task: MazeTask, result: EvaluationResult, policy: string) {
+  return {
+    task: task.id,
+    policy,
+    episodes: result.episodes,
+    seed: opts.seed,
+    episodeOffset: result.episodeOffset,
+    randomGoal: result.randomGoal,
+    normalizedScore: result.normalizedScore,
+    successRate: result.successRate,
+    firstReachMean: result.firstReachMean,
+    firstReachStderr: result.firstReachStderr,
+    returnMean: result.returnMean,
+    returnStderr: result.returnStderr,
+    episodeLength: result.episodeLength,
+    ...(opts['max-steps'] !== undefined ? { maxSteps: opts['max-steps'] } : {}),
+    refMinScore: task.refMinScore,
+    refMaxScore: task.refMaxScore,
+    perEpisode: result.records.map((r) => ({
+      index: r.index,
+      resetSeed: r.resetSeed,
+      start: r.start,
+      return: r.episodeReturn,
+      normalizedScore: roundTo(r.normalizedScore, 4),
+      success: r.success,
+      firstReachStep: r.firstReachStep,
+      ...(r.policyTrace ? { ticks: r.policyTrace.ticks.length } : {}),
+    })),
+  };
+}
+
+function summaryText(opts: Options, result: EvaluationResult, policy: string): string[] {
+  const n = result.normalizedScore;
+  const reach =
+    result.firstReachMean === null
+      ? 'never'
+      : `${result.firstReachMean.toFixed(1)} ± ${(result.firstReachStderr ?? Number.NaN).toFixed(1)} steps`;
+  const offset = result.episodeOffset > 0 ? ` from episode ${result.episodeOffset}` : '';
+  return [
+    `${result.task}, policy ${policy}, ${result.episodes} episodes${offset}, seed ${opts.seed}${result.randomGoal ? ', random goal' : ''}`,
+    `normalised score  ${n.mean.toFixed(1)} ± ${n.stderr.toFixed(1)} (stderr)`,
+    `success rate      ${(100 * result.successRate).toFixed(1)} %  (reached the 0.5 disc at least once)`,
+    `first reach       ${reach}`,
+    `return            ${result.returnMean.toFixed(1)} ± ${result.returnStderr.toFixed(1)} of ${result.episodeLength} steps${opts['max-steps'] !== undefined ? ' (cut by --max-steps: not a D4RL score)' : ''}`,
+    '',
+  ];
+}
+
+/** Tick latency over all episodes (plan() wall time), cell calls per tick, and act/observe overhead. */
+function latencyJson(result: EvaluationResult) {
+  const ticks = result.records.flatMap((r) => r.policyTrace?.ticks ?? []);
+  const r3 = (v: number) => roundTo(v, 3);
+  const stats = (ms: number[]) => {
+    if (ms.length === 0) return null;
+    const s = summarize(ms);
+    return { median: r3(s.medianMs), p99: r3(s.p99Ms), mean: r3(s.meanMs), count: s.count };
+  };
+  const all = stats(ticks.map((t) => t.ms));
+  const cold = stats(ticks.filter((t) => t.warm === false).map((t) => t.ms));
+  const warm = stats(ticks.filter((t) => t.warm === true).map((t) => t.ms));
+  const cells = ticks.flatMap((t) => (t.cellCalls === undefined ? [] : [t.cellCalls]));
+  const overhead = (pick: 'actMs' | 'observeMs') => {
+    const values = result.records.flatMap((r) => Array.from(r.policyTrace?.[pick] ?? []));
+    const s = stats(values);
+    return s === null
+      ? { median: Number.NaN, p99: Number.NaN, count: 0 }
+      : { median: s.median, p99: s.p99, count: s.count };
+  };
+  return {
+    tickMs: {
+      median: all?.median ?? null,
+      p99: all?.p99 ?? null,
+      mean: all?.mean ?? null,
+      count: ticks.length,
+      coldMedian: cold?.median ?? null,
+      coldCount: cold?.count ?? 0,
+      warmMedian: warm?.median ?? null,
+      warmCount: warm?.count ?? 0,
+    },
+    cellCallsPerTick: cells.length === 0 ? null : summarize(cells).medianMs,
+    overheadMs: { act: overhead('actMs'), observe: overhead('observeMs') },
+  };
+}
+
+function keysFrom(sources: Readonly<Record<string, string>>, from: string): string[] {
+  return Object.entries(sources)
+    .filter(([, s]) => s === from)
+    .map(([k]) => k);
+}
+
+function formatConfig(config: PlannerConfig): string {
+  return Object.entries(config)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+}

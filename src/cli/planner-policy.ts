@@ -271,7 +271,7 @@ export function explainConfigError(
   if (!(err instanceof ConfigError)) return err;
   const from = (src: SettingSource) =>
     Object.entries(resolved.sources)
-      .filter(([, s]) => s === src)
+      .filter(([k, s]) => s === src && k !== 'seed')
       .map(([k]) => k);
   const notes = [
     from('model').length > 0 ? `from ${modelFile} provenance.planner: ${from('model').join(', ')}` : '',

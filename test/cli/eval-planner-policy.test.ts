@@ -1,9 +1,11 @@
 /**
  * The pieces of `eval --model` that are plain functions: per-episode planner seeds, the plan polyline drawn
  * from PlanResult.steps, the model/env fit check, the model's training task, and the settings precedence
- * (defaults < model.json provenance.planner < flags).
+ * (defaults < model.json provenance.planner < flags); then the adapter itself driving a real agent on the real env.
  */
-import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluatePolicy } from '../../sim/maze2d/evaluate.js';
 import { mazeTokenLayout } from '../../sim/maze2d/training-task.js';
 import {
   episodeSeed,
@@ -11,11 +13,17 @@ import {
   modelFitsEnv,
   modelTask,
   plannedPositions,
+  plannerPolicy,
   resolvePlannerSettings,
 } from '../../src/cli/planner-policy.js';
 import { ConfigError, ModelFileError } from '../../src/errors.js';
+import { silentLogger } from '../../src/logging.js';
 import type { TrainingProvenance } from '../../src/model/checkpoint.js';
+import { createModel } from '../../src/model/index.js';
+import { createAgent } from '../../src/planner/index.js';
 import type { PlannerConfig } from '../../src/planner/types.js';
+import { initBackend } from '../../src/tensor/backend.js';
+import { makeMaze } from '../helpers/make-maze.js';
 
 const defaults: PlannerConfig = {
   horizonTokens: 60,
@@ -161,5 +169,102 @@ describe('resolvePlannerSettings: defaults < model.json provenance.planner < fla
     expect(err.message).toMatch(/from m\/model.json provenance.planner: warmRows; from flags: warmStepsLeft/);
     const other = new Error('boom');
     expect(explainConfigError(other, r, 'm/model.json')).toBe(other);
+  });
+});
+
+describe('plannerPolicy with a real agent (tiny untrained maze model, umaze)', () => {
+  beforeAll(async () => {
+    await initBackend({ requested: 'cpu', logger: silentLogger });
+  });
+
+  it('plans once per token, keeps plans of recorded episodes, frees every agent, and replays an episode from its index', async () => {
+    const F = 4;
+    const model = createModel(
+      {
+        layout: mazeTokenLayout(F),
+        normalization: { mean: [0, 0, 0, 2, 2, 0, 0], std: [2, 2, 1, 1, 1, 2, 2] },
+        latentSize: 8,
+        hiddenWidth: 12,
+        mlpLayers: 2,
+        levelEmbeddingSize: 8,
+        initEncoderWidth: 8,
+        initLatent: 'encoder',
+        noise: { schedule: 'linear', levels: 1000 },
+        objective: 'x0',
+      },
+      2,
+    );
+    const agentSeeds: number[] = [];
+    const run = async (episodes: number, episodeOffset: number, warmup: boolean, recordEpisodes: number) => {
+      const policy = plannerPolicy({
+        createAgent: (seed) => {
+          agentSeeds.push(seed);
+          return createAgent(model, {
+            config: { samplingSteps: 3, horizonTokens: 3, seed },
+            actionLow: [-1, -1],
+            actionHigh: [1, 1],
+          });
+        },
+        seed: 11,
+        positionOffset: 3,
+        warmup,
+      });
+      const result = await evaluatePolicy(() => makeMaze('maze2d-umaze'), policy, {
+        episodes,
+        seed: 4,
+        episodeOffset,
+        maxSteps: 12,
+        recordTrajectories: recordEpisodes > 0,
+        recordEpisodes,
+      });
+      return { result, policy };
+    };
+    const { result, policy } = await run(3, 0, true, 3);
+    // The model's first calls cache a few tensors (e.g. transposed weights); after that every further run,
+    // its agents created and disposed per episode, leaves the count where it was.
+    const settled = tf.memory().numTensors;
+    expect(policy.warmupMs).toBeGreaterThan(0);
+    // One throwaway warm-up agent, then one per episode, seeded from the global index.
+    expect(agentSeeds).toEqual([-1, 0, 1, 2].map((k) => episodeSeed(11, k)));
+    for (const [k, r] of result.records.entries()) {
+      const trace = r.policyTrace!;
+      expect(trace.ticks.map((t) => t.step)).toEqual([0, 4, 8]);
+      expect(trace.ticks[0]!.warm).toBe(false);
+      for (const t of trace.ticks) {
+        expect(t.ms).toBeGreaterThan(0);
+        expect(t.cellCalls).toBeGreaterThan(0);
+      }
+      expect(trace.actMs!.length).toBe(12);
+      expect(trace.observeMs!.length).toBe(12);
+      // 3 tokens × 4 steps planned (the flexible horizon shrinks near the end), starting at the ball.
+      const plans = trace.ticks.map((t) => t.plan!);
+      expect(
+        plans.map((p) => p.length / 2),
+        `episode ${k}`,
+      ).toEqual([13, 9, 5]);
+      expect([plans[1]![0], plans[1]![1]]).toEqual([r.trajectory![8], r.trajectory![9]]);
+      for (const p of plans) for (const v of p) expect(Number.isFinite(v)).toBe(true);
+    }
+    // Episode 2 alone (offset 2, no warm-up) plays exactly as in the whole run.
+    const alone = await run(1, 2, false, 1);
+    expect(tf.memory().numTensors).toBe(settled);
+    expect(alone.policy.warmupMs).toBeNull();
+    const a = alone.result.records[0]!;
+    const w = result.records[2]!;
+    expect([a.index, a.resetSeed, a.episodeReturn, a.firstReachStep]).toEqual([
+      w.index,
+      w.resetSeed,
+      w.episodeReturn,
+      w.firstReachStep,
+    ]);
+    expect(Array.from(a.trajectory!)).toEqual(Array.from(w.trajectory!));
+    expect(a.policyTrace!.ticks.map((t) => Array.from(t.plan!))).toEqual(
+      w.policyTrace!.ticks.map((t) => Array.from(t.plan!)),
+    );
+    // Unrecorded episodes keep no plans (they would cost memory over 100 long episodes).
+    const unrecorded = await run(1, 0, false, 0);
+    expect(unrecorded.result.records[0]!.policyTrace!.ticks.every((t) => t.plan === undefined)).toBe(true);
+    expect(unrecorded.result.records[0]!.episodeReturn).toBe(result.records[0]!.episodeReturn);
+    model.dispose();
   });
 });
