@@ -69,22 +69,32 @@ class FakeFloatRange implements RclRangeLike {
     readonly toValue: number,
     readonly step = 1,
   ) {}
+  inRange(value: number): boolean {
+    return value >= this.fromValue && value <= this.toValue;
+  }
+  isValidType(parameterType: number): boolean {
+    return parameterType === 3 || parameterType === 8;
+  }
 }
 
 class FakeIntRange implements RclRangeLike {
   readonly fromValue: number;
   readonly toValue: number;
+  readonly step: number;
   readonly bigFrom: bigint;
   readonly bigTo: bigint;
-  constructor(
-    from: bigint,
-    to: bigint,
-    readonly step = 1n,
-  ) {
+  constructor(from: bigint, to: bigint, step = 1n) {
     this.bigFrom = from;
     this.bigTo = to;
     this.fromValue = Number(from);
     this.toValue = Number(to);
+    this.step = Number(step);
+  }
+  inRange(value: number): boolean {
+    return value >= this.fromValue && value <= this.toValue;
+  }
+  isValidType(parameterType: number): boolean {
+    return parameterType === 2 || parameterType === 7;
   }
 }
 
@@ -124,7 +134,7 @@ function rawToParameter(name: string, v: unknown): FakeParameter {
   return new FakeParameter(name, type, arr);
 }
 
-const STATES: Record<string, RclStateLike> = {
+const STATES: Record<string, { id: number; label: string }> = {
   unconfigured: { id: 1, label: 'unconfigured' },
   inactive: { id: 2, label: 'inactive' },
   active: { id: 3, label: 'active' },
@@ -149,7 +159,7 @@ export class FakeNode implements RclLifecycleNodeLike {
   readonly postSet: ((ps: RclParameterLike[]) => void)[] = [];
   readonly callbacks = new Map<string, (prev: RclStateLike) => number>();
   readonly logs: string[] = [];
-  state: RclStateLike = STATES['unconfigured']!;
+  state: { id: number; label: string } = STATES['unconfigured']!;
   spinning = false;
   destroyed = false;
   nowNs = 0n;

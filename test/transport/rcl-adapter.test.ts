@@ -89,7 +89,7 @@ describe('rclnodejs adapter wiring (FakeRcl)', () => {
     expect(node.timers[0]!.period).toBe(50_000_000n);
     expect(typeof node.timers[0]!.period).toBe('bigint');
     expect(node.timers[0]!.clock).toBeUndefined();
-    expect(node.timers[1]!.clock?.clockType).toBe(3);
+    expect((node.timers[1]!.clock as { clockType?: number }).clockType).toBe(3);
     node.timers[0]!.callback();
     expect(ticks).toBe(1);
     h.cancel();

@@ -8,6 +8,8 @@
  * ambient `const enum`s, unusable under `isolatedModules` (ros2.md §1.3 quirk 2).
  */
 
+import type { TypeName } from '../types.js';
+
 /** rcl_interfaces/msg/ParameterType. */
 export const RCL_PARAM = {
   NOT_SET: 0,
@@ -46,6 +48,9 @@ export interface RclParameterLike {
 export interface RclRangeLike {
   readonly fromValue: number;
   readonly toValue: number;
+  readonly step: number;
+  inRange(value: number): boolean;
+  isValidType(parameterType: number): boolean;
 }
 
 export interface RclDescriptorLike {
@@ -63,9 +68,8 @@ export interface RclQosLike {
   depth: number;
 }
 
-export interface RclClockLike {
-  readonly clockType: number;
-}
+/** A rclnodejs `Clock`; opaque, because `createTimer` takes `TimerOptions | Clock` in that position. */
+export type RclClockLike = object;
 
 export interface RclTimeLike {
   readonly nanoseconds: bigint;
@@ -100,11 +104,25 @@ export interface RclPubSubOptions {
   enableTypedArray?: boolean;
 }
 
-export interface RclStateLike {
-  readonly id: number;
-  readonly label: string;
+/**
+ * A lifecycle `State`. At runtime it has `id` and `label` (lib/lifecycle.js), but rclnodejs 2.2.0's typings
+ * declare neither (they declare an `asMessage()` that lib/lifecycle.js does not define), so it stays opaque
+ * and `rclStateId` reads the id with a runtime check.
+ */
+export type RclStateLike = object;
+
+/** The lifecycle_msgs/msg/State id of a rclnodejs `State` (1 unconfigured, 2 inactive, 3 active, 4 finalized). */
+export function rclStateId(state: RclStateLike): number {
+  const id = (state as { id?: unknown }).id;
+  if (typeof id !== 'number')
+    throw new Error(`rclnodejs lifecycle State without a numeric id: ${JSON.stringify(state)}`);
+  return id;
 }
 
+/**
+ * Interface type strings are our `TypeName`s (keys of MsgMap): with rclnodejs's typings each must also be a
+ * generated `MessageTypeClassName`, which types/rclnodejs-interfaces.d.ts provides for the T1 check.
+ */
 export interface RclNodeLike {
   name(): string;
   namespace(): string;
@@ -112,9 +130,9 @@ export interface RclNodeLike {
   resolveTopicName(topic: string): string;
   now(): RclTimeLike;
   getLogger(): RclLoggerLike;
-  createPublisher(type: string, topic: string, options?: RclPubSubOptions): RclPublisherLike;
+  createPublisher(type: TypeName, topic: string, options?: RclPubSubOptions): RclPublisherLike;
   createSubscription(
-    type: string,
+    type: TypeName,
     topic: string,
     options: RclPubSubOptions,
     callback: (msg: unknown) => void,
@@ -146,7 +164,7 @@ export interface RclLifecycleNodeLike extends RclNodeLike {
   cleanup(): RclStateLike;
   shutdown(): RclStateLike;
   createLifecyclePublisher(
-    type: string,
+    type: TypeName,
     topic: string,
     options?: RclPubSubOptions,
   ): RclLifecyclePublisherLike;
@@ -157,16 +175,20 @@ export interface RclContextLike {
   isShutdown(): boolean;
 }
 
-export interface RclLike {
-  init(context?: RclContextLike, argv?: string[]): Promise<void>;
-  shutdown(context?: RclContextLike): void;
+/**
+ * `C` is the module's own Context class: constructor parameters are checked contravariantly, so the context
+ * the adapter passes back must be exactly the type `new rcl.Context()` made.
+ */
+export interface RclLike<C extends RclContextLike = RclContextLike> {
+  init(context?: C, argv?: string[]): Promise<void>;
+  shutdown(context?: C): void;
   removeSignalHandlers(): void;
-  readonly Context: new () => RclContextLike;
+  readonly Context: new () => C;
   readonly lifecycle: {
     readonly LifecycleNode: new (
       name: string,
       namespace?: string,
-      context?: RclContextLike,
+      context?: C,
       options?: undefined,
       enableCommunicationInterface?: boolean,
     ) => RclLifecycleNodeLike;

@@ -52,6 +52,7 @@ import {
   type RclSetResultLike,
   type RclTimerLike,
   RMW_QOS,
+  rclStateId,
 } from './rcl-like.js';
 
 const TYPE_CODE: Readonly<Record<ParamType, number>> = {
@@ -375,7 +376,7 @@ export class RclTransport implements Transport {
   lifecycleState(): LifecycleState {
     if (this.#closed) return 'finalized';
     if (!this.#hooks) return 'active';
-    return STATE_BY_ID[this.#node.currentState.id] ?? 'unconfigured';
+    return STATE_BY_ID[rclStateId(this.#node.currentState)] ?? 'unconfigured';
   }
 
   transition(hook: LifecycleHook): boolean {
@@ -402,7 +403,7 @@ export class RclTransport implements Transport {
       );
       return false;
     }
-    return STATE_BY_ID[this.#node.currentState.id] === target[hook];
+    return STATE_BY_ID[rclStateId(this.#node.currentState)] === target[hook];
   }
 
   onShutdown(hook: () => void): void {
