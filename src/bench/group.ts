@@ -4,6 +4,8 @@ export interface BenchGroupOptions {
   filter?: string | undefined;
   /** Timed repetitions per case; the group picks a default. */
   repeats?: number | undefined;
+  /** Task whose model the group benchmarks (groups that need one, e.g. `plan`; others ignore it). */
+  task?: string | undefined;
 }
 
 /** Whether the case `name` runs under `options.filter`. */

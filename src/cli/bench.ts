@@ -13,6 +13,8 @@ const groups: Record<string, () => Promise<{ default: BenchGroup }>> = {
   train: () => import('../bench/train.js'),
   sample: () => import('../bench/sample.js'),
   sim: () => import('../bench/sim.js'),
+  node: () => import('../bench/node.js'),
+  plan: () => import('../bench/plan.js'),
 };
 
 const options = {
@@ -21,6 +23,10 @@ const options = {
     description: 'print one JSON object on stdout (the default is also JSON, pretty-printed)',
   },
   filter: { kind: 'string', description: 'run only cases whose name contains this text' },
+  task: {
+    kind: 'string',
+    description: 'task whose model `bench plan` loads from models/<task> (default maze2d-medium)',
+  },
   repeats: {
     kind: 'integer',
     description: 'timed repetitions per case (group default if omitted)',
@@ -30,8 +36,8 @@ const options = {
 } as const;
 
 export default defineCommand({
-  summary: 'benchmarks (JSON out): bench train | sample | sim',
-  usage: 'df-planner bench <train|sample|sim> [options]',
+  summary: 'benchmarks (JSON out): bench train | sample | sim | plan',
+  usage: 'df-planner bench <train|sample|sim|plan> [options]',
   options,
   positionals: true,
   async run(opts, { help }) {
@@ -47,7 +53,7 @@ export default defineCommand({
         'group',
       );
     const group = (await load()).default;
-    const result = await group.run({ filter: opts.filter, repeats: opts.repeats });
+    const result = await group.run({ filter: opts.filter, repeats: opts.repeats, task: opts.task });
     const out = { group: name, ...result, machine: machineInfo() };
     process.stdout.write(`${opts.json ? JSON.stringify(out) : JSON.stringify(out, null, 2)}\n`);
     return 0;

@@ -546,7 +546,9 @@ class MpcAgent implements Agent {
   /** A token boundary: absorb the executed token (posterior mode) and ask for the next plan. */
   #closeToken(observation: Float32Array): void {
     if (this.#config.latentMode === 'posterior' && this.#z !== null) {
-      const level = this.#tokenNoisy ? this.#config.noisyObserveLevel : this.#config.observeLevel;
+      const { observeLevel, noisyObserveLevel } = this.#config;
+      // One noisy step makes the whole token noisy: the less trusted of the two levels applies.
+      const level = this.#tokenNoisy ? Math.max(observeLevel, noisyObserveLevel) : observeLevel;
       const token = this.#codec.normalize(this.#tokenSteps);
       const zPrev = this.#z;
       const z = tf.tidy(() => {

@@ -8,12 +8,15 @@
  *              since: P_t = prev[t + shift]; tokens past the previous plan's end are fresh N(0, I)
  *   S, u       DDIM steps and pyramid delay of the planner
  *   r0         `stepsLeft`: DDIM steps left on token 0 after re-noising
- *   n_t        steps left on token t: min(S, r0 + ⌊t·u⌋) for reused tokens, S for fresh ones
+ *   D_t        delay of token t in rows: r0 + ⌊t·u⌋ for reused tokens, max(S, r0 + ⌊t·u⌋) for fresh ones (they
+ *              are pure noise, so they start at S)
+ *   n_t        steps left on token t after re-noising: min(S, D_t)
  *   τ_t        real level of n_t: ddimLevels(S)[S − n_t]
  *   x_t        √ᾱ_τ·P_t + √(1−ᾱ_τ)·w, w ~ N(0, I) fresh per sample (clamped to ±clipNoise)
- *   𝒦_warm     n[m, t] = max(0, n_t − m), m = 0 … M with M = min(rows, max_t n_t): the clipped pyramid; with
- *              rows ≥ r0 token 0 ends clean. Rows after every token is clean would change nothing and are
- *              not run.
+ *   𝒦_warm     n[m, t] = clip(D_t − m, 0, S), m = 0 … M with M = min(rows, max_t D_t): the cold pyramid with its
+ *              first rows cut off, so token 0 starts r0 steps from clean and tokens further out wait at S for
+ *              their turn exactly as in a cold plan. With rows ≥ r0 token 0 ends clean. Rows after every token
+ *              is clean would change nothing and are not run.
  */
 import {
   alphaBarAt,
@@ -54,8 +57,8 @@ export interface WarmStart {
   readonly stepsLeft: Int32Array;
 }
 
-/** Steps left per token after re-noising (see the header); fresh tokens get S. */
-export function warmStepsLeft(
+/** Delay D_t of every token (see the header): reused tokens follow the pyramid, fresh ones start at S. */
+export function warmDelays(
   horizon: number,
   reused: number,
   steps: number,
@@ -65,19 +68,22 @@ export function warmStepsLeft(
   const out = new Int32Array(horizon);
   for (let t = 0; t < horizon; t++) {
     // The same ⌊t·u⌋ tolerance as the cold pyramid, so u = 0.7 delays token 10 by 7 rows, not 6.
-    out[t] = t < reused ? Math.min(steps, stepsLeft + Math.floor(t * uncertainty + 1e-9)) : steps;
+    const delay = stepsLeft + Math.floor(t * uncertainty + 1e-9);
+    out[t] = t < reused ? delay : Math.max(steps, delay);
   }
   return out;
 }
 
-/** The clipped pyramid from per-token steps left, with at most `rows` transitions. */
-export function warmMatrix(stepsLeft: Int32Array, steps: number, rows: number): SchedulingMatrix {
+/** The clipped pyramid n[m, t] = clip(D_t − m, 0, S) with at most `rows` transitions. */
+export function warmMatrix(delays: Int32Array, steps: number, rows: number): SchedulingMatrix {
   let highest = 0;
-  for (const n of stepsLeft) highest = Math.max(highest, n);
+  for (const delay of delays) highest = Math.max(highest, delay);
   const transitions = Math.min(rows, highest);
   const matrix: number[][] = [];
-  for (let m = 0; m <= transitions; m++) matrix.push(Array.from(stepsLeft, (n) => Math.max(0, n - m)));
-  return { mode: 'custom', steps, horizon: stepsLeft.length, rows: matrix };
+  for (let m = 0; m <= transitions; m++) {
+    matrix.push(Array.from(delays, (delay) => Math.min(steps, Math.max(0, delay - m))));
+  }
+  return { mode: 'custom', steps, horizon: delays.length, rows: matrix };
 }
 
 /** Shifts, re-noises and schedules the previous plan; null when none of it lies in the new plan. */
@@ -85,7 +91,8 @@ export function warmStart(options: WarmStartOptions): WarmStart | null {
   const { previous, previousHorizon, shift, horizon, batch, tokenSize: d, steps, schedule, rng } = options;
   const reused = Math.min(horizon, previousHorizon - shift);
   if (reused < 1) return null;
-  const stepsLeft = warmStepsLeft(horizon, reused, steps, options.uncertainty, options.stepsLeft);
+  const delays = warmDelays(horizon, reused, steps, options.uncertainty, options.stepsLeft);
+  const stepsLeft = delays.map((delay) => Math.min(steps, delay));
   const levels = ddimLevels(steps, schedule.levels);
   const block = batch * d;
   const tokens = rng.fillNormal(new Float32Array(horizon * block), options.clipNoise);
@@ -97,5 +104,5 @@ export function warmStart(options: WarmStartOptions): WarmStart | null {
     const slot = tokens.subarray(t * block, (t + 1) * block);
     qSample(clean, slot, alphaBarAt(schedule, levels[steps - stepsLeft[t]!]!), slot);
   }
-  return { tokens, matrix: warmMatrix(stepsLeft, steps, options.rows), stepsLeft };
+  return { tokens, matrix: warmMatrix(delays, steps, options.rows), stepsLeft };
 }

@@ -113,7 +113,7 @@ describe('denoisePlan', () => {
   ] as const) {
     it(`guided (${name}): equals a naive loop that re-runs every token from z₀ each row`, () => {
       const matrix = warm
-        ? warmMatrix(Int32Array.from([2, 3, 4, 4, 4]), S, 3)
+        ? warmMatrix(Int32Array.from([2, 3, 4, 5, 6]), S, 3)
         : schedulingMatrix({ mode: 'pyramid', steps: S, horizon: H, uncertainty: 1 });
       const transitions = matrixTransitions(matrix);
       const initial = createRng(11).fillNormal(new Float32Array(H * B * TOKEN));
@@ -159,7 +159,7 @@ describe('denoisePlan', () => {
   }
 
   it('warm: token 0 ends clean after warmStepsLeft rows', () => {
-    const matrix = warmMatrix(Int32Array.from([3, 4, 4, 4, 4]), S, 3);
+    const matrix = warmMatrix(Int32Array.from([3, 4, 5, 6, 7]), S, 3);
     const initial = createRng(2).fillNormal(new Float32Array(H * B * TOKEN));
     const z0 = tf.zeros([B, 8]) as tf.Tensor2D;
     const x = tf.tensor3d(initial, [H, B, TOKEN]);

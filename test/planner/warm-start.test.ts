@@ -1,28 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { alphaBarAt, createRng, ddimLevels, matrixTransitions, noiseSchedule } from '../../src/math/index.js';
-import { warmMatrix, warmStart, warmStepsLeft } from '../../src/planner/warm-start.js';
+import { warmDelays, warmMatrix, warmStart } from '../../src/planner/warm-start.js';
 
 const schedule = noiseSchedule('linear', 1000);
 
 describe('warm start', () => {
-  it('steps left: min(S, r0 + ⌊t·u⌋) for reused tokens, S for fresh ones', () => {
-    expect(Array.from(warmStepsLeft(8, 6, 10, 1, 3))).toEqual([3, 4, 5, 6, 7, 8, 10, 10]);
-    expect(Array.from(warmStepsLeft(5, 5, 10, 2, 3))).toEqual([3, 5, 7, 9, 10]);
-    expect(Array.from(warmStepsLeft(4, 4, 10, 0.5, 3))).toEqual([3, 3, 4, 4]);
+  it('delays: r0 + ⌊t·u⌋ for reused tokens, at least S for fresh ones', () => {
+    expect(Array.from(warmDelays(8, 6, 10, 1, 3))).toEqual([3, 4, 5, 6, 7, 8, 10, 10]);
+    expect(Array.from(warmDelays(5, 5, 10, 2, 3))).toEqual([3, 5, 7, 9, 11]);
+    expect(Array.from(warmDelays(4, 4, 10, 0.5, 3))).toEqual([3, 3, 4, 4]);
+    expect(Array.from(warmDelays(14, 12, 10, 1, 3)).slice(10)).toEqual([13, 14, 15, 16]);
+    expect(Array.from(warmDelays(4, 2, 10, 1, 3))).toEqual([3, 4, 10, 10]);
   });
 
-  it('the clipped pyramid falls by one per row, ends token 0 clean, and stops when all are clean', () => {
-    const left = Int32Array.from([3, 4, 5, 10]);
-    const matrix = warmMatrix(left, 10, 4);
+  it('is the cold pyramid without its first S − r0 rows: tokens wait at S, token 0 ends clean', () => {
+    const delays = Int32Array.from([3, 4, 5, 12]);
+    const matrix = warmMatrix(delays, 10, 4);
     expect(matrix.rows).toEqual([
       [3, 4, 5, 10],
-      [2, 3, 4, 9],
-      [1, 2, 3, 8],
-      [0, 1, 2, 7],
-      [0, 0, 1, 6],
+      [2, 3, 4, 10],
+      [1, 2, 3, 10],
+      [0, 1, 2, 9],
+      [0, 0, 1, 8],
     ]);
     expect(matrixTransitions(matrix)).toHaveLength(4); // the transitions run without a ScheduleError
     expect(warmMatrix(Int32Array.from([2, 3]), 10, 50).rows).toHaveLength(4); // 3 rows make everything clean
+    // Starting S − r0 rows into a cold pyramid gives the same rows.
+    const cold: number[][] = [];
+    for (let m = 7; m <= 11; m++) cold.push([0, 1, 2, 9].map((t) => Math.min(10, Math.max(0, 10 + t - m))));
+    expect(warmMatrix(Int32Array.from([3, 4, 5, 12]), 10, 4).rows).toEqual(cold);
   });
 
   it('shifts the previous plan by the executed tokens and re-noises token t to its level', () => {
