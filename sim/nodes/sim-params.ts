@@ -68,7 +68,7 @@ export const SIM_PARAMS = defineParams([
     default: d.waitForController,
     mode: 'static',
     description:
-      "real-time mode: start each episode's clock at its first command (model loading is not counted as missed deadlines)",
+      "real-time mode: start each episode's clock at its first non-zero command, once the controller engages (model loading and the first plan are not part of the episode)",
   },
   {
     name: 'random_goal',

@@ -1,0 +1,431 @@
+/**
+ * `df-planner run` (what `npm start` runs): the MuJoCo maze sim node and the planner node on one in-process bus,
+ * wired exactly as `launch/maze2d.launch.py` wires them on ROS 2 (same topics, parameters and clocks), with the
+ * planner planning in its worker thread. Real time by default: the sim steps at 1/dt of wall time holding the
+ * last command, and the planner must keep up. `--lockstep` makes the pair deterministic (one step per command).
+ *
+ * While it runs, one progress line on stderr (step, distance to goal, tick latency, deadline misses). At the end:
+ * the D4RL-normalised score, success and first reach, the planner's tick latency (state in → command out),
+ * its plan latency, both sides' deadline misses, and a PNG of the trajectory with every plan overlaid.
+ *
+ * Arguments after `--ros-args` go to both nodes, as on ROS: scope them to one node with its name
+ * (`-p planner:horizon:=20`, `-p maze_sim:real_time_factor:=0.5`); they win over the flags.
+ *
+ * Deadline misses are counted on both sides: the sim counts steps taken with a stale command (no new command
+ * since the previous step); the planner counts plans not back within one control period (it then holds the
+ * previous plan's next actions).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMazeEnv, MAZE_LAYOUTS, mazeTask } from '../../sim/maze2d/index.js';
+import { MazeSimNode, SIM_PARAMS, type SimEpisodeRecord, type SimStepEvent } from '../../sim/nodes/index.js';
+import { mazePicturePng } from '../../sim/render/index.js';
+import { ConfigError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { readModelFile } from '../model/checkpoint.js';
+import {
+  MAZE_NODE_NAMES,
+  MAZE_TYPES,
+  NODE_PARAMS,
+  type PlannerNode,
+  startPlannerNode,
+} from '../node/index.js';
+import { declareParams, formatParamValue } from '../params/index.js';
+import { writePng } from '../render/index.js';
+import { createBus, type Path as PathMsg } from '../transport/index.js';
+import { type CliCommand, defineCommand } from './command.js';
+import { mazeNodeTask } from './maze-node-task.js';
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TASKS = ['maze2d-umaze', 'maze2d-medium', 'maze2d-large'];
+
+const options = {
+  task: { kind: 'string', description: 'Maze2D task', choices: TASKS, default: 'maze2d-medium' },
+  model: { kind: 'string', description: 'model directory (default: the shipped models/<task>)' },
+  lockstep: {
+    kind: 'boolean',
+    description: 'deterministic: the sim steps once per command (default: real time)',
+  },
+  episodes: { kind: 'integer', description: 'episodes to run', min: 1, max: 1000, default: 1 },
+  seed: {
+    kind: 'integer',
+    description: 'seed of the episode starts and the planner',
+    min: 0,
+    max: 2 ** 31,
+    default: 0,
+  },
+  out: {
+    kind: 'string',
+    description: 'PNG of the trajectories with the plans overlaid (default runs/run-<task>.png)',
+  },
+  'max-steps': {
+    kind: 'integer',
+    description: "cut episodes after N steps (smoke runs; the score is then not D4RL's)",
+    min: 1,
+  },
+  'real-time-factor': {
+    kind: 'number',
+    description: 'real time: sim seconds per wall second',
+    min: 0.01,
+    max: 100,
+    default: 1,
+  },
+  'planner-thread': {
+    kind: 'string',
+    description: 'worker: plan in a worker thread (default); inline: on the node thread',
+    choices: ['worker', 'inline'],
+    default: 'worker',
+  },
+  backend: {
+    kind: 'string',
+    description: 'tfjs backend of the planner thread',
+    choices: ['wasm', 'cpu', 'tensorflow'],
+  },
+  'params-file': {
+    kind: 'string',
+    description: 'ROS 2 params file for both nodes (e.g. launch/params/maze2d.yaml); flags win over it',
+  },
+  json: { kind: 'boolean', description: 'print the summary as one JSON line on stdout' },
+  quiet: { kind: 'boolean', description: 'no progress line and no node logs on stderr' },
+} as const;
+
+const SUMMARY = 'main job: sim node + planner node on the bus, live progress, score and a trajectory PNG';
+
+/** The command for one invocation; `passThrough` is what followed `--ros-args` (given to both nodes). */
+function runCommand(passThrough: readonly string[]): CliCommand {
+  return defineCommand({
+    summary: SUMMARY,
+    usage:
+      'df-planner run [--task maze2d-medium] [--model DIR] [--lockstep] [--episodes 1] [--seed 0] [--out runs/run-<task>.png] [--ros-args -p planner:horizon:=20 …]',
+    options,
+    async run(opts) {
+      const task = mazeTask(opts.task);
+      const modelDir = opts.model ?? path.join(packageRoot, 'models', task.id);
+      const out = opts.out ?? `runs/run-${task.id}.png`;
+      const lockstep = opts.lockstep === true;
+      const model = readModelFile(modelDir);
+      const trainedOn = (model.provenance as { datasetId?: string }).datasetId?.split('/')[0];
+      if (trainedOn && trainedOn !== task.id) {
+        throw new ConfigError(
+          `${modelDir} was trained on ${trainedOn}, not ${task.id}; pass --model for a ${task.id} model or --task ${trainedOn}`,
+          '--model',
+        );
+      }
+
+      const progress = new ProgressLine(opts.quiet === true);
+      const bus = createBus({ time: 'real', logger: progress.logger });
+      const shared = opts['params-file'] !== undefined ? ['--params-file', opts['params-file']] : [];
+      const maxSteps = opts['max-steps'];
+
+      // The planner first: its subscriptions must exist before the sim publishes an episode's first state.
+      const plannerArgs = [
+        '--ros-args',
+        ...provenanceArgs(model.provenance),
+        ...shared,
+        ...param('model', modelDir),
+        ...param('task', task.id),
+        ...param('lockstep', lockstep),
+        // Lockstep runs on sim time (/clock from the sim), real time on the wall clock: as the launch files do.
+        ...param('use_sim_time', lockstep),
+        ...param('seed', opts.seed),
+        ...param('planner_thread', opts['planner-thread']),
+        ...(opts.backend !== undefined ? param('backend', opts.backend) : []),
+        ...(maxSteps !== undefined ? param('episode_steps', Math.min(maxSteps, task.episodeLength)) : []),
+        ...passThrough,
+      ];
+      const plannerTransport = bus.node(MAZE_NODE_NAMES.planner, '', plannerArgs);
+      const startedMs = performance.now();
+      let planner: PlannerNode;
+      try {
+        planner = await startPlannerNode({ transport: plannerTransport, resolveTask: mazeNodeTask });
+      } catch (err) {
+        await bus.close();
+        throw err;
+      }
+      const loadSeconds = (performance.now() - startedMs) / 1000;
+
+      // A monitor node, as `ros2 topic echo` or RViz would be: records every plan with where the ball was.
+      const monitor = bus.node('run_monitor');
+      const plans: { episode: number; points: Float64Array }[] = [];
+      let sim: MazeSimNode | null = null;
+      let episodeIndex = 0;
+      monitor
+        .observe(MAZE_TYPES.plan, plannerTransport.resolve(NODE_PARAMS_DEFAULT_PLAN_TOPIC), 'default')
+        .subscribe(({ msg }) => {
+          if (sim) plans.push({ episode: episodeIndex, points: planPoints(msg, sim.observation) });
+        });
+      monitor.start();
+
+      const simArgs = [
+        '--ros-args',
+        ...shared,
+        ...param('task', task.id),
+        ...param('lockstep', lockstep),
+        ...param('seed', opts.seed),
+        ...param('episodes', opts.episodes),
+        ...param('real_time_factor', opts['real-time-factor'], 'double'),
+        ...(maxSteps !== undefined ? param('max_steps', maxSteps) : []),
+        ...passThrough,
+      ];
+      const simTransport = bus.node(MAZE_NODE_NAMES.sim, '', simArgs);
+      const env = await createMazeEnv(task.id, { logger: progress.logger });
+      let report: Awaited<MazeSimNode['done']>;
+      try {
+        const simParams = declareParams(simTransport, SIM_PARAMS);
+        sim = new MazeSimNode(simTransport, env, simParams, {
+          onStep: (e) => {
+            episodeIndex = e.episode;
+            progress.update(e, planner);
+          },
+        });
+        const mode = lockstep
+          ? 'lockstep'
+          : `real time${opts['real-time-factor'] !== 1 ? ` ×${opts['real-time-factor']}` : ''}`;
+        progress.logger.info(
+          `${task.id}, ${mode}: model ${path.relative(process.cwd(), modelDir) || '.'} loaded in the planner's ${planner.host.thread} thread (${planner.info.backend}) in ${loadSeconds.toFixed(1)} s`,
+        );
+        sim.start();
+        report = await sim.done;
+      } finally {
+        progress.done();
+        sim?.stop();
+        await planner.close();
+        await bus.close();
+        env.close();
+      }
+      const wallSeconds = (performance.now() - startedMs) / 1000;
+
+      const drawings = report.episodes.map((e) => ({
+        trajectory: e.trajectory,
+        start: e.start,
+        goal: e.goal,
+        success: e.success,
+        plans: plans.filter((p) => p.episode === e.index).map((p) => p.points),
+      }));
+      // About 480 px across for one episode (umaze cells 96 px, medium 60 px, large 40 px); smaller in a grid.
+      const cells = Math.max(MAZE_LAYOUTS[task.maze].length, MAZE_LAYOUTS[task.maze][0]!.length);
+      const pixelsPerUnit = Math.max(24, Math.floor((drawings.length === 1 ? 480 : 240) / cells));
+      writePng(
+        out,
+        mazePicturePng(task.maze, drawings, { columns: Math.min(4, drawings.length), pixelsPerUnit }),
+      );
+
+      const summary = summarize(report.episodes, planner, {
+        task: task.id,
+        model: modelDir,
+        modelSteps: model.provenance.steps,
+        mode: lockstep ? 'lockstep' : 'realtime',
+        seed: opts.seed,
+        plansReceived: plans.length,
+        picture: out,
+        wallSeconds,
+        loadSeconds,
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : summaryText(summary));
+      return 0;
+    },
+  });
+}
+
+const command: CliCommand = {
+  summary: SUMMARY,
+  run(argv) {
+    const i = argv.indexOf('--ros-args');
+    return i < 0 ? runCommand([]).run(argv) : runCommand(argv.slice(i + 1)).run(argv.slice(0, i));
+  },
+};
+export default command;
+
+/** The planner's plan topic as declared in its parameter table (`~/plan`). */
+const NODE_PARAMS_DEFAULT_PLAN_TOPIC = String(NODE_PARAMS.find((d) => d.name === 'plan_topic')!.default);
+
+/** `-p name:=value` with ROS's typing (a double keeps its decimal point). */
+function param(name: string, value: string | number | boolean, type?: 'double'): string[] {
+  const text =
+    type === 'double' && typeof value === 'number' && Number.isInteger(value)
+      ? value.toFixed(1)
+      : String(value);
+  return ['-p', `${name}:=${text}`];
+}
+
+/** `-p` arguments for the tuned planner settings a shipped model carries (provenance.planner), as `df-planner node --model` reads them. */
+function provenanceArgs(provenance: object): string[] {
+  const block = (provenance as { planner?: unknown }).planner;
+  if (block === undefined || block === null || typeof block !== 'object') return [];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(block)) {
+    const decl = NODE_PARAMS.find((d) => d.key === key);
+    // The seed is the run's, never the model's.
+    if (!decl || key === 'seed') continue;
+    out.push('-p', `${decl.name}:=${formatParamValue(decl.type, value as never)}`);
+  }
+  return out;
+}
+
+/** A plan as [x, y] points starting where the ball was when the plan arrived. */
+function planPoints(msg: PathMsg, at: Float64Array): Float64Array {
+  const n = msg.poses.length;
+  const out = new Float64Array(2 * (n + 1));
+  out[0] = at[0]!;
+  out[1] = at[1]!;
+  for (let j = 0; j < n; j++) {
+    const p = msg.poses[j]!.pose.position;
+    out[2 * j + 2] = p.x;
+    out[2 * j + 3] = p.y;
+  }
+  return out;
+}
+
+interface RunSummary {
+  readonly task: string;
+  readonly model: string;
+  readonly modelSteps: number;
+  readonly mode: 'lockstep' | 'realtime';
+  readonly seed: number;
+  readonly episodes: readonly Omit<SimEpisodeRecord, 'trajectory'>[];
+  readonly normalizedScore: number;
+  readonly successRate: number;
+  readonly firstReachMean: number | null;
+  readonly tickLatencyMs: {
+    readonly median: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly count: number;
+  };
+  readonly planLatencyMs: { readonly median: number; readonly p99: number; readonly count: number };
+  readonly simDeadlineMisses: number;
+  readonly simSteps: number;
+  readonly plannerDeadlineMisses: number;
+  readonly plans: number;
+  readonly fallbackCommands: number;
+  readonly plansReceived: number;
+  readonly picture: string;
+  readonly loadSeconds: number;
+  readonly wallSeconds: number;
+}
+
+function summarize(
+  episodes: readonly SimEpisodeRecord[],
+  planner: PlannerNode,
+  info: Pick<
+    RunSummary,
+    | 'task'
+    | 'model'
+    | 'modelSteps'
+    | 'mode'
+    | 'seed'
+    | 'plansReceived'
+    | 'picture'
+    | 'wallSeconds'
+    | 'loadSeconds'
+  >,
+): RunSummary {
+  const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const reached = episodes.filter((e) => e.firstReachStep !== null).map((e) => e.firstReachStep as number);
+  const c = planner.counters;
+  return {
+    ...info,
+    episodes: episodes.map(({ trajectory: _t, ...rest }) => rest),
+    normalizedScore: mean(episodes.map((e) => e.normalizedScore)),
+    successRate: mean(episodes.map((e) => (e.success ? 1 : 0))),
+    firstReachMean: reached.length > 0 ? mean(reached) : null,
+    tickLatencyMs: {
+      median: planner.tickLatency.percentile(50),
+      p99: planner.tickLatency.percentile(99),
+      max: planner.tickLatency.max,
+      count: planner.tickLatency.count,
+    },
+    planLatencyMs: {
+      median: planner.planLatency.percentile(50),
+      p99: planner.planLatency.percentile(99),
+      count: planner.planLatency.count,
+    },
+    simDeadlineMisses: episodes.reduce((n, e) => n + e.deadlineMisses, 0),
+    simSteps: episodes.reduce((n, e) => n + e.steps, 0),
+    plannerDeadlineMisses: c.deadlineMisses,
+    plans: c.plans,
+    fallbackCommands: c.fallbackCommands,
+  };
+}
+
+function summaryText(s: RunSummary): string {
+  const f1 = (x: number) => x.toFixed(1);
+  const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(0));
+  const n = s.episodes.length;
+  const lines = [
+    `${s.task}, ${s.mode === 'lockstep' ? 'lockstep' : 'real time'}, ${n} episode${n === 1 ? '' : 's'}, seed ${s.seed}, model ${path.relative(process.cwd(), s.model) || '.'} (${s.modelSteps} training steps)`,
+  ];
+  for (const e of s.episodes) {
+    lines.push(
+      `  episode ${e.index}: score ${f1(e.normalizedScore)}, ${e.success ? `reached the goal at step ${e.firstReachStep}` : 'did not reach the goal'}, return ${e.episodeReturn} of ${e.steps} steps`,
+    );
+  }
+  lines.push(
+    `score             ${f1(s.normalizedScore)} (D4RL normalised${n > 1 ? ', mean' : ''})`,
+    `success           ${f1(100 * s.successRate)} %${s.firstReachMean !== null ? `, first reach at step ${f1(s.firstReachMean)}${n > 1 ? ' (mean)' : ''}` : ''}`,
+    `tick latency      median ${ms(s.tickLatencyMs.median)} ms, p99 ${ms(s.tickLatencyMs.p99)} ms (${s.tickLatencyMs.count} ticks, state in → command out)`,
+    `plan latency      median ${ms(s.planLatencyMs.median)} ms, p99 ${ms(s.planLatencyMs.p99)} ms (${s.planLatencyMs.count} plans, in the planner thread)`,
+    s.mode === 'lockstep'
+      ? `deadline misses   none in lockstep (the sim waits for every command); ${s.plannerDeadlineMisses} reported by the planner`
+      : `deadline misses   sim: ${s.simDeadlineMisses} of ${s.simSteps} steps had a stale command; planner: ${s.plannerDeadlineMisses} plans late (${s.fallbackCommands} commands from the previous plan)`,
+    `picture           ${s.picture} (${s.plansReceived} plans overlaid)`,
+    `wall time         ${f1(s.wallSeconds)} s (model load ${f1(s.loadSeconds)} s)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The live line on stderr. On a terminal it is redrawn in place a few times a second; otherwise (logs, CI) a
+ * line is printed every 100 steps. Node log lines clear it first so both stay readable.
+ */
+class ProgressLine {
+  readonly logger: Logger;
+  readonly #quiet: boolean;
+  readonly #tty: boolean;
+  #text = '';
+  #lastDrawMs = 0;
+
+  constructor(quiet: boolean) {
+    this.#quiet = quiet;
+    this.#tty = process.stderr.isTTY === true;
+    const write = (prefix: string) => (m: string) => {
+      if (this.#quiet) return;
+      this.#clear();
+      process.stderr.write(`[df-planner] ${prefix}${m}\n`);
+      this.#draw();
+    };
+    this.logger = { info: write(''), warn: write('warning: '), error: write('error: ') };
+  }
+
+  update(e: SimStepEvent, planner: PlannerNode): void {
+    if (this.#quiet) return;
+    const c = planner.counters;
+    const tick = planner.tickLatency.percentile(50);
+    this.#text =
+      `episode ${e.episode + 1} step ${String(e.t).padStart(3)}  distance to goal ${e.distanceToGoal.toFixed(2)}` +
+      `  tick ${Number.isNaN(tick) ? '-' : tick.toFixed(2)} ms (median)  plans ${c.plans}` +
+      `  deadline misses ${c.deadlineMisses}`;
+    const now = performance.now();
+    if (this.#tty) {
+      if (now - this.#lastDrawMs > 100) {
+        this.#lastDrawMs = now;
+        this.#draw();
+      }
+    } else if (e.t % 100 === 0) {
+      process.stderr.write(`[df-planner] ${this.#text}\n`);
+    }
+  }
+
+  done(): void {
+    this.#clear();
+    this.#text = '';
+  }
+
+  #draw(): void {
+    if (this.#tty && this.#text !== '') process.stderr.write(`\r${this.#text}\x1b[K`);
+  }
+
+  #clear(): void {
+    if (this.#tty && this.#text !== '') process.stderr.write('\r\x1b[K');
+  }
+}
