@@ -43,7 +43,10 @@ export interface MazePictureOptions {
   /** Success-disc radius to draw; default 0.5. */
   readonly goalRadius?: number;
   readonly trajectoryWidthPx?: number;
-  /** Opacity of each line of `plans` (default 0.3). */
+  /**
+   * Opacity of each line of `plans`. Default: 8 / (plans in the episode), kept within [0.08, 0.3], so a long
+   * episode's 60 overlapping plans read as a density instead of a solid blot.
+   */
   readonly plansAlpha?: number;
 }
 
@@ -133,11 +136,13 @@ export function renderMazeEpisodes(
   // Goals first (under every trajectory); a goal shared by overlaid episodes is drawn once, so its disc keeps
   // the same shade as in a single-episode panel.
   const drawn = new Set<string>();
+  const goals: { frame: PanelFrame; goal: readonly number[] }[] = [];
   episodes.forEach((ep, k) => {
     const panel = layoutMode === 'overlay' ? 0 : k;
     const key = ep.goal ? `${panel}:${ep.goal[0]},${ep.goal[1]}` : '';
     if (!ep.goal || drawn.has(key)) return;
     drawn.add(key);
+    goals.push({ frame: frames[panel]!, goal: ep.goal });
     drawGoal(raster, frames[panel]!, ep.goal, goalRadius);
   });
   episodes.forEach((ep, k) => {
@@ -152,8 +157,12 @@ export function renderMazeEpisodes(
         ep.success ? MAZE_COLORS.success : MAZE_COLORS.failure,
       );
     }
-    drawEpisode(raster, frame, ep, color, lineWidth, options.plansAlpha ?? 0.3);
+    const plans = ep.plans?.length ?? 0;
+    const plansAlpha = options.plansAlpha ?? Math.min(0.3, Math.max(0.08, 8 / Math.max(1, plans)));
+    drawEpisode(raster, frame, ep, color, lineWidth, plansAlpha);
   });
+  // The goal's outline and dot again on top: dense plans converge on the goal and would hide it.
+  for (const { frame, goal } of goals) drawGoalMarker(raster, frame, goal, goalRadius);
   return { raster, frames };
 }
 
@@ -182,6 +191,12 @@ function drawGoal(raster: Raster, frame: PanelFrame, goal: readonly number[], ra
   const [gx, gy] = frame.toPixel(goal[0]!, goal[1]!);
   const s = frame.pixelsPerUnit;
   raster.fillCircle(gx, gy, radius * s, MAZE_COLORS.goalDisc, 0.28);
+  drawGoalMarker(raster, frame, goal, radius);
+}
+
+function drawGoalMarker(raster: Raster, frame: PanelFrame, goal: readonly number[], radius: number): void {
+  const [gx, gy] = frame.toPixel(goal[0]!, goal[1]!);
+  const s = frame.pixelsPerUnit;
   raster.strokeCircle(gx, gy, radius * s, 1.5, MAZE_COLORS.goal, 0.8);
   raster.fillCircle(gx, gy, Math.max(2.5, 0.07 * s), MAZE_COLORS.goal);
 }

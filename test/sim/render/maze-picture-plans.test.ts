@@ -63,4 +63,13 @@ describe('maze picture: plan overlays', () => {
     expect(b).toBeLessThan(80);
     expect(g).toBeLessThan(130);
   });
+
+  it('fades each plan when an episode has many, and keeps the goal marker on top of them', () => {
+    const elsewhere = straight(3.0, 1.0 + 0.5 / S, 3.0, 2.0 + 0.5 / S);
+    const many = [upRight, ...Array.from({ length: 39 }, () => elsewhere)];
+    expect(tint(picture(many)(2.0, 3.0))).toBeLessThan(tint(picture([upRight])(2.0, 3.0)) - 10);
+    // Forty plans ending on the goal (1, 1): its dot keeps the goal colour.
+    const intoGoal = Array.from({ length: 40 }, (_, k) => straight(1.0, 2.5 - k * 0.01, 1.0, 1.0));
+    expect(picture(intoGoal)(1.0, 1.0)).toEqual([...MAZE_COLORS.goal]);
+  });
 });
