@@ -3,7 +3,8 @@
  * The worker thread and the inline host run this same class, so both modes share every line that touches the
  * planner.
  */
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors.js';
 import { silentLogger } from '../logging.js';
@@ -116,11 +117,13 @@ export class AgentDriver {
         agent.updateConfig(request.changes);
         return { value: agent.config, transfer: [] };
       case 'memory': {
+        const collected = request.gc === true && collectGarbage();
         const m = tf.memory();
         const value: HostMemory = {
           numTensors: m.numTensors,
           numBytes: m.numBytes,
           heapUsed: getHeapStatistics().used_heap_size,
+          collected,
         };
         return { value, transfer: [] };
       }
@@ -136,4 +139,26 @@ export class AgentDriver {
     this.#agent.dispose();
     this.#model.dispose();
   }
+}
+
+let gcFunction: (() => void) | null | undefined;
+
+/**
+ * Runs a full garbage collection in this thread if the runtime lets us (for memory measurements: a heap
+ * reading right after a collection is comparable across samples). Node exposes `gc` only with --expose-gc;
+ * setting the flag at runtime and taking `gc` from a fresh context is the documented-by-use way to get it
+ * without restarting. Returns false when it is not available.
+ */
+export function collectGarbage(): boolean {
+  if (gcFunction === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+    } catch {
+      gcFunction = null;
+    }
+  }
+  if (!gcFunction) return false;
+  gcFunction();
+  return true;
 }

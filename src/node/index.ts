@@ -3,7 +3,7 @@
  * the sim node, and the planner host (worker thread or inline).
  */
 
-export { AgentDriver, loadAgentDriver } from './agent-driver.js';
+export { AgentDriver, collectGarbage, loadAgentDriver } from './agent-driver.js';
 export * from './convert.js';
 export * from './diagnostics.js';
 export * from './maze-interface.js';

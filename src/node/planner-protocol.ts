@@ -24,7 +24,8 @@ export type PlannerRequest =
   | { readonly op: 'plan' }
   | { readonly op: 'setGoal'; readonly goal: Float32Array | null }
   | { readonly op: 'updateConfig'; readonly changes: Partial<PlannerConfig> }
-  | { readonly op: 'memory' }
+  /** Tensor count and heap of the planner's thread; `gc`: collect garbage first when the runtime allows it. */
+  | { readonly op: 'memory'; readonly gc?: boolean }
   | { readonly op: 'dispose' };
 
 export type PlannerOp = PlannerRequest['op'];
@@ -48,6 +49,8 @@ export interface HostMemory {
   readonly numBytes: number;
   /** V8 heap used by the planner's thread (bytes). */
   readonly heapUsed: number;
+  /** Whether a garbage collection ran just before the measurement. */
+  readonly collected: boolean;
 }
 
 /** Sent once by the planner thread when the model is loaded and the agent built. */
