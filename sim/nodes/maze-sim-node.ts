@@ -209,6 +209,18 @@ export class MazeSimNode {
     // Nothing waits on `done` when the node is only closed; keep a rejection from being reported as unhandled.
     this.done.catch(() => {});
 
+    let simTime = false;
+    try {
+      simTime = transport.param('use_sim_time') === true;
+    } catch {
+      // A transport that does not declare use_sim_time runs on its own clock.
+    }
+    if (simTime) {
+      throw new ConfigError(
+        'the maze sim node publishes /clock and cannot also follow it; set use_sim_time:=false for the sim (true only for the nodes that use its time)',
+        'use_sim_time',
+      );
+    }
     this.#publishClock = transport.advertise(MAZE_TYPES.clock, MAZE_TOPICS.clock, MAZE_QOS.clock);
     this.#publishGoal = transport.advertise(MAZE_TYPES.goal, MAZE_TOPICS.goal, MAZE_QOS.goal);
     this.#publishEpisodeStart = transport.advertise(
@@ -218,6 +230,14 @@ export class MazeSimNode {
     );
     this.#publishReward = transport.advertise(MAZE_TYPES.reward, MAZE_TOPICS.reward, MAZE_QOS.reward);
     this.#publishOdom = transport.advertise(MAZE_TYPES.odom, MAZE_TOPICS.odom, MAZE_QOS.odom);
+  }
+
+  /**
+   * Milliseconds on the node's own clock: wall time (the bus clock, which tests run virtually). The sim is the
+   * source of sim time, so its clock never follows /clock (refused in the constructor).
+   */
+  #wallMs(): number {
+    return Number(this.#transport.nowNs()) / 1e6;
   }
 
   /** Subscribes to the command, starts the first episode, the timers and the transport's delivery. Call once. */
@@ -319,8 +339,8 @@ export class MazeSimNode {
       slippedSteps: 0,
       rejected: { non_finite: 0, malformed: 0, wrong_frame: 0, out_of_order: 0 },
       running: this.config.lockstep || !this.config.waitForController,
-      wallStartMs: performance.now(),
-      wallEndMs: performance.now(),
+      wallStartMs: this.#wallMs(),
+      wallEndMs: this.#wallMs(),
     };
     // A fresh episode starts from a zero command: the previous episode's last force is not carried over.
     this.#command = [0, 0];
@@ -372,7 +392,7 @@ export class MazeSimNode {
     } else if (!ep.running && (checked.x !== 0 || checked.y !== 0)) {
       // A controller that is up but has no plan yet sends zeros; the episode starts once it engages.
       ep.running = true;
-      ep.wallStartMs = performance.now();
+      ep.wallStartMs = this.#wallMs();
     }
   }
 
@@ -395,7 +415,7 @@ export class MazeSimNode {
     const ep = this.#episode;
     if (this.#finished || !ep || !ep.running) return;
     const periodMs = (this.env.dt * 1000) / this.config.realTimeFactor;
-    const due = Math.min(ep.limit, Math.floor((performance.now() - ep.wallStartMs) / periodMs));
+    const due = Math.min(ep.limit, Math.floor((this.#wallMs() - ep.wallStartMs) / periodMs));
     let n = due - ep.t;
     if (n <= 0) return;
     if (n > MAX_CATCH_UP_STEPS) {
@@ -418,7 +438,7 @@ export class MazeSimNode {
   /** Applies the held command for one env step and publishes the outcome; ends the episode at its limit. */
   #step(fresh: boolean): void {
     const ep = this.#episode!;
-    if (ep.t === 0 && this.config.lockstep) ep.wallStartMs = performance.now();
+    if (ep.t === 0 && this.config.lockstep) ep.wallStartMs = this.#wallMs();
     if (fresh) {
       ep.commandsApplied++;
       this.#appliedSeq = this.#commandSeq;
@@ -457,7 +477,7 @@ export class MazeSimNode {
 
   #endEpisode(): void {
     const ep = this.#episode!;
-    ep.wallEndMs = performance.now();
+    ep.wallEndMs = this.#wallMs();
     const wallSeconds = (ep.wallEndMs - ep.wallStartMs) / 1000;
     const task = mazeTask(this.env.id);
     const record: SimEpisodeRecord = {
