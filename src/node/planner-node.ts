@@ -106,6 +106,8 @@ interface StoredPlan {
 
 interface InFlight {
   readonly boundary: number;
+  /** `#generation` when requested: a reply from before a discontinuity (timeout, new episode) is not used. */
+  readonly generation: number;
   readonly sentWallMs: number;
   readonly deadlineNs: bigint;
   missed: boolean;
@@ -183,6 +185,7 @@ export class PlannerNode {
   #episode: Episode | null = null;
   #retryAtStep = 0;
   #plan: StoredPlan | null = null;
+  #generation = 0;
   #inFlight: InFlight | null = null;
   #lastCommand: Float32Array;
   #lastSource: CommandSource = 'zero';
@@ -438,6 +441,7 @@ export class PlannerNode {
       this.#resetRequested = false;
       this.#episode = null;
       this.#plan = null;
+      this.#generation += 1;
     }
     const ep = this.#episode;
     if (ep) {
@@ -496,6 +500,7 @@ export class PlannerNode {
   #requestPlan(boundary: number): void {
     const flight: InFlight = {
       boundary,
+      generation: this.#generation,
       sentWallMs: performance.now(),
       deadlineNs: this.#t.nowNs() + this.#periodNs,
       missed: false,
@@ -512,6 +517,11 @@ export class PlannerNode {
   #onPlan(flight: InFlight, plan: HostPlan): void {
     this.counters.plans += 1;
     if (plan.warm) this.counters.warmPlans += 1;
+    if (flight.generation !== this.#generation) {
+      // Made for a state the robot has left (timeout, new episode): neither executed nor shown.
+      this.#afterPlanReply();
+      return;
+    }
     if (!this.#lockstep && !flight.missed && this.#t.nowNs() > flight.deadlineNs) {
       flight.missed = true;
       this.counters.deadlineMisses += 1;
@@ -614,6 +624,7 @@ export class PlannerNode {
         // The robot stood still meanwhile: neither the latent nor the old plan describe it any more.
         this.#episode = null;
         this.#plan = null;
+        this.#generation += 1;
         this.#t.log(
           'warn',
           `no valid state for ${Number(now - latest.recvNs) / 1e6} ms (sensor_timeout): zero commands`,

@@ -276,6 +276,25 @@ describe('planner overrun (worker thread, real time)', () => {
   });
 });
 
+describe('plan made before a sensor timeout', () => {
+  it('is not used after the timeout (the robot stood still meanwhile)', async () => {
+    const h = await startHarness({ model: model.dir, planner_thread: 'worker', sensor_timeout: '0.05' });
+    try {
+      await h.odom(1, 1, 0.5, 0, 1n);
+      // Step 0 requests a plan, then 100 ms pass in one synchronous advance: the state goes stale first.
+      h.bus.clock.advance(100n * MS);
+      expect(h.node.counters.sensorTimeouts).toBe(1);
+      await waitFor(() => h.node.counters.plans === 1, 'the plan');
+      await h.bus.idle();
+      expect(h.node.lastPlan).toBeNull();
+      expect(isZero(h.commands.at(-1)!)).toBe(true);
+      expect(h.plans.length).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('close', () => {
   it('stops the timers and publishes a zero command last, even with a plan in flight', async () => {
     const h = await startHarness({ model: model.dir, planner_thread: 'worker', lockstep: true });
