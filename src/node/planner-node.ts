@@ -88,6 +88,8 @@ export type CommandSource = 'plan' | 'hold' | 'zero';
 
 interface Sample extends StateSample {
   readonly recvNs: bigint;
+  /** The reward message received since the previous state (the sim sends it just before the odom), if any. */
+  readonly reward: number | null;
 }
 
 interface Episode {
@@ -176,7 +178,7 @@ export class PlannerNode {
   #latest: Sample | null = null;
   #lastOdomStamp: bigint | null = null;
   #lastGoalStamp: bigint | null = null;
-  #reward: { value: number; fresh: boolean } | null = null;
+  #reward: number | null = null;
   #goal: Float32Array | null;
   #resetRequested = false;
 
@@ -375,7 +377,10 @@ export class PlannerNode {
       return;
     }
     this.#lastOdomStamp = s.stampNs;
-    const sample: Sample = { ...s, recvNs: r.recvNs };
+    // The reward travels with the state it belongs to, so queued states (lockstep) keep their own rewards.
+    const reward = this.#reward;
+    this.#reward = null;
+    const sample: Sample = { ...s, recvNs: r.recvNs, reward };
     const first = this.#latest === null;
     this.#latest = sample;
     if (this.#lockstep) {
@@ -392,7 +397,7 @@ export class PlannerNode {
       this.#reject('reward', v);
       return;
     }
-    this.#reward = { value: v, fresh: true };
+    this.#reward = v;
   }
 
   #onGoal(r: Received<PoseStamped>): void {
@@ -469,7 +474,6 @@ export class PlannerNode {
     }
     if (!this.#episode && s >= this.#retryAtStep) {
       const length = this.#episodeSteps > 0 ? this.#episodeSteps : this.#task.episodeSteps;
-      this.#reward = null;
       this.#host.send(
         {
           op: 'reset',
@@ -489,12 +493,7 @@ export class PlannerNode {
   }
 
   #rewardFor(sample: Sample): number {
-    const r = this.#reward;
-    if (r?.fresh) {
-      r.fresh = false;
-      return r.value;
-    }
-    return this.#task.reward(sample.observation, this.#goal);
+    return sample.reward ?? this.#task.reward(sample.observation, this.#goal);
   }
 
   #requestPlan(boundary: number): void {

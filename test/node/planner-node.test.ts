@@ -132,6 +132,38 @@ describe('planner node, lockstep', () => {
     }
   });
 
+  it("records the reward topic's value with each step, else the task's reward (posterior latent)", async () => {
+    const run = async (states: [number, number, number, number][], rewards: number[] | null) => {
+      const h = await startHarness({
+        model: model.dir,
+        planner_thread: 'inline',
+        lockstep: true,
+        latent_mode: 'posterior',
+      });
+      try {
+        await lockstepRun(h, states, rewards ? (i) => h.reward(rewards[i]!) : undefined);
+        return h.commands.map(force);
+      } finally {
+        await h.close();
+      }
+    };
+    // The umaze goal is the G cell (1, 1): a trajectory around (3, 3) is outside the goal disc (task reward 0),
+    // one around (1, 1) inside it (task reward 1).
+    const far = trajectory(6).map(([x, y, vx, vy]): [number, number, number, number] => [
+      x + 2,
+      y + 2,
+      vx,
+      vy,
+    ]);
+    const near = trajectory(6);
+    const farTask = await run(far, null);
+    expect(await run(far, [0, 0, 0, 0, 0, 0])).toEqual(farTask);
+    const farOne = await run(far, [1, 1, 1, 1, 1, 1]);
+    expect(farOne.slice(0, 2)).toEqual(farTask.slice(0, 2)); // the first token is planned before any reward
+    expect(farOne.slice(2)).not.toEqual(farTask.slice(2));
+    expect(await run(near, null)).toEqual(await run(near, [1, 1, 1, 1, 1, 1]));
+  });
+
   it('restarts the agent at the first odom after episode_start', async () => {
     const h = await startHarness({ model: model.dir, planner_thread: 'inline', lockstep: true });
     try {
