@@ -21,8 +21,15 @@
  * plan arrives (a late plan is re-aligned: its row for the current step is used, the elapsed rows skipped). A
  * plan still missing at the next tick is a deadline miss. A boundary that comes while the previous plan is
  * still being computed is skipped (a miss too), so requests never queue up behind a slow planner.
+ * So a boundary tick can publish twice: the fallback on time, then the fresh command when the plan lands.
  * Lockstep mode: every valid state message is one step, answered by exactly one command; a step at a token
  * boundary waits (asynchronously) for its plan. States that arrive meanwhile queue in order.
+ *
+ * Episodes: the agent restarts (re-encodes the state, full episode length for the flexible horizon) at the
+ * first state, after episode_start, after a sensor timeout, after a planner error (one token later), and when
+ * episode_steps run out (continuous operation). Each step's reward is the reward message received just before
+ * its state, or the task's reward function of the state when none came. The plan goes out as a nav_msgs/Path
+ * with one pose per planned step (H·F poses: predicted positions, stamped one control period apart).
  *
  * Safety (issue 5 item 4): no valid state within sensor_timeout → zero commands every period, WARN, and the
  * agent restarts from the next valid state; NaN/inf/wrong-size/wrong-frame/out-of-order messages are dropped,
