@@ -71,6 +71,15 @@ export const NODE_PARAMS = defineParams([
       "rate of the command stream in real-time mode, Hz; one planner step per period (0 = the task's step rate, 100 Hz for the maze: the rate the model was trained at)",
   },
   {
+    name: 'managed',
+    key: 'managed',
+    type: 'bool',
+    default: false,
+    mode: 'static',
+    description:
+      'run as a lifecycle (managed) node: start unconfigured and act only while active (ros2 lifecycle set /planner configure, then activate); deactivate publishes a zero command and pauses',
+  },
+  {
     name: 'lockstep',
     key: 'lockstep',
     type: 'bool',

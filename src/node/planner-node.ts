@@ -201,6 +201,9 @@ export class PlannerNode {
   /** Step whose command was published last by a step (not by the watchdog), −1 before the first. */
   #publishedStep = -1;
   #timedOut = false;
+  /** Managed node while not active: no steps, no commands (the lifecycle publishers would drop them anyway). */
+  #paused = false;
+  #parked: Sample | null = null;
   #queue: QueueItem[] = [];
   #awaiting: { step: number; wallMs: number } | null = null;
   #closed = false;
@@ -276,6 +279,31 @@ export class PlannerNode {
       );
     }
 
+    if (params.managed) {
+      this.#paused = true;
+      t.lifecycle({
+        activate: () => {
+          // Whatever the robot did while we were inactive, the latent and old plans do not describe it.
+          this.#discontinuity();
+          this.#paused = false;
+          this.#t.log('info', 'activated: planning from the next state');
+          const parked = this.#parked;
+          this.#parked = null;
+          if (parked) {
+            this.#queue.push({ kind: 'state', sample: parked });
+            this.#guard(() => this.#drain());
+          }
+          return true;
+        },
+        deactivate: () => {
+          this.#sendCommand(null, 'zero');
+          this.#paused = true;
+          this.#queue = [];
+          this.#t.log('info', 'deactivated: zero command sent, paused');
+          return true;
+        },
+      });
+    }
     t.onParamSet((changes) => this.#checkParams(changes));
     t.onParamChanged((changes) => this.#guard(() => this.#applyParams(changes)));
     t.onShutdown(() => this.#shutdown());
@@ -391,8 +419,12 @@ export class PlannerNode {
     const first = this.#latest === null;
     this.#latest = sample;
     if (this.#lockstep) {
-      this.#queue.push({ kind: 'state', sample });
-      this.#drain();
+      // While inactive, keep the newest state: a lockstep sim waits for its answer until we are activated.
+      if (this.#paused) this.#parked = sample;
+      else {
+        this.#queue.push({ kind: 'state', sample });
+        this.#drain();
+      }
     }
     if (first) this.#report();
   }
@@ -451,9 +483,7 @@ export class PlannerNode {
     if (this.#resetRequested) {
       // A new episode (the sim reset): the old latent and plan belong to another run.
       this.#resetRequested = false;
-      this.#episode = null;
-      this.#plan = null;
-      this.#generation += 1;
+      this.#discontinuity();
     }
     const ep = this.#episode;
     if (ep) {
@@ -497,6 +527,13 @@ export class PlannerNode {
       else this.counters.deadlineMisses += 1;
     }
     return s;
+  }
+
+  /** The robot's state jumped (timeout, new episode, re-activation): restart the agent, forget old plans. */
+  #discontinuity(): void {
+    this.#episode = null;
+    this.#plan = null;
+    this.#generation += 1;
   }
 
   #rewardFor(sample: Sample): number {
@@ -611,6 +648,7 @@ export class PlannerNode {
 
   /** Real-time: one step per control period on the newest valid state. */
   #controlTick(): void {
+    if (this.#paused) return;
     const wallMs = performance.now();
     const now = this.#t.nowNs();
     const flight = this.#inFlight;
@@ -628,9 +666,7 @@ export class PlannerNode {
         this.#timedOut = true;
         this.counters.sensorTimeouts += 1;
         // The robot stood still meanwhile: neither the latent nor the old plan describe it any more.
-        this.#episode = null;
-        this.#plan = null;
-        this.#generation += 1;
+        this.#discontinuity();
         this.#t.log(
           'warn',
           `no valid state for ${Number(now - latest.recvNs) / 1e6} ms (sensor_timeout): zero commands`,

@@ -225,6 +225,43 @@ describe('planner node, lockstep', () => {
   });
 });
 
+describe('managed (lifecycle) node', () => {
+  it('acts only while active; deactivate sends a zero command and pauses; activate restarts the agent', async () => {
+    const h = await startHarness({
+      model: model.dir,
+      planner_thread: 'inline',
+      lockstep: true,
+      managed: true,
+    });
+    try {
+      const t = h.plannerTransport;
+      expect(t.lifecycleState()).toBe('unconfigured');
+      await h.odom(1, 1, 0, 0, 10n * MS);
+      expect(h.commands.length).toBe(0);
+      expect(t.transition('configure')).toBe(true);
+      expect(t.transition('activate')).toBe(true);
+      await h.bus.idle();
+      // The state that arrived while inactive is answered on activation (a lockstep sim waits for it).
+      expect(h.commands.length).toBe(1);
+      await lockstepRun(h, trajectory(3), undefined, 20n * MS);
+      expect(h.commands.length).toBe(4);
+      expect(t.transition('deactivate')).toBe(true);
+      await h.bus.idle();
+      expect(h.commands.length).toBe(5);
+      expect(force(h.commands[4]!)).toEqual([0, 0]);
+      await h.odom(1.1, 1, 0, 0, 100n * MS);
+      expect(h.commands.length).toBe(5);
+      const resets = h.node.counters.resets;
+      expect(t.transition('activate')).toBe(true);
+      await h.bus.idle();
+      expect(h.commands.length).toBe(6);
+      expect(h.node.counters.resets).toBe(resets + 1);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('planner node parameters', () => {
   it('declares every table parameter with a description, from -p overrides', async () => {
     const h = await startHarness({
