@@ -17,7 +17,8 @@
  *   cold-guided-mcg8 / warm-guided-mcg8    the same with 8 Monte Carlo guidance samples in the batch
  *   warm-unguided                    guidance off (no gradient; unguided rows skip the noise tail)
  *   warm-guided-rows3                a cheaper warm tick: 3 rows (warmRows = warmStepsLeft = 3)
- * Per case: cell calls and rows per tick (from PlanResult), ms per cell call, live tensors around the timed loop.
+ * Per case: cell calls and rows per tick (from PlanResult), ms per cell call, live tensors around the timed loop,
+ * and the process CPU time per tick (on a shared machine wall time also counts the other processes' turns).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -67,6 +68,8 @@ interface PlanCase extends TensorCase {
   cellCallsPerTick: number;
   rowsPerTick: number;
   msPerCellCall: number;
+  /** CPU time of this process per tick (user + system): less sensitive than wall time to other load. */
+  cpuMsMedian: number;
   warm: boolean;
   mcgSamples: number;
 }
@@ -145,14 +148,22 @@ const group: BenchGroup = {
               0,
             );
           }
+          const cpu0 = process.cpuUsage();
           const t0 = performance.now();
           last = agent.plan();
-          return performance.now() - t0;
+          const wall = performance.now() - t0;
+          const cpu = process.cpuUsage(cpu0);
+          return { wall, cpu: (cpu.user + cpu.system) / 1000 };
         };
         for (let i = 0; i < 2; i++) tick();
         const before = tf.memory().numTensors;
         const samples: number[] = [];
-        for (let i = 0; i < reps; i++) samples.push(tick());
+        const cpuSamples: number[] = [];
+        for (let i = 0; i < reps; i++) {
+          const { wall, cpu } = tick();
+          samples.push(wall);
+          cpuSamples.push(cpu);
+        }
         const stats = summarize(samples);
         const entry: PlanCase = {
           name,
@@ -162,6 +173,7 @@ const group: BenchGroup = {
           cellCallsPerTick: last.cellCalls,
           rowsPerTick: last.rows,
           msPerCellCall: roundTo(stats.medianMs / last.cellCalls, 4),
+          cpuMsMedian: roundTo(summarize(cpuSamples).medianMs, 2),
           warm: last.warm,
           mcgSamples: agent.config.mcgSamples,
         };
@@ -203,6 +215,8 @@ const group: BenchGroup = {
       warmMsMedian: ms(warm),
       p99Ms: warm ? roundTo(warm.p99Ms, 1) : null,
       coldP99Ms: cold ? roundTo(cold.p99Ms, 1) : null,
+      coldCpuMsMedian: cold?.cpuMsMedian ?? null,
+      warmCpuMsMedian: warm?.cpuMsMedian ?? null,
       coldMcgMsMedian: ms(coldMcg),
       warmMcgMsMedian: ms(warmMcg),
       cellCallsPerTick: { cold: cold?.cellCallsPerTick ?? null, warm: warm?.cellCallsPerTick ?? null },

@@ -47,7 +47,16 @@ export function guidedRow(options: GuidedRowOptions): GuidedRowResult {
     const plan = prefix === null ? row.x0Hat : (tf.concat([prefix, row.x0Hat], 0) as tf.Tensor3D);
     return tf.mean(score(plan));
   };
-  const { grad } = tf.valueAndGrad(objective)(x);
+  let grad: tf.Tensor3D;
+  try {
+    grad = tf.valueAndGrad(objective)(x).grad;
+  } catch (error) {
+    // tfjs itself keeps the tape's saved tensors when the function throws (a few per op), so callers check
+    // everything an objective could refuse before the tape runs (the agent calls objective.check first).
+    const partial = kept as RowResult | null;
+    if (partial !== null) tf.dispose([partial.x, partial.x0Hat]);
+    throw error;
+  }
   const row = kept as RowResult | null;
   if (row === null) throw new Error('internal: the guided row did not run its objective');
   try {
