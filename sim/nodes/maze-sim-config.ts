@@ -19,6 +19,8 @@ export interface MazeSimConfig {
   readonly waitForController: boolean;
   /** Draw a random goal per episode (Multi2D) instead of the task's fixed goal. */
   readonly randomGoal: boolean;
+  /** Fixed start [x, y] (the ball at rest there, every episode); empty = the task's random start draw. */
+  readonly start: readonly number[];
 }
 
 export const defaultMazeSimConfig: MazeSimConfig = Object.freeze({
@@ -29,6 +31,7 @@ export const defaultMazeSimConfig: MazeSimConfig = Object.freeze({
   realTimeFactor: 1,
   waitForController: true,
   randomGoal: false,
+  start: [],
 });
 
 /** Checks a config; throws one ConfigError naming every bad field. */
@@ -44,6 +47,12 @@ export function validateMazeSimConfig(config: MazeSimConfig): MazeSimConfig {
   whole('maxSteps', 0);
   if (!(config.realTimeFactor > 0 && config.realTimeFactor <= 100)) {
     issues.push({ path: 'realTimeFactor', message: `must be in (0, 100], got ${config.realTimeFactor}` });
+  }
+  if (config.start.length !== 0 && (config.start.length !== 2 || !config.start.every(Number.isFinite))) {
+    issues.push({
+      path: 'start',
+      message: `must be [] (random start) or [x, y], got [${config.start.join(', ')}]`,
+    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return config;

@@ -312,7 +312,10 @@ export class MazeSimNode {
   #beginEpisode(): void {
     const index = this.#records.length;
     const resetSeed = this.#seeds.int(2 ** 31);
-    const reset = this.env.reset(resetSeed, this.config.randomGoal ? { randomGoal: true } : {});
+    const reset = this.env.reset(resetSeed, {
+      ...(this.config.randomGoal ? { randomGoal: true } : {}),
+      ...(this.config.start.length === 2 ? { start: [...this.config.start] } : {}),
+    });
     const obs = reset.observation;
     const goal = goalOf(reset.info, this.env.id);
     const limit =

@@ -78,6 +78,15 @@ export const SIM_PARAMS = defineParams([
     mode: 'static',
     description: "draw a random goal per episode (Multi2D) instead of the task's fixed goal",
   },
+  {
+    name: 'start',
+    key: 'start',
+    type: 'double[]',
+    default: d.start as number[],
+    mode: 'static',
+    description:
+      "fixed start [x, y] in odom (the ball at rest there, every episode); [] = the task's random start draw",
+  },
 ] as const);
 
 export type SimParams = ConfigOf<typeof SIM_PARAMS>;

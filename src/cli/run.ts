@@ -17,16 +17,25 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMazeEnv, MAZE_LAYOUTS, mazeTask } from '../../sim/maze2d/index.js';
-import { MazeSimNode, SIM_PARAMS, type SimEpisodeRecord, type SimStepEvent } from '../../sim/nodes/index.js';
+import { createMazeEnv, MAZE_LAYOUTS, type MazeEnv, mazeTask } from '../../sim/maze2d/index.js';
+import {
+  MazeSimNode,
+  type MazeSimReport,
+  SIM_PARAMS,
+  type SimEpisodeRecord,
+  type SimStepEvent,
+} from '../../sim/nodes/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
 import {
+  copyCounters,
   MAZE_NODE_NAMES,
+  MAZE_QOS,
   MAZE_TYPES,
   NODE_PARAMS,
+  type NodeCounters,
   type PlannerNode,
   startPlannerNode,
 } from '../node/index.js';
@@ -113,87 +122,29 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       }
 
       const progress = new ProgressLine(opts.quiet === true);
-      const bus = createBus({ time: 'real', logger: progress.logger });
-      const shared = opts['params-file'] !== undefined ? ['--params-file', opts['params-file']] : [];
-      const maxSteps = opts['max-steps'];
-
-      // The planner first: its subscriptions must exist before the sim publishes an episode's first state.
-      const plannerArgs = [
-        '--ros-args',
-        ...provenanceArgs(model.provenance),
-        ...shared,
-        ...param('model', modelDir),
-        ...param('task', task.id),
-        ...param('lockstep', lockstep),
-        // Lockstep runs on sim time (/clock from the sim), real time on the wall clock: as the launch files do.
-        ...param('use_sim_time', lockstep),
-        ...param('seed', opts.seed),
-        ...param('planner_thread', opts['planner-thread']),
-        ...(opts.backend !== undefined ? param('backend', opts.backend) : []),
-        ...(maxSteps !== undefined ? param('episode_steps', Math.min(maxSteps, task.episodeLength)) : []),
-        ...passThrough,
-      ];
-      const plannerTransport = bus.node(MAZE_NODE_NAMES.planner, '', plannerArgs);
-      const startedMs = performance.now();
-      let planner: PlannerNode;
-      try {
-        planner = await startPlannerNode({ transport: plannerTransport, resolveTask: mazeNodeTask });
-      } catch (err) {
-        await bus.close();
-        throw err;
-      }
-      const loadSeconds = (performance.now() - startedMs) / 1000;
-
-      // A monitor node, as `ros2 topic echo` or RViz would be: records every plan with where the ball was.
-      const monitor = bus.node('run_monitor');
-      const plans: { episode: number; points: Float64Array }[] = [];
-      let sim: MazeSimNode | null = null;
-      let episodeIndex = 0;
-      monitor
-        .observe(MAZE_TYPES.plan, plannerTransport.resolve(NODE_PARAMS_DEFAULT_PLAN_TOPIC), 'default')
-        .subscribe(({ msg }) => {
-          if (sim) plans.push({ episode: episodeIndex, points: planPoints(msg, sim.observation) });
-        });
-      monitor.start();
-
-      const simArgs = [
-        '--ros-args',
-        ...shared,
-        ...param('task', task.id),
-        ...param('lockstep', lockstep),
-        ...param('seed', opts.seed),
-        ...param('episodes', opts.episodes),
-        ...param('real_time_factor', opts['real-time-factor'], 'double'),
-        ...(maxSteps !== undefined ? param('max_steps', maxSteps) : []),
-        ...passThrough,
-      ];
-      const simTransport = bus.node(MAZE_NODE_NAMES.sim, '', simArgs);
-      const env = await createMazeEnv(task.id, { logger: progress.logger });
-      let report: Awaited<MazeSimNode['done']>;
-      try {
-        const simParams = declareParams(simTransport, SIM_PARAMS);
-        sim = new MazeSimNode(simTransport, env, simParams, {
-          onStep: (e) => {
-            episodeIndex = e.episode;
-            progress.update(e, planner);
-          },
-        });
-        const mode = lockstep
-          ? 'lockstep'
-          : `real time${opts['real-time-factor'] !== 1 ? ` ×${opts['real-time-factor']}` : ''}`;
-        progress.logger.info(
-          `${task.id}, ${mode}: model ${path.relative(process.cwd(), modelDir) || '.'} loaded in the planner's ${planner.host.thread} thread (${planner.info.backend}) in ${loadSeconds.toFixed(1)} s`,
-        );
-        sim.start();
-        report = await sim.done;
-      } finally {
-        progress.done();
-        sim?.stop();
-        await planner.close();
-        await bus.close();
-        env.close();
-      }
-      const wallSeconds = (performance.now() - startedMs) / 1000;
+      const mode = lockstep
+        ? 'lockstep'
+        : `real time${opts['real-time-factor'] !== 1 ? ` ×${opts['real-time-factor']}` : ''}`;
+      const result = await runMazePair({
+        task: task.id,
+        modelDir,
+        lockstep,
+        seed: opts.seed,
+        episodes: opts.episodes,
+        ...(opts['max-steps'] !== undefined ? { maxSteps: opts['max-steps'] } : {}),
+        realTimeFactor: opts['real-time-factor'],
+        plannerThread: opts['planner-thread'] as 'worker' | 'inline',
+        ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+        ...(opts['params-file'] !== undefined ? { paramsFile: opts['params-file'] } : {}),
+        passThrough,
+        logger: progress.logger,
+        onStep: (e, planner) => progress.update(e, planner),
+        onReady: (planner, loadSeconds) =>
+          progress.logger.info(
+            `${task.id}, ${mode}: model ${path.relative(process.cwd(), modelDir) || '.'} loaded in the planner's ${planner.host.thread} thread (${planner.info.backend}) in ${loadSeconds.toFixed(1)} s`,
+          ),
+      }).finally(() => progress.done());
+      const { report, plans } = result;
 
       const drawings = report.episodes.map((e) => ({
         trajectory: e.trajectory,
@@ -210,16 +161,13 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         mazePicturePng(task.maze, drawings, { columns: Math.min(4, drawings.length), pixelsPerUnit }),
       );
 
-      const summary = summarize(report.episodes, planner, {
+      const summary = summarize(result, {
         task: task.id,
         model: modelDir,
         modelSteps: model.provenance.steps,
         mode: lockstep ? 'lockstep' : 'realtime',
         seed: opts.seed,
-        plansReceived: plans.length,
         picture: out,
-        wallSeconds,
-        loadSeconds,
       });
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : summaryText(summary));
       return 0;
@@ -236,8 +184,144 @@ const command: CliCommand = {
 };
 export default command;
 
+export interface MazePairOptions {
+  readonly task: string;
+  readonly modelDir: string;
+  readonly lockstep: boolean;
+  readonly seed: number;
+  readonly episodes: number;
+  /** Cut episodes after N steps (the planner's episode_steps follows). */
+  readonly maxSteps?: number;
+  readonly realTimeFactor?: number;
+  readonly plannerThread?: 'worker' | 'inline';
+  readonly backend?: string;
+  /** A ROS 2 params file given to both nodes (before the flags' values). */
+  readonly paramsFile?: string;
+  /** ROS arguments for both nodes, last (`-p planner:horizon:=20`). */
+  readonly passThrough?: readonly string[];
+  /** Where node logs go. */
+  readonly logger: Logger;
+  readonly onStep?: (event: SimStepEvent, planner: PlannerNode) => void;
+  readonly onReady?: (planner: PlannerNode, loadSeconds: number) => void;
+}
+
+export interface LatencySummary {
+  readonly median: number;
+  readonly p99: number;
+  readonly max: number;
+  readonly count: number;
+}
+
+export interface MazePairResult {
+  readonly report: MazeSimReport;
+  /** Every plan the planner published, as [x, y] points from where the ball was when it arrived. */
+  readonly plans: readonly { readonly episode: number; readonly points: Float64Array }[];
+  /** The planner node's counters at the end. */
+  readonly counters: NodeCounters;
+  readonly tickLatencyMs: LatencySummary;
+  readonly planLatencyMs: LatencySummary;
+  readonly loadSeconds: number;
+  readonly wallSeconds: number;
+}
+
+/**
+ * The sim node and the planner node on one in-process bus, wired as launch/maze2d.launch.py wires them on ROS 2:
+ * node names maze_sim and planner, the same parameters (the model's tuned planner settings from its provenance,
+ * then the params file, then these options, then `passThrough`), the planner on sim time in lockstep and on the
+ * wall clock in real time. Resolves after the sim's last episode; both nodes and the bus are closed by then.
+ */
+export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
+  const task = mazeTask(o.task);
+  const model = readModelFile(o.modelDir);
+  const bus = createBus({ time: 'real', logger: o.logger });
+  const shared = o.paramsFile !== undefined ? ['--params-file', o.paramsFile] : [];
+  const passThrough = o.passThrough ?? [];
+  const plannerArgs = [
+    '--ros-args',
+    ...provenanceArgs(model.provenance),
+    ...shared,
+    ...param('model', o.modelDir),
+    ...param('task', task.id),
+    ...param('lockstep', o.lockstep),
+    // Lockstep runs on sim time (/clock from the sim), real time on the wall clock: as the launch files do.
+    ...param('use_sim_time', o.lockstep),
+    ...param('seed', o.seed),
+    ...param('planner_thread', o.plannerThread ?? 'worker'),
+    ...(o.backend !== undefined ? param('backend', o.backend) : []),
+    ...(o.maxSteps !== undefined ? param('episode_steps', Math.min(o.maxSteps, task.episodeLength)) : []),
+    ...passThrough,
+  ];
+  const simArgs = [
+    '--ros-args',
+    ...shared,
+    ...param('task', task.id),
+    ...param('lockstep', o.lockstep),
+    ...param('seed', o.seed),
+    ...param('episodes', o.episodes),
+    ...param('real_time_factor', o.realTimeFactor ?? 1, 'double'),
+    ...(o.maxSteps !== undefined ? param('max_steps', o.maxSteps) : []),
+    ...passThrough,
+  ];
+
+  const startedMs = performance.now();
+  let planner: PlannerNode | null = null;
+  let sim: MazeSimNode | null = null;
+  let env: MazeEnv | null = null;
+  try {
+    // The planner first: its subscriptions must exist before the sim publishes an episode's first state.
+    const plannerTransport = bus.node(MAZE_NODE_NAMES.planner, '', plannerArgs);
+    planner = await startPlannerNode({ transport: plannerTransport, resolveTask: mazeNodeTask });
+    const loadSeconds = (performance.now() - startedMs) / 1000;
+
+    // A monitor node, as `ros2 topic echo` or RViz would be: records every plan with where the ball was.
+    const monitor = bus.node('run_monitor');
+    const plans: { episode: number; points: Float64Array }[] = [];
+    let episode = 0;
+    monitor
+      .observe(MAZE_TYPES.plan, plannerTransport.resolve(PLAN_TOPIC), MAZE_QOS.plan)
+      .subscribe(({ msg }) => {
+        if (sim) plans.push({ episode, points: planPoints(msg, sim.observation) });
+      });
+    monitor.start();
+
+    const simTransport = bus.node(MAZE_NODE_NAMES.sim, '', simArgs);
+    const simParams = declareParams(simTransport, SIM_PARAMS);
+    env = await createMazeEnv(simParams.task, { logger: o.logger });
+    const p = planner;
+    sim = new MazeSimNode(simTransport, env, simParams, {
+      onStep: (e) => {
+        episode = e.episode;
+        o.onStep?.(e, p);
+      },
+    });
+    o.onReady?.(planner, loadSeconds);
+    sim.start();
+    const report = await sim.done;
+    const latency = (w: PlannerNode['tickLatency']): LatencySummary => ({
+      median: w.percentile(50),
+      p99: w.percentile(99),
+      max: w.max,
+      count: w.count,
+    });
+    return {
+      report,
+      plans,
+      counters: copyCounters(planner.counters),
+      tickLatencyMs: latency(planner.tickLatency),
+      planLatencyMs: latency(planner.planLatency),
+      loadSeconds,
+      wallSeconds: (performance.now() - startedMs) / 1000,
+    };
+  } finally {
+    sim?.stop();
+    await planner?.close();
+    await bus.close();
+    env?.close();
+  }
+}
+
 /** The planner's plan topic as declared in its parameter table (`~/plan`). */
-const NODE_PARAMS_DEFAULT_PLAN_TOPIC = String(NODE_PARAMS.find((d) => d.name === 'plan_topic')!.default);
+const PLAN_TOPIC = String(NODE_PARAMS.find((d) => d.name === 'plan_topic')!.default);
 
 /** `-p name:=value` with ROS's typing (a double keeps its decimal point). */
 function param(name: string, value: string | number | boolean, type?: 'double'): string[] {
@@ -305,46 +389,29 @@ interface RunSummary {
 }
 
 function summarize(
-  episodes: readonly SimEpisodeRecord[],
-  planner: PlannerNode,
-  info: Pick<
-    RunSummary,
-    | 'task'
-    | 'model'
-    | 'modelSteps'
-    | 'mode'
-    | 'seed'
-    | 'plansReceived'
-    | 'picture'
-    | 'wallSeconds'
-    | 'loadSeconds'
-  >,
+  result: MazePairResult,
+  info: Pick<RunSummary, 'task' | 'model' | 'modelSteps' | 'mode' | 'seed' | 'picture'>,
 ): RunSummary {
+  const episodes = result.report.episodes;
   const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
   const reached = episodes.filter((e) => e.firstReachStep !== null).map((e) => e.firstReachStep as number);
-  const c = planner.counters;
+  const c = result.counters;
   return {
     ...info,
     episodes: episodes.map(({ trajectory: _t, ...rest }) => rest),
     normalizedScore: mean(episodes.map((e) => e.normalizedScore)),
     successRate: mean(episodes.map((e) => (e.success ? 1 : 0))),
     firstReachMean: reached.length > 0 ? mean(reached) : null,
-    tickLatencyMs: {
-      median: planner.tickLatency.percentile(50),
-      p99: planner.tickLatency.percentile(99),
-      max: planner.tickLatency.max,
-      count: planner.tickLatency.count,
-    },
-    planLatencyMs: {
-      median: planner.planLatency.percentile(50),
-      p99: planner.planLatency.percentile(99),
-      count: planner.planLatency.count,
-    },
+    tickLatencyMs: result.tickLatencyMs,
+    planLatencyMs: result.planLatencyMs,
     simDeadlineMisses: episodes.reduce((n, e) => n + e.deadlineMisses, 0),
     simSteps: episodes.reduce((n, e) => n + e.steps, 0),
     plannerDeadlineMisses: c.deadlineMisses,
     plans: c.plans,
     fallbackCommands: c.fallbackCommands,
+    plansReceived: result.plans.length,
+    loadSeconds: result.loadSeconds,
+    wallSeconds: result.wallSeconds,
   };
 }
 
