@@ -101,6 +101,7 @@ export interface AgentStatus {
   /** Steps observed since the last plan (0 … F). */
   readonly stepsIntoToken: number;
   readonly needsPlan: boolean;
+  /** plan() calls since the last reset. */
   readonly ticks: number;
 }
 
