@@ -118,6 +118,31 @@ const PLANNER_FLAGS = {
       choices: ['posterior', 'reencode'],
     },
   },
+  'action-source': {
+    field: 'actionSource',
+    spec: {
+      kind: 'string',
+      description:
+        'planner: executed action: the diffused one, diffused + state feedback, or PD tracking of the planned states',
+      choices: ['diffused', 'feedback', 'track'],
+    },
+  },
+  'track-kp': {
+    field: 'trackKp',
+    spec: { kind: 'number', description: 'planner: position gain of feedback/track', min: 0 },
+  },
+  'track-kd': {
+    field: 'trackKd',
+    spec: { kind: 'number', description: 'planner: velocity gain of feedback/track', min: 0 },
+  },
+  'plan-network': {
+    field: 'planNetwork',
+    spec: {
+      kind: 'string',
+      description: 'planner: network implementation in plan rows',
+      choices: ['tfjs', 'plain'],
+    },
+  },
   'observe-level': {
     field: 'observeLevel',
     spec: {

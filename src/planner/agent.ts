@@ -36,6 +36,7 @@ import {
 import type { DfModel } from '../model/types.js';
 import { type GuidanceObjective, getObjective, type ObjectiveContext } from '../objectives/index.js';
 import { denormalizeSteps, tokenSize } from '../tasks/token-layout.js';
+import { checkActionSource, executedAction, type TrackingIndices, trackingIndices } from './action-source.js';
 import { defaultPlannerConfig, resolvePlannerConfig } from './config.js';
 import { denoisePlan } from './denoise-plan.js';
 import { planHorizon } from './plan-horizon.js';
@@ -117,6 +118,7 @@ class MpcAgent implements Agent {
   readonly #low: Float32Array;
   readonly #high: Float32Array;
   readonly #logger: Logger | undefined;
+  readonly #tracking: TrackingIndices | null;
   #config: PlannerConfig;
   #objective: GuidanceObjective;
   #rng: Rng;
@@ -161,6 +163,15 @@ class MpcAgent implements Agent {
       else throw error;
     }
     if (issues.length === 0) collectModelIssues(config, model, issues);
+    this.#tracking = trackingIndices(layout, this.#codec.actionSize);
+    if (issues.length === 0) {
+      try {
+        checkActionSource(config.actionSource, this.#tracking, this.#codec.actionSize);
+      } catch (error) {
+        if (error instanceof ConfigError) issues.push(...error.issues);
+        else throw error;
+      }
+    }
     if (issues.length > 0) throw new ConfigError(issues);
     this.#low = bounds.low;
     this.#high = bounds.high;
@@ -387,8 +398,21 @@ class MpcAgent implements Agent {
         `no plan for the token starting ${this.#stepsIntoToken} step(s) ago: call plan() first (needsPlan is true)`,
       );
     }
-    const size = this.#codec.actionSize;
-    const action = pending.actions.slice(this.#stepsIntoToken * size, (this.#stepsIntoToken + 1) * size);
+    const action = executedAction(
+      {
+        source: this.#config.actionSource,
+        kp: this.#config.trackKp,
+        kd: this.#config.trackKd,
+        steps: pending.steps,
+        stepSize: pending.stepSize,
+        actions: pending.actions,
+        step: this.#stepsIntoToken,
+        observation: this.#lastObservation,
+        low: this.#low,
+        high: this.#high,
+      },
+      this.#tracking,
+    );
     this.#issued = action.slice();
     return action;
   }
@@ -439,6 +463,7 @@ class MpcAgent implements Agent {
     const issues: ConfigIssue[] = [];
     collectModelIssues(next, this.#model, issues);
     if (issues.length > 0) throw new ConfigError(issues);
+    checkActionSource(next.actionSource, this.#tracking, this.#codec.actionSize);
     const objective =
       next.objective === this.#config.objective ? this.#objective : this.#checkedObjective(next.objective);
     const previous = this.#config;

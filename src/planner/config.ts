@@ -29,6 +29,10 @@ export const defaultPlannerConfig: PlannerConfig = Object.freeze({
   latentMode: 'reencode',
   observeLevel: 19,
   noisyObserveLevel: 500,
+  actionSource: 'diffused',
+  trackKp: 10,
+  trackKd: 1,
+  planNetwork: 'tfjs',
   seed: 0,
 });
 
@@ -115,6 +119,14 @@ export function resolvePlannerConfig(
   oneOf('latentMode', ['posterior', 'reencode']);
   whole('observeLevel', 0, levels - 1, ' (0 = clean)');
   whole('noisyObserveLevel', 0, levels - 1);
+  oneOf('actionSource', ['diffused', 'feedback', 'track']);
+  for (const key of ['trackKp', 'trackKd'] as const) {
+    const v: unknown = c[key];
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+      issues.push({ path: key, message: `must be a finite number ≥ 0, got ${describe(v)}` });
+    }
+  }
+  oneOf('planNetwork', ['tfjs', 'plain']);
   if (!(typeof c.seed === 'number' && Number.isSafeInteger(c.seed))) {
     issues.push({
       path: 'seed',

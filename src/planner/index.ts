@@ -5,12 +5,14 @@
 export { type CreateAgentOptions, createAgent, planActions } from './agent.js';
 export { defaultPlannerConfig, resolvePlannerConfig } from './config.js';
 export type {
+  ActionSource,
   Agent,
   AgentResetOptions,
   AgentStatus,
   LatentMode,
   McgSelect,
   ObserveOptions,
+  PlanNetwork,
   PlannerConfig,
   PlanResult,
 } from './types.js';

@@ -17,6 +17,18 @@ import type { ScheduleMode } from '../math/scheduling-matrix.js';
 
 export type LatentMode = 'posterior' | 'reencode';
 export type McgSelect = 'first' | 'best';
+/**
+ * How act() turns the plan into the executed action (â = planned action, p̂/v̂ = planned position/velocity,
+ * p/v = the last observation, all in task units; clamped to the action bounds afterwards):
+ *   'diffused'  a = â_j                                   the paper's DF: execute the diffused action
+ *   'feedback'  a = â_j + Kp·(p̂_j − p) + Kd·(v̂_j − v)     feed-forward â plus state feedback toward the state
+ *                                                         the plan expected before step j (none at j = 0)
+ *   'track'     a = Kp·(p̂_{j+1} − p) + Kd·(v̂_{j+1} − v)   PD tracking of the planned next state (Diffuser*-style)
+ * 'feedback' and 'track' need observation fields named `position` and `velocity` of the action's size.
+ */
+export type ActionSource = 'diffused' | 'feedback' | 'track';
+/** Network implementation in plan rows: the model's tfjs tensors, or a Float32Array copy of the same weights. */
+export type PlanNetwork = 'tfjs' | 'plain';
 
 export interface PlannerConfig {
   /** Plan tokens H (cap). With `flexibleHorizon`, H = min(horizonTokens, ⌈stepsRemaining/F⌉). */
@@ -50,6 +62,13 @@ export interface PlannerConfig {
   readonly observeLevel: number;
   /** Level for steps flagged noisy (corrupted sensors): the model leans on its prior (reference §3.3). */
   readonly noisyObserveLevel: number;
+  /** How the executed action is made from the plan (see ActionSource). */
+  readonly actionSource: ActionSource;
+  /** Gains of 'feedback' and 'track' (action units per task unit of position / velocity error). */
+  readonly trackKp: number;
+  readonly trackKd: number;
+  /** Network implementation used by plan rows (see PlanNetwork); results agree to float rounding. */
+  readonly planNetwork: PlanNetwork;
   /** Seed of the planner's noise stream. */
   readonly seed: number;
 }

@@ -42,6 +42,10 @@ const defaults: PlannerConfig = {
   latentMode: 'reencode',
   observeLevel: 19,
   noisyObserveLevel: 500,
+  actionSource: 'diffused',
+  trackKp: 10,
+  trackKd: 1,
+  planNetwork: 'tfjs',
   seed: 0,
 };
 
