@@ -188,9 +188,47 @@ export function samplerContext(
  * each token to its next level (or copy it). Call inside tf.tidy; `x` is not disposed.
  */
 export function denoiseRow(context: SamplerContext, x: tf.Tensor3D, transition: MatrixTransition): RowResult {
-  const { horizon, batch, schedule, objective, eta } = context;
+  const { horizon, batch, objective } = context;
+  const { fromLevel } = transition;
+  const { p0, q0, px, qx, sigma, anyNoise } = rowCoefficients(context, transition);
+
+  const input = networkInput(context, x, fromLevel);
+  const labels = new Int32Array(horizon * batch);
+  for (let t = 0; t < horizon; t++) {
+    const from = fromLevel[t]!;
+    labels.fill(from === -1 ? context.stabilizationLevel : from, t * batch, (t + 1) * batch);
+  }
+  let out = context.model.rollout(context.z0, input, tf.tensor2d(labels, [horizon, batch], 'int32')).out;
+  if (objective === 'eps') out = tf.clipByValue(out, -context.clipNoise, context.clipNoise);
+  const perToken = (values: Float32Array): tf.Tensor3D => tf.tensor3d(values, [horizon, 1, 1]);
+  // Coefficients apply to the token's value at its current level (the unstabilised x).
+  const x0Hat = tf.add(tf.mul(perToken(p0), x), tf.mul(perToken(q0), out)) as tf.Tensor3D;
+  let next = tf.add(tf.mul(perToken(px), x), tf.mul(perToken(qx), out)) as tf.Tensor3D;
+  if (anyNoise) {
+    const w = tokenNoise(context, (t) => sigma[t]! > 0);
+    next = tf.add(next, tf.mul(perToken(sigma), tf.tensor3d(w, x.shape))) as tf.Tensor3D;
+  }
+  return { x: next, x0Hat };
+}
+
+/** Per-token linear coefficients of one row (each [H]): x̂₀ = p0·x + q0·out, x′ = px·x + qx·out + σ·w. */
+export interface RowCoefficients {
+  readonly p0: Float32Array;
+  readonly q0: Float32Array;
+  readonly px: Float32Array;
+  readonly qx: Float32Array;
+  readonly sigma: Float32Array;
+  /** Some σ > 0 (the row draws noise). */
+  readonly anyNoise: boolean;
+}
+
+/**
+ * The coefficients `denoiseRow` applies, computed in float64 and stored as float32 (also used by planners
+ * that run the network outside tfjs, so both paths share them).
+ */
+export function rowCoefficients(context: SamplerContext, transition: MatrixTransition): RowCoefficients {
+  const { horizon, schedule, objective, eta } = context;
   const { fromLevel, toLevel } = transition;
-  // Per-token linear coefficients, in float64: x̂₀ = p0·x + q0·out, x′ = px·x + qx·out + σ·w.
   const p0 = new Float32Array(horizon);
   const q0 = new Float32Array(horizon);
   const px = new Float32Array(horizon);
@@ -236,24 +274,7 @@ export function denoiseRow(context: SamplerContext, x: tf.Tensor3D, transition: 
     sigma[t] = c.sigma;
     if (c.sigma > 0) anyNoise = true;
   }
-
-  const input = networkInput(context, x, fromLevel);
-  const labels = new Int32Array(horizon * batch);
-  for (let t = 0; t < horizon; t++) {
-    const from = fromLevel[t]!;
-    labels.fill(from === -1 ? context.stabilizationLevel : from, t * batch, (t + 1) * batch);
-  }
-  let out = context.model.rollout(context.z0, input, tf.tensor2d(labels, [horizon, batch], 'int32')).out;
-  if (objective === 'eps') out = tf.clipByValue(out, -context.clipNoise, context.clipNoise);
-  const perToken = (values: Float32Array): tf.Tensor3D => tf.tensor3d(values, [horizon, 1, 1]);
-  // Coefficients apply to the token's value at its current level (the unstabilised x).
-  const x0Hat = tf.add(tf.mul(perToken(p0), x), tf.mul(perToken(q0), out)) as tf.Tensor3D;
-  let next = tf.add(tf.mul(perToken(px), x), tf.mul(perToken(qx), out)) as tf.Tensor3D;
-  if (anyNoise) {
-    const w = tokenNoise(context, (t) => sigma[t]! > 0);
-    next = tf.add(next, tf.mul(perToken(sigma), tf.tensor3d(w, x.shape))) as tf.Tensor3D;
-  }
-  return { x: next, x0Hat };
+  return { p0, q0, px, qx, sigma, anyNoise };
 }
 
 /** The extra pass: every token is finished and fed at the stabilisation level; returns the last latent. */
@@ -295,7 +316,7 @@ function networkInput(context: SamplerContext, x: tf.Tensor3D, fromLevel: Int32A
 }
 
 /** Clamped N(0, I) for the tokens `wanted` selects (zeros elsewhere), drawn in token order. */
-function tokenNoise(context: SamplerContext, wanted: (t: number) => boolean): Float32Array {
+export function tokenNoise(context: SamplerContext, wanted: (t: number) => boolean): Float32Array {
   const block = context.batch * context.tokenSize;
   const out = new Float32Array(context.horizon * block);
   for (let t = 0; t < context.horizon; t++) {
