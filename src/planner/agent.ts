@@ -324,7 +324,14 @@ class MpcAgent implements Agent {
         stabilizationLevel: stabilizationLevel(steps, this.#schedule.levels),
         stabilizationMode: 'label',
       };
-      const result = denoisePlan({ context, transitions, x, guidanceScale: config.guidanceScale, score });
+      const result = denoisePlan({
+        context,
+        transitions,
+        x,
+        guidanceScale: config.guidanceScale,
+        score,
+        planNetwork: config.planNetwork,
+      });
       try {
         plan = result.x0Hat.dataSync() as Float32Array;
         if (score !== null) {

@@ -15,11 +15,19 @@
  *   guidance   rows where every gain is 0 (e.g. only final moves to clean) run without a gradient.
  *
  * Cell calls are counted as they run: tokens per rollout × batch, including the prefix passes.
+ *
+ * planNetwork 'plain' runs the same rows with the network in Float32Arrays (plainNetworkFor, plainRow): the
+ * tokens and the prefix latent stay in typed arrays between rows, and only the objective's gradient with
+ * respect to x̂₀ touches tfjs. Same rows, prefix cache, tail skipping, cell counts and noise draws; results
+ * agree with 'tfjs' to float rounding. It needs the 'label' stabilisation (the planner's).
  */
 import * as tf from '@tensorflow/tfjs';
 import { denoiseRow, type SamplerContext } from '../diffusion/sampler.js';
+import { ConfigError } from '../errors.js';
 import { type MatrixTransition, paperGuidanceGain } from '../math/index.js';
-import { guidedRow } from './guided-row.js';
+import { type PlainNetwork, plainNetworkFor } from '../model/plain-network.js';
+import { guidedRow, plainRow } from './guided-row.js';
+import type { PlanNetwork } from './types.js';
 
 export interface DenoisePlanOptions {
   /** Context of the whole plan: z0 [B, z], horizon H, batch B, 'label' stabilisation. */
@@ -31,6 +39,8 @@ export interface DenoisePlanOptions {
   readonly guidanceScale: number;
   /** J per sample of a whole plan [H, B, D] → [B]. */
   readonly score: ((x0Hat: tf.Tensor3D) => tf.Tensor1D) | null;
+  /** Network implementation of the rows (default 'tfjs'). */
+  readonly planNetwork?: PlanNetwork;
 }
 
 export interface DenoisedPlan {
@@ -46,12 +56,23 @@ export interface DenoisedPlan {
 
 export function denoisePlan(options: DenoisePlanOptions): DenoisedPlan {
   const { context, transitions, guidanceScale, score } = options;
-  const { horizon: h, batch: b, tokenSize: d, schedule, eta } = context;
-  const guidance = score !== null && guidanceScale > 0;
+  const { horizon: h, batch: b, tokenSize: d } = context;
   const finalLevels = new Int32Array(h);
   if (transitions.length === 0) {
     return { x0Hat: tf.clone(options.x), rows: 0, guidedRows: 0, cellCalls: 0, finalLevels };
   }
+  if (options.planNetwork === 'plain') {
+    if (context.stabilizationMode !== 'label') {
+      throw new ConfigError(
+        `planNetwork 'plain' feeds finished tokens at the stabilisation label only; got stabilisation ` +
+          `'${context.stabilizationMode}' — use planNetwork 'tfjs' for it`,
+        'planNetwork',
+      );
+    }
+    return denoisePlanPlain(options, plainNetworkFor(context.model));
+  }
+  const guidance = score !== null && guidanceScale > 0;
+  const { schedule, eta } = context;
   let x = options.x;
   let z = context.z0;
   let prefix = 0;
@@ -143,6 +164,72 @@ export function denoisePlan(options: DenoisePlanOptions): DenoisedPlan {
     if (x !== options.x) x.dispose();
     if (z !== context.z0) z.dispose();
   }
+}
+
+/** The same loop as `denoisePlan` with the tokens and latents in Float32Arrays and the plain network. */
+function denoisePlanPlain(options: DenoisePlanOptions, net: PlainNetwork): DenoisedPlan {
+  const { context, transitions, guidanceScale, score } = options;
+  const { horizon: h, batch: b, tokenSize: d, schedule, eta } = context;
+  const guidance = score !== null && guidanceScale > 0;
+  const block = b * d;
+  const x = Float32Array.from(options.x.dataSync() as Float32Array);
+  let z = Float32Array.from(context.z0.dataSync() as Float32Array);
+  let prefix = 0;
+  let cellCalls = 0;
+  let guidedRows = 0;
+  let x0Hat: Float32Array | null = null;
+  for (const [i, transition] of transitions.entries()) {
+    const last = i === transitions.length - 1;
+    const { fromLevel, toLevel } = transition;
+
+    let p = prefix;
+    while (p < h && fromLevel[p] === -1) p++;
+    if (p > prefix) {
+      const labels = new Int32Array((p - prefix) * b).fill(context.stabilizationLevel);
+      z = net.forward(z, x.subarray(prefix * block, p * block), labels).zLast.slice();
+      cellCalls += (p - prefix) * b;
+      prefix = p;
+    }
+
+    const gains = new Float32Array(h - p);
+    let lastChanged = -1;
+    let anyGain = false;
+    for (let t = p; t < h; t++) {
+      if (toLevel[t] === fromLevel[t]) continue;
+      lastChanged = t;
+      if (!guidance || toLevel[t] === -1) continue;
+      const g = guidanceScale * paperGuidanceGain(schedule, fromLevel[t]!, toLevel[t]!, eta);
+      gains[t - p] = g;
+      if (g !== 0) anyGain = true;
+    }
+    const guided = guidance && anyGain;
+    const end = guided || last ? h : lastChanged + 1;
+    if (end <= p) continue;
+
+    const row = plainRow({
+      net,
+      context: { ...context, horizon: end - p },
+      z0: z,
+      x: x.subarray(p * block, end * block),
+      transition: sliceTransition(transition, p, end),
+      prefix: p > 0 ? x.subarray(0, p * block) : null,
+      guidance: guided ? { score: score!, gains: gains.subarray(0, end - p) } : null,
+      estimate: last,
+    });
+    if (last) {
+      x0Hat = new Float32Array(h * block);
+      x0Hat.set(x.subarray(0, p * block));
+      x0Hat.set(row.x0Hat!, p * block);
+    }
+    x.set(row.x, p * block);
+    cellCalls += (end - p) * b;
+    if (guided) guidedRows++;
+  }
+  const finalLevels = new Int32Array(h);
+  finalLevels.set(transitions[transitions.length - 1]!.toLevel);
+  // A last row with every token already finished runs nothing: the tokens are the plan.
+  const plan = tf.tensor3d(x0Hat ?? x, [h, b, d]);
+  return { x0Hat: plan, rows: transitions.length, guidedRows, cellCalls, finalLevels };
 }
 
 /** The transition restricted to tokens [start, end). */

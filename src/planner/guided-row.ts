@@ -11,10 +11,26 @@
  *           (0 for finished tokens, tokens that keep their level and the final move to clean)
  *
  * The caller puts the model in 'frozen' gradient mode (input gradients only) and wraps the call in tf.tidy.
+ *
+ * `plainRow` is the same row (guided or not) with the network in Float32Arrays (src/model/plain-network.ts):
+ * the rollout and ∂/∂x through it run there, and tfjs only differentiates J with respect to x̂₀ (one small
+ * graph over [p + Ha, B, D]). The chain rule through x̂₀ = p0·x + q0·out (out clamped for ε models) gives
+ *
+ *   ∂J/∂x = p0 ⊙ ∂J/∂x̂₀ + backward_net(q0 ⊙ ∂J/∂x̂₀)
+ *
+ * and the update, the coefficients (rowCoefficients) and the noise draws (tokenNoise, same order) are the
+ * tfjs row's, so both paths agree to float rounding.
  */
 import * as tf from '@tensorflow/tfjs';
-import { denoiseRow, type RowResult, type SamplerContext } from '../diffusion/sampler.js';
+import {
+  denoiseRow,
+  type RowResult,
+  rowCoefficients,
+  type SamplerContext,
+  tokenNoise,
+} from '../diffusion/sampler.js';
 import type { MatrixTransition } from '../math/index.js';
+import type { PlainNetwork } from '../model/plain-network.js';
 
 export interface GuidedRowOptions {
   /** Sampler context of the active tokens: z0 is the latent after the finished prefix, horizon their count. */
@@ -69,4 +85,122 @@ export function guidedRow(options: GuidedRowOptions): GuidedRowResult {
     row.x.dispose();
     row.x0Hat.dispose();
   }
+}
+
+export interface PlainRowOptions {
+  /** Float32Array copy of the context's model. */
+  readonly net: PlainNetwork;
+  /** Sampler context of the active tokens (horizon = their count); its z0 and model are not read. */
+  readonly context: SamplerContext;
+  /** Latent after the finished prefix [B·z]. */
+  readonly z0: Float32Array;
+  /** Active tokens at their current levels [Ha·B·D] (not modified). */
+  readonly x: Float32Array;
+  /** Their transition (levels sliced to the active tokens). */
+  readonly transition: MatrixTransition;
+  /** Finished tokens before the active ones [p·B·D], or null when there are none. */
+  readonly prefix: Float32Array | null;
+  /** Guidance (J per sample of the whole plan [p + Ha, B, D] → [B], and gain_t per active token), or null. */
+  readonly guidance: {
+    readonly score: (x0Hat: tf.Tensor3D) => tf.Tensor1D;
+    readonly gains: Float32Array;
+  } | null;
+  /** Whether the caller reads x̂₀ (guided rows form it anyway). */
+  readonly estimate: boolean;
+}
+
+export interface PlainRowResult {
+  /** x′ of the active tokens [Ha·B·D]. */
+  readonly x: Float32Array;
+  /** x̂₀ of the active tokens [Ha·B·D] (not the prefix), or null when neither asked for nor guided. */
+  readonly x0Hat: Float32Array | null;
+}
+
+/** One row, guided or not, with the plain network (see the header). Makes no lasting tensors. */
+export function plainRow(options: PlainRowOptions): PlainRowResult {
+  const { net, context, z0, x, transition, prefix, guidance } = options;
+  const { horizon: ha, batch: b, tokenSize: d, objective, clipNoise } = context;
+  const block = b * d;
+  const { p0, q0, px, qx, sigma, anyNoise } = rowCoefficients(context, transition);
+  const labels = new Int32Array(ha * b);
+  for (let t = 0; t < ha; t++) {
+    const from = transition.fromLevel[t]!;
+    labels.fill(from === -1 ? context.stabilizationLevel : from, t * b, (t + 1) * b);
+  }
+  const forward = guidance === null ? net.forward(z0, x, labels) : net.forwardChain(z0, x, labels);
+  let out = forward.out;
+  if (objective === 'eps') {
+    // As the tfjs row: ε̂ clamped to ±clipNoise (its gradient is 0 where the clamp is active).
+    out = new Float32Array(out.length);
+    for (let i = 0; i < out.length; i++) out[i] = Math.min(Math.max(forward.out[i]!, -clipNoise), clipNoise);
+  }
+  let x0Hat: Float32Array | null = null;
+  if (guidance !== null || options.estimate) {
+    x0Hat = new Float32Array(ha * block);
+    for (let t = 0; t < ha; t++) {
+      const p = p0[t]!;
+      const q = q0[t]!;
+      for (let i = t * block; i < (t + 1) * block; i++) x0Hat[i] = p * x[i]! + q * out[i]!;
+    }
+  }
+  // Σ_b ∂J/∂x per token [Ha·D]: J is the mean over samples, so this is the average gradient (MCG).
+  let average: Float32Array | null = null;
+  if (guidance !== null) {
+    const gradient = objectiveGradient(guidance.score, prefix, x0Hat!, ha, b, d);
+    const dOut = new Float32Array(ha * block);
+    for (let t = 0; t < ha; t++) {
+      const q = q0[t]!;
+      for (let i = t * block; i < (t + 1) * block; i++) dOut[i] = q * gradient[i]!;
+    }
+    if (objective === 'eps') {
+      for (let i = 0; i < dOut.length; i++) if (Math.abs(forward.out[i]!) > clipNoise) dOut[i] = 0;
+    }
+    const dX = net.backwardInputs(forward.tape!, dOut);
+    average = new Float32Array(ha * d);
+    for (let t = 0; t < ha; t++) {
+      const p = p0[t]!;
+      for (let s = 0; s < b; s++) {
+        const row = (t * b + s) * d;
+        for (let i = 0; i < d; i++)
+          average[t * d + i] = average[t * d + i]! + p * gradient[row + i]! + dX[row + i]!;
+      }
+    }
+  }
+  const w = anyNoise ? tokenNoise(context, (t) => sigma[t]! > 0) : null;
+  const next = new Float32Array(ha * block);
+  for (let t = 0; t < ha; t++) {
+    const a = px[t]!;
+    const c = qx[t]!;
+    const sg = sigma[t]!;
+    const gain = guidance === null ? 0 : guidance.gains[t]!;
+    for (let s = 0; s < b; s++) {
+      const row = (t * b + s) * d;
+      for (let i = 0; i < d; i++) {
+        let v = a * x[row + i]! + c * out[row + i]!;
+        if (w !== null) v += sg * w[row + i]!;
+        if (average !== null) v += gain * average[t * d + i]!;
+        next[row + i] = v;
+      }
+    }
+  }
+  return { x: next, x0Hat };
+}
+
+/** ∂ mean_b J_b / ∂x̂₀ for the active tokens [Ha·B·D], J of the whole plan [prefix, x̂₀]. */
+function objectiveGradient(
+  score: (x0Hat: tf.Tensor3D) => tf.Tensor1D,
+  prefix: Float32Array | null,
+  x0Hat: Float32Array,
+  ha: number,
+  b: number,
+  d: number,
+): Float32Array {
+  return tf.tidy(() => {
+    const estimate = tf.tensor3d(x0Hat, [ha, b, d]);
+    const before = prefix === null ? null : tf.tensor3d(prefix, [prefix.length / (b * d), b, d]);
+    const grad = tf.grad((v: tf.Tensor) =>
+      tf.mean(score(before === null ? (v as tf.Tensor3D) : (tf.concat([before, v], 0) as tf.Tensor3D))),
+    )(estimate);
+    return grad.dataSync() as Float32Array;
+  });
 }
