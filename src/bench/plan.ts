@@ -17,6 +17,8 @@
  *   cold-guided-mcg8 / warm-guided-mcg8    the same with 8 Monte Carlo guidance samples in the batch
  *   warm-unguided                    guidance off (no gradient; unguided rows skip the noise tail)
  *   warm-guided-rows3                a cheaper warm tick: 3 rows (warmRows = warmStepsLeft = 3)
+ *   …-plain                          each of the above with planNetwork 'plain' (Float32Array network); the
+ *                                    unsuffixed cases pin planNetwork 'tfjs', so the pair is a same-run ratio
  * Per case: cell calls and rows per tick (from PlanResult), ms per cell call, live tensors around the timed loop,
  * and the process CPU time per tick (on a shared machine wall time also counts the other processes' turns).
  */
@@ -72,6 +74,7 @@ interface PlanCase extends TensorCase {
   cpuMsMedian: number;
   warm: boolean;
   mcgSamples: number;
+  planNetwork: string;
 }
 
 async function benchModel(task: string): Promise<{ model: DfModel; source: Record<string, unknown> }> {
@@ -176,6 +179,7 @@ const group: BenchGroup = {
           cpuMsMedian: roundTo(summarize(cpuSamples).medianMs, 2),
           warm: last.warm,
           mcgSamples: agent.config.mcgSamples,
+          planNetwork: agent.config.planNetwork,
         };
         cases.push(entry);
       } finally {
@@ -183,14 +187,20 @@ const group: BenchGroup = {
       }
     };
 
+    const variants: [string, Partial<PlannerConfig>, boolean, number][] = [
+      ['cold-guided', {}, false, coldRepeats],
+      ['warm-guided', {}, true, repeats],
+      ['cold-guided-mcg8', { mcgSamples: 8 }, false, coldRepeats],
+      ['warm-guided-mcg8', { mcgSamples: 8 }, true, repeats],
+      ['warm-unguided', { guidanceScale: 0 }, true, repeats],
+      ['warm-guided-rows3', { warmStepsLeft: 3, warmRows: 3 }, true, repeats],
+    ];
     try {
       if (wants('baseline-matmul')) await recordBaselineMatmul(repeats);
-      await record('cold-guided', {}, false, coldRepeats);
-      await record('warm-guided', {}, true, repeats);
-      await record('cold-guided-mcg8', { mcgSamples: 8 }, false, coldRepeats);
-      await record('warm-guided-mcg8', { mcgSamples: 8 }, true, repeats);
-      await record('warm-unguided', { guidanceScale: 0 }, true, repeats);
-      await record('warm-guided-rows3', { warmStepsLeft: 3, warmRows: 3 }, true, repeats);
+      for (const [name, config, warm, reps] of variants) {
+        await record(name, { ...config, planNetwork: 'tfjs' }, warm, reps);
+        await record(`${name}-plain`, { ...config, planNetwork: 'plain' }, warm, reps);
+      }
     } finally {
       model.dispose();
     }
@@ -203,6 +213,19 @@ const group: BenchGroup = {
     const coldMcg = find('cold-guided-mcg8');
     const warmMcg = find('warm-guided-mcg8');
     const ms = (c: PlanCase | undefined) => (c ? roundTo(c.medianMs, 1) : null);
+    // Same-run comparison per case: CPU ms of both networks and tfjs ÷ plain.
+    const networks: Record<string, { tfjsCpuMs: number; plainCpuMs: number; speedup: number }> = {};
+    for (const [name] of variants) {
+      const a = find(name);
+      const b = find(`${name}-plain`);
+      if (a === undefined || b === undefined) continue;
+      networks[name] = {
+        tfjsCpuMs: a.cpuMsMedian,
+        plainCpuMs: b.cpuMsMedian,
+        speedup: roundTo(a.cpuMsMedian / b.cpuMsMedian, 2),
+      };
+    }
+    const plainWarm = find('warm-guided-plain');
     return {
       backend: info.name,
       backendInfo: info,
@@ -224,6 +247,10 @@ const group: BenchGroup = {
       msPerCellCall: { cold: cold?.msPerCellCall ?? null, warm: warm?.msPerCellCall ?? null },
       targets: { tickMs: TARGET_TICK_MS, stretchWarmTickMs: STRETCH_WARM_TICK_MS },
       meetsTarget: warm ? warm.medianMs <= TARGET_TICK_MS : null,
+      plainWarmMsMedian: ms(plainWarm),
+      plainWarmCpuMsMedian: plainWarm?.cpuMsMedian ?? null,
+      plainMeetsTarget: plainWarm ? plainWarm.cpuMsMedian <= TARGET_TICK_MS : null,
+      networks,
       numTensors: { before: tensorsAtStart, after: tensorsAtEnd },
       cases: cases.map((c) => roundTimings(c, 2)),
     };
