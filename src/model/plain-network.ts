@@ -25,15 +25,25 @@
  * forward pass), collects dP_t = [da_pre | dh_pre] and adds dZ_t·[W1z | Wsz | Whh]ᵀ to the carry;
  * finally dX = dP·[W1x | Wsx]ᵀ over all rows at once.
  *
- * Speed: every weight is kept twice, Wᵀ ([out][in], for forward dot products along contiguous rows) and W
- * ([in][out], the same role for the backward pass). The dense kernel computes 8 outputs at once for one row,
- * or 4 outputs × 2 rows for a batch, reusing each loaded weight (≈3.5–4.2 GFLOPS in V8 on this machine
- * against ≈2.7 for one output at a time). Buffers grow to the largest call and are reused: no allocation per
- * token, no closures in inner loops. Results are views into those buffers, valid until the next call.
+ * Speed: every weight is kept twice, W [in][out] and Wᵀ [out][in], so both passes read contiguous rows. The
+ * dense products run in the kernels of plain-network-kernels.ts: WebAssembly SIMD (f32x4, hand-assembled)
+ * where the engine has it, else JS dot-product kernels (8 outputs at once for one row, 4 outputs × 2 rows for a
+ * batch). Weights and work buffers live in the kernels' memory; buffers grow to the largest call and are
+ * reused: no allocation per token, no closures in inner loops. Results are views into those buffers, valid
+ * until the next call.
  */
 import { ConfigError, InputError } from '../errors.js';
 import { tokenSize } from '../tasks/token-layout.js';
 import { levelFeatureTable } from './create-model.js';
+import {
+  denseJs,
+  jsKernels,
+  type KernelKind,
+  type Kernels,
+  simdAvailable,
+  simdFloats,
+  simdKernels,
+} from './plain-network-kernels.js';
 import type { Activation, DfModel, ModelConfig } from './types.js';
 import { defaultActivation } from './validate-model-config.js';
 
@@ -64,6 +74,33 @@ interface Dense {
   readonly b: Float32Array;
 }
 
+/** The per-step weights (placed in the kernels' memory). */
+interface Weights {
+  /** [W1x | Wsx], no bias (the biases are in the level part c(k)). */
+  readonly xProj: Dense;
+  /** [W1z | Wsz | Whh], bias [0 | 0 | b_hh]. */
+  readonly zProj: Dense;
+  readonly preW2: Dense;
+  /** Pre blocks 1 … L−2: W1, W2 of each, in order. */
+  readonly preBlocks: readonly Dense[];
+  /** pre.out fused with the GRU input projection. */
+  readonly gruIn: Dense;
+  readonly postW1: Dense;
+  readonly postW2: Dense;
+  readonly postWs: Dense | null;
+  readonly postBlocks: readonly Dense[];
+  readonly postOut: Dense;
+  readonly head: Dense;
+}
+
+/** The level-embedding weights, used once per level value (JS heap). */
+interface LevelWeights {
+  readonly w1: Dense;
+  readonly w2: Dense;
+  readonly w1e: Dense;
+  readonly wse: Dense;
+}
+
 /** Taped forward state that `backwardInputs` needs; valid until the next forward call on the same network. */
 export interface PlainTape {
   readonly tokens: number;
@@ -81,6 +118,11 @@ export interface PlainForward {
   readonly tape: PlainTape | null;
 }
 
+export interface PlainNetworkOptions {
+  /** Dense kernels: 'simd' (default where WebAssembly SIMD validates) or 'js'. */
+  readonly kernels?: KernelKind;
+}
+
 /** The network's weights in Float32Arrays; build with `PlainNetwork.fromModel` or `plainNetworkFor`. */
 export class PlainNetwork {
   readonly model: DfModel;
@@ -93,54 +135,46 @@ export class PlainNetwork {
   readonly #e: number;
   /** Activation layers per step: 2 per ResBlock, L−1 ResBlocks in each of the pre- and post-MLP. */
   readonly #actLayers: number;
+  readonly #kernelKind: KernelKind;
 
-  // Weights (rebuilt by refresh()).
-  #levelW1!: Dense;
-  #levelW2!: Dense;
-  #w1e!: Dense;
-  #wse!: Dense;
-  #xProj!: Dense;
-  #zProj!: Dense;
-  #preW2!: Dense;
-  #preBlocks!: Dense[];
-  #gruIn!: Dense;
-  #postW1!: Dense;
-  #postW2!: Dense;
-  #postWs!: Dense | null;
-  #postBlocks!: Dense[];
-  #postOut!: Dense;
-  #head!: Dense;
-  #features: Float32Array;
+  /** Weights as read from the model (JS heap). */
+  #master!: Weights;
+  #level!: LevelWeights;
+  /** The same weights in the kernels' memory (the master copy itself for the JS kernels). */
+  #w!: Weights;
+  #k!: Kernels;
+  readonly #features: Float32Array;
   /** c(k) per level [K][2Hd], filled on first use; `#levelReady[k]` = 1 once filled. */
-  #levelPart: Float32Array;
-  #levelReady: Uint8Array;
+  readonly #levelPart: Float32Array;
+  readonly #levelReady: Uint8Array;
   /** Storage ids of the variables the snapshot was taken from. */
   #dataIds: readonly unknown[] = [];
 
-  // Buffers (grown on demand).
+  // Work buffers in the kernels' memory (re-placed when a call needs more rows or a larger batch).
   #rowCap = 0;
   #batchCap = 0;
-  #p = new Float32Array(0);
-  #zs = new Float32Array(0);
-  #deriv = new Float32Array(0);
-  #gates = new Float32Array(0);
-  #out = new Float32Array(0);
-  #dZ = new Float32Array(0);
-  #dP = new Float32Array(0);
-  #dX = new Float32Array(0);
-  #zz = new Float32Array(0);
-  #hA = new Float32Array(0);
-  #hB = new Float32Array(0);
-  #g = new Float32Array(0);
-  #gi = new Float32Array(0);
-  #carry = new Float32Array(0);
-  #dz = new Float32Array(0);
-  #dZz = new Float32Array(0);
-  readonly #zeros: Float32Array;
+  #xIn: Float32Array = new Float32Array(0);
+  #p: Float32Array = new Float32Array(0);
+  #zs: Float32Array = new Float32Array(0);
+  #deriv: Float32Array = new Float32Array(0);
+  #gates: Float32Array = new Float32Array(0);
+  #out: Float32Array = new Float32Array(0);
+  #dOut: Float32Array = new Float32Array(0);
+  #dZ: Float32Array = new Float32Array(0);
+  #dP: Float32Array = new Float32Array(0);
+  #dX: Float32Array = new Float32Array(0);
+  #zz: Float32Array = new Float32Array(0);
+  #hA: Float32Array = new Float32Array(0);
+  #hB: Float32Array = new Float32Array(0);
+  #g: Float32Array = new Float32Array(0);
+  #gi: Float32Array = new Float32Array(0);
+  #carry: Float32Array = new Float32Array(0);
+  #dz: Float32Array = new Float32Array(0);
+  #dZz: Float32Array = new Float32Array(0);
   #generation = 0;
   #taped = -1;
 
-  private constructor(model: DfModel) {
+  private constructor(model: DfModel, options: PlainNetworkOptions) {
     const config = model.config as ModelConfig;
     const activation = config.activation ?? defaultActivation;
     const code = activationCodes[activation];
@@ -151,7 +185,21 @@ export class PlainNetwork {
         'model.activation',
       );
     }
+    const kernels = options.kernels ?? (simdAvailable() ? 'simd' : 'js');
+    if (kernels !== 'simd' && kernels !== 'js') {
+      throw new ConfigError(
+        `plain network kernels must be 'simd' or 'js', got '${String(kernels)}'`,
+        'kernels',
+      );
+    }
+    if (kernels === 'simd' && !simdAvailable()) {
+      throw new ConfigError(
+        "this JavaScript engine has no WebAssembly SIMD; use the plain network's 'js' kernels",
+        'kernels',
+      );
+    }
     this.model = model;
+    this.#kernelKind = kernels;
     this.#act = code;
     this.latentSize = config.latentSize;
     this.hiddenWidth = config.hiddenWidth;
@@ -163,14 +211,17 @@ export class PlainNetwork {
     this.#features = levelFeatureTable(this.levels, this.#e);
     this.#levelPart = new Float32Array(this.levels * 2 * this.hiddenWidth);
     this.#levelReady = new Uint8Array(this.levels);
-    const widest = Math.max(this.tokenSize, 2 * this.hiddenWidth + 3 * this.latentSize);
-    this.#zeros = new Float32Array(widest);
     this.refresh();
   }
 
   /** Snapshots `model`'s current weights (one dataSync per weight). */
-  static fromModel(model: DfModel): PlainNetwork {
-    return new PlainNetwork(model);
+  static fromModel(model: DfModel, options: PlainNetworkOptions = {}): PlainNetwork {
+    return new PlainNetwork(model, options);
+  }
+
+  /** Which dense kernels run. */
+  get kernels(): KernelKind {
+    return this.#kernelKind;
   }
 
   /** True when the model's weights were replaced since the snapshot (an optimizer step, an assign). */
@@ -212,34 +263,22 @@ export class PlainNetwork {
     const dense = (w: string, b: string | null, n: number, m: number): Dense =>
       makeDense(get(w, n * m), b === null ? new Float32Array(m) : get(b, m), n, m);
 
-    this.#levelW1 = dense('level.w1', 'level.b1', e, e);
-    this.#levelW2 = dense('level.w2', 'level.b2', e, e);
-    this.#w1e = dense('pre.block0.w1e', 'pre.block0.b1', e, hd);
-    this.#wse = dense('pre.block0.wse', 'pre.block0.bs', e, hd);
-    this.#xProj = makeDense(
-      concatColumns([get('pre.block0.w1x', d * hd), get('pre.block0.wsx', d * hd)], d, [hd, hd]),
-      new Float32Array(2 * hd),
-      d,
-      2 * hd,
-    );
+    this.#level = {
+      w1: dense('level.w1', 'level.b1', e, e),
+      w2: dense('level.w2', 'level.b2', e, e),
+      w1e: dense('pre.block0.w1e', 'pre.block0.b1', e, hd),
+      wse: dense('pre.block0.wse', 'pre.block0.bs', e, hd),
+    };
     const zBias = new Float32Array(2 * hd + 3 * z);
     zBias.set(get('gru.bhh', 3 * z), 2 * hd);
-    this.#zProj = makeDense(
-      concatColumns(
-        [get('pre.block0.w1z', z * hd), get('pre.block0.wsz', z * hd), get('gru.whh', z * 3 * z)],
-        z,
-        [hd, hd, 3 * z],
-      ),
-      zBias,
-      z,
-      2 * hd + 3 * z,
-    );
     const blocks = this.#mlpLayers - 2;
-    this.#preW2 = dense('pre.block0.w2', 'pre.block0.b2', hd, hd);
-    this.#preBlocks = [];
+    const preBlocks: Dense[] = [];
+    const postBlocks: Dense[] = [];
     for (let i = 1; i <= blocks; i++) {
-      this.#preBlocks.push(dense(`pre.block${i}.w1`, `pre.block${i}.b1`, hd, hd));
-      this.#preBlocks.push(dense(`pre.block${i}.w2`, `pre.block${i}.b2`, hd, hd));
+      preBlocks.push(dense(`pre.block${i}.w1`, `pre.block${i}.b1`, hd, hd));
+      preBlocks.push(dense(`pre.block${i}.w2`, `pre.block${i}.b2`, hd, hd));
+      postBlocks.push(dense(`post.block${i}.w1`, `post.block${i}.b1`, hd, hd));
+      postBlocks.push(dense(`post.block${i}.w2`, `post.block${i}.b2`, hd, hd));
     }
     // As in create-model.ts: Linear(Hd→z) then the GRU input projection is one linear map.
     const outW = get('pre.out.w', hd * z);
@@ -258,20 +297,36 @@ export class PlainNetwork {
       for (let k = 0; k < z; k++) s += outB[k]! * wih[k * 3 * z + o]!;
       fusedB[o] = s;
     }
-    this.#gruIn = makeDense(fused, fusedB, hd, 3 * z);
-    this.#postW1 = dense('post.block0.w1', 'post.block0.b1', z, hd);
-    this.#postW2 = dense('post.block0.w2', 'post.block0.b2', hd, hd);
-    this.#postWs = z === hd ? null : dense('post.block0.ws', 'post.block0.bs', z, hd);
-    this.#postBlocks = [];
-    for (let i = 1; i <= blocks; i++) {
-      this.#postBlocks.push(dense(`post.block${i}.w1`, `post.block${i}.b1`, hd, hd));
-      this.#postBlocks.push(dense(`post.block${i}.w2`, `post.block${i}.b2`, hd, hd));
-    }
-    this.#postOut = dense('post.out.w', 'post.out.b', hd, z);
-    this.#head = dense('head.w', 'head.b', z, d);
+    this.#master = {
+      xProj: makeDense(
+        concatColumns([get('pre.block0.w1x', d * hd), get('pre.block0.wsx', d * hd)], d, [hd, hd]),
+        new Float32Array(2 * hd),
+        d,
+        2 * hd,
+      ),
+      zProj: makeDense(
+        concatColumns(
+          [get('pre.block0.w1z', z * hd), get('pre.block0.wsz', z * hd), get('gru.whh', z * 3 * z)],
+          z,
+          [hd, hd, 3 * z],
+        ),
+        zBias,
+        z,
+        2 * hd + 3 * z,
+      ),
+      preW2: dense('pre.block0.w2', 'pre.block0.b2', hd, hd),
+      preBlocks,
+      gruIn: makeDense(fused, fusedB, hd, 3 * z),
+      postW1: dense('post.block0.w1', 'post.block0.b1', z, hd),
+      postW2: dense('post.block0.w2', 'post.block0.b2', hd, hd),
+      postWs: z === hd ? null : dense('post.block0.ws', 'post.block0.bs', z, hd),
+      postBlocks,
+      postOut: dense('post.out.w', 'post.out.b', hd, z),
+      head: dense('head.w', 'head.b', z, d),
+    };
     this.#levelReady.fill(0);
     this.#dataIds = vars.map((v) => v.dataId);
-    this.#taped = -1;
+    this.#place(Math.max(this.#rowCap, 1), Math.max(this.#batchCap, 1));
   }
 
   /** Forward over T tokens with a tape for `backwardInputs`. z0 [B·z], x [T·B·D] time-major, levels [T·B]. */
@@ -304,6 +359,7 @@ export class PlainNetwork {
     if (dOut.length !== n * d) {
       throw new InputError(`backwardInputs: dOut has ${dOut.length} values, expected ${n * d} (T·B·D)`);
     }
+    const w = this.#w;
     const act = this.#actLayers;
     const blocks = this.#mlpLayers - 2;
     const deriv = this.#deriv;
@@ -318,40 +374,29 @@ export class PlainNetwork {
     const g = this.#g;
     const gi = this.#gi;
     const dZz = this.#dZz;
-    const zeros = this.#zeros;
     const bh = b * hd;
     const bz = b * z;
 
-    const head = this.#head;
-    dense(dOut, 0, n, d, head.w, z, zeros, dZ, 0, false);
+    const dOutIn = this.#dOut;
+    dOutIn.set(dOut);
+    this.#back(w.head, dOutIn, 0, n, dZ, 0, false);
     carry.fill(0, 0, bz);
     for (let t = tCount - 1; t >= 0; t--) {
       const layer0 = t * act * bh; // deriv block of step t, layer l at layer0 + l·bh
       for (let i = 0; i < bz; i++) dz[i] = dZ[t * bz + i]! + carry[i]!;
       // Post-MLP, last layer first. Layers in the tape: pre 0 … 2(L−1)−1, post 2(L−1) … 4(L−1)−1.
-      dense(dz, 0, b, z, this.#postOut.w, hd, zeros, hA, 0, false);
+      this.#back(w.postOut, dz, 0, b, hA, 0, false);
       let l = act - 1;
       for (let k = blocks - 1; k >= 0; k--, l -= 2) {
-        backResBlock(
-          hA,
-          hB,
-          b,
-          hd,
-          this.#postBlocks[2 * k]!,
-          this.#postBlocks[2 * k + 1]!,
-          deriv,
-          layer0,
-          l,
-          zeros,
-        );
+        this.#backResBlock(b, w.postBlocks[2 * k]!, w.postBlocks[2 * k + 1]!, layer0, l);
       }
       // Post block 0: p = act(skip(g) + act(g·W1 + b1)·W2 + b2).
       multiply(hA, 0, deriv, layer0 + l * bh, bh);
-      dense(hA, 0, b, hd, this.#postW2.w, hd, zeros, hB, 0, false);
+      this.#back(w.postW2, hA, 0, b, hB, 0, false);
       multiply(hB, 0, deriv, layer0 + (l - 1) * bh, bh);
-      if (this.#postWs === null) g.set(hA.subarray(0, bz));
-      else dense(hA, 0, b, hd, this.#postWs.w, z, zeros, g, 0, false);
-      dense(hB, 0, b, hd, this.#postW1.w, z, zeros, g, 0, true);
+      if (w.postWs === null) g.set(hA.subarray(0, bz));
+      else this.#back(w.postWs, hA, 0, b, g, 0, false);
+      this.#back(w.postW1, hB, 0, b, g, 0, true);
       l -= 2;
       // GRU: g = n + u∘(z_{t−1} − n); gates taped as [r | u | n | Z_n] per step.
       const gate0 = t * 4 * bz;
@@ -378,25 +423,14 @@ export class PlainNetwork {
           dZz[zRow + 2 * z + j] = dan * r;
         }
       }
-      dense(gi, 0, b, 3 * z, this.#gruIn.w, hd, zeros, hA, 0, false);
+      this.#back(w.gruIn, gi, 0, b, hA, 0, false);
       // Pre blocks L−2 … 1.
       for (let k = blocks - 1; k >= 0; k--, l -= 2) {
-        backResBlock(
-          hA,
-          hB,
-          b,
-          hd,
-          this.#preBlocks[2 * k]!,
-          this.#preBlocks[2 * k + 1]!,
-          deriv,
-          layer0,
-          l,
-          zeros,
-        );
+        this.#backResBlock(b, w.preBlocks[2 * k]!, w.preBlocks[2 * k + 1]!, layer0, l);
       }
       // Pre block 0: h = act(Z_s + P_s + a·W2 + b2), a = act(Z_a + P_1).
       multiply(hA, 0, deriv, layer0 + l * bh, bh);
-      dense(hA, 0, b, hd, this.#preW2.w, hd, zeros, hB, 0, false);
+      this.#back(w.preW2, hA, 0, b, hB, 0, false);
       multiply(hB, 0, deriv, layer0 + (l - 1) * bh, bh);
       const p0 = t * b * 2 * hd;
       for (let bi = 0; bi < b; bi++) {
@@ -409,10 +443,10 @@ export class PlainNetwork {
           dP[p0 + bi * 2 * hd + hd + j] = dh;
         }
       }
-      dense(dZz, 0, b, zw, this.#zProj.w, z, zeros, carry, 0, true);
+      this.#back(w.zProj, dZz, 0, b, carry, 0, true);
     }
     const dX = this.#dX;
-    dense(dP, 0, n, 2 * hd, this.#xProj.w, d, zeros, dX, 0, false);
+    this.#back(w.xProj, dP, 0, n, dX, 0, false);
     return dX.subarray(0, n * d);
   }
 
@@ -441,10 +475,13 @@ export class PlainNetwork {
         );
       }
     }
-    this.#ensure(n, b);
+    if (n > this.#rowCap || b > this.#batchCap) {
+      this.#place(Math.max(n, Math.ceil(this.#rowCap * 1.5)), Math.max(b, this.#batchCap));
+    }
     this.#generation++;
     this.#taped = record ? this.#generation : -1;
 
+    const w = this.#w;
     const zw = 2 * hd + 3 * z;
     const act = this.#act;
     const actLayers = this.#actLayers;
@@ -462,7 +499,9 @@ export class PlainNetwork {
     const bz = b * z;
 
     // P = x·[W1x | Wsx] + c(k) for every row.
-    dense(x, 0, n, d, this.#xProj.wt, 2 * hd, this.#xProj.b, p, 0, false);
+    const xIn = this.#xIn;
+    xIn.set(x);
+    this.#fwd(w.xProj, xIn, 0, n, p, 0, false);
     const part = this.#levelPart;
     for (let r = 0; r < n; r++) {
       const k = levels[r]!;
@@ -475,14 +514,14 @@ export class PlainNetwork {
     for (let t = 0; t < tCount; t++) {
       const layer0 = t * actLayers * bh;
       const zPrev0 = t * bz;
-      dense(zs, zPrev0, b, z, this.#zProj.wt, zw, this.#zProj.b, zz, 0, false);
+      this.#fwd(w.zProj, zs, zPrev0, b, zz, 0, false);
       // Pre block 0.
       const p0 = t * b * 2 * hd;
       for (let bi = 0; bi < b; bi++) {
         for (let j = 0; j < hd; j++) hA[bi * hd + j] = zz[bi * zw + j]! + p[p0 + bi * 2 * hd + j]!;
       }
       activate(hA, 0, bh, act, deriv, layer0);
-      dense(hA, 0, b, hd, this.#preW2.wt, hd, this.#preW2.b, hB, 0, false);
+      this.#fwd(w.preW2, hA, 0, b, hB, 0, false);
       for (let bi = 0; bi < b; bi++) {
         for (let j = 0; j < hd; j++) {
           hB[bi * hd + j] = hB[bi * hd + j]! + zz[bi * zw + hd + j]! + p[p0 + bi * 2 * hd + hd + j]!;
@@ -491,10 +530,10 @@ export class PlainNetwork {
       activate(hB, 0, bh, act, deriv, layer0 + bh);
       let l = 2;
       for (let k = 0; k < blocks; k++, l += 2) {
-        resBlock(hB, hA, b, hd, this.#preBlocks[2 * k]!, this.#preBlocks[2 * k + 1]!, act, deriv, layer0, l);
+        this.#resBlock(b, w.preBlocks[2 * k]!, w.preBlocks[2 * k + 1]!, deriv, layer0, l);
       }
       // GRU.
-      dense(hB, 0, b, hd, this.#gruIn.wt, 3 * z, this.#gruIn.b, gi, 0, false);
+      this.#fwd(w.gruIn, hB, 0, b, gi, 0, false);
       const gate0 = t * 4 * bz;
       for (let bi = 0; bi < b; bi++) {
         for (let j = 0; j < z; j++) {
@@ -515,31 +554,20 @@ export class PlainNetwork {
         }
       }
       // Post block 0.
-      dense(g, 0, b, z, this.#postW1.wt, hd, this.#postW1.b, hA, 0, false);
+      this.#fwd(w.postW1, g, 0, b, hA, 0, false);
       activate(hA, 0, bh, act, deriv, layer0 + l * bh);
-      if (this.#postWs === null) hB.set(g.subarray(0, bz));
-      else dense(g, 0, b, z, this.#postWs.wt, hd, this.#postWs.b, hB, 0, false);
-      dense(hA, 0, b, hd, this.#postW2.wt, hd, this.#postW2.b, hB, 0, true);
+      if (w.postWs === null) hB.set(g.subarray(0, bz));
+      else this.#fwd(w.postWs, g, 0, b, hB, 0, false);
+      this.#fwd(w.postW2, hA, 0, b, hB, 0, true);
       activate(hB, 0, bh, act, deriv, layer0 + (l + 1) * bh);
       l += 2;
       for (let k = 0; k < blocks; k++, l += 2) {
-        resBlock(
-          hB,
-          hA,
-          b,
-          hd,
-          this.#postBlocks[2 * k]!,
-          this.#postBlocks[2 * k + 1]!,
-          act,
-          deriv,
-          layer0,
-          l,
-        );
+        this.#resBlock(b, w.postBlocks[2 * k]!, w.postBlocks[2 * k + 1]!, deriv, layer0, l);
       }
-      dense(hB, 0, b, hd, this.#postOut.wt, z, this.#postOut.b, zs, zPrev0 + bz, false);
+      this.#fwd(w.postOut, hB, 0, b, zs, zPrev0 + bz, false);
     }
     const out = this.#out;
-    dense(zs, bz, n, z, this.#head.wt, d, this.#head.b, out, 0, false);
+    this.#fwd(w.head, zs, bz, n, out, 0, false);
     return {
       out: out.subarray(0, n * d),
       zLast: zs.subarray(n * z, n * z + bz),
@@ -547,59 +575,206 @@ export class PlainNetwork {
     };
   }
 
-  /** c(k) = [e(k)·W1e + b1 | e(k)·Wse + bs], computed once per level (float64 sums). */
+  /** y ← (acc ? y : 0) + x·W + b over `rows` rows. */
+  #fwd(
+    layer: Dense,
+    x: Float32Array,
+    xOff: number,
+    rows: number,
+    y: Float32Array,
+    yOff: number,
+    accumulate: boolean,
+  ): void {
+    const k = this.#k;
+    k.dense(
+      x,
+      xOff,
+      rows,
+      layer.n,
+      k.kind === 'js' ? layer.wt : layer.w,
+      layer.m,
+      layer.b,
+      y,
+      yOff,
+      accumulate,
+    );
+  }
+
+  /** dx ← (acc ? dx : 0) + dy·Wᵀ over `rows` rows. */
+  #back(
+    layer: Dense,
+    dy: Float32Array,
+    dyOff: number,
+    rows: number,
+    dx: Float32Array,
+    dxOff: number,
+    accumulate: boolean,
+  ): void {
+    const k = this.#k;
+    k.dense(
+      dy,
+      dyOff,
+      rows,
+      layer.m,
+      k.kind === 'js' ? layer.w : layer.wt,
+      layer.n,
+      null,
+      dx,
+      dxOff,
+      accumulate,
+    );
+  }
+
+  /**
+   * ResBlock(Hd → Hd) forward in place on #hB: h ← act(h + act(h·W1 + b1)·W2 + b2), inner layer in #hA.
+   * Derivatives go to tape layers l (inner) and l + 1 (output) of the step's block at `layer0`.
+   */
+  #resBlock(b: number, w1: Dense, w2: Dense, deriv: Float32Array | null, layer0: number, l: number): void {
+    const bh = b * this.hiddenWidth;
+    const h = this.#hB;
+    const tmp = this.#hA;
+    this.#fwd(w1, h, 0, b, tmp, 0, false);
+    activate(tmp, 0, bh, this.#act, deriv, layer0 + l * bh);
+    this.#fwd(w2, tmp, 0, b, h, 0, true);
+    activate(h, 0, bh, this.#act, deriv, layer0 + (l + 1) * bh);
+  }
+
+  /**
+   * ResBlock backward in place on #hA: the gradient at the block's output ← the gradient at its input, where
+   * l is the tape layer of the block's output activation (l − 1 the inner one); #hB is scratch.
+   */
+  #backResBlock(b: number, w1: Dense, w2: Dense, layer0: number, l: number): void {
+    const bh = b * this.hiddenWidth;
+    const dh = this.#hA;
+    const tmp = this.#hB;
+    const deriv = this.#deriv;
+    multiply(dh, 0, deriv, layer0 + l * bh, bh);
+    this.#back(w2, dh, 0, b, tmp, 0, false);
+    multiply(tmp, 0, deriv, layer0 + (l - 1) * bh, bh);
+    this.#back(w1, tmp, 0, b, dh, 0, true);
+  }
+
+  /** c(k) = [e(k)·W1e + b1 | e(k)·Wse + bs], computed once per level (JS kernels, float64 sums). */
   #fillLevel(k: number): void {
     const e = this.#e;
     const hd = this.hiddenWidth;
+    const { w1, w2, w1e, wse } = this.#level;
     const f = this.#features.subarray(k * e, (k + 1) * e);
     const h = new Float32Array(e);
-    dense(f, 0, 1, e, this.#levelW1.wt, e, this.#levelW1.b, h, 0, false);
+    denseJs(f, 0, 1, e, w1.wt, e, w1.b, h, 0, false);
     activate(h, 0, e, this.#act, null, 0);
     const emb = new Float32Array(e);
-    dense(h, 0, 1, e, this.#levelW2.wt, e, this.#levelW2.b, emb, 0, false);
-    dense(emb, 0, 1, e, this.#w1e.wt, hd, this.#w1e.b, this.#levelPart, k * 2 * hd, false);
-    dense(emb, 0, 1, e, this.#wse.wt, hd, this.#wse.b, this.#levelPart, k * 2 * hd + hd, false);
+    denseJs(h, 0, 1, e, w2.wt, e, w2.b, emb, 0, false);
+    denseJs(emb, 0, 1, e, w1e.wt, hd, w1e.b, this.#levelPart, k * 2 * hd, false);
+    denseJs(emb, 0, 1, e, wse.wt, hd, wse.b, this.#levelPart, k * 2 * hd + hd, false);
     this.#levelReady[k] = 1;
   }
 
-  /** Grows the buffers to hold `rows` = T·B rows of batch `batch`. */
-  #ensure(rows: number, batch: number): void {
+  /**
+   * (Re)creates the kernels' memory for `rows` = T·B rows of batch `batch`: copies the weights in and makes
+   * every work buffer. Runs on refresh and when a call outgrows the buffers (rare: they only grow).
+   */
+  #place(rows: number, batch: number): void {
     const z = this.latentSize;
     const hd = this.hiddenWidth;
     const d = this.tokenSize;
-    if (rows > this.#rowCap) {
-      const cap = Math.max(rows, Math.ceil(this.#rowCap * 1.5));
-      this.#p = new Float32Array(cap * 2 * hd);
-      this.#zs = new Float32Array((cap + Math.max(batch, this.#batchCap)) * z);
-      this.#deriv = new Float32Array(cap * this.#actLayers * hd);
-      this.#gates = new Float32Array(cap * 4 * z);
-      this.#out = new Float32Array(cap * d);
-      this.#dZ = new Float32Array(cap * z);
-      this.#dP = new Float32Array(cap * 2 * hd);
-      this.#dX = new Float32Array(cap * d);
-      this.#rowCap = cap;
+    const zw = 2 * hd + 3 * z;
+    const widest = Math.max(hd, z);
+    const buffers: [string, number][] = [
+      ['xIn', rows * d],
+      ['p', rows * 2 * hd],
+      ['zs', (rows + batch) * z],
+      ['deriv', rows * this.#actLayers * hd],
+      ['gates', rows * 4 * z],
+      ['out', rows * d],
+      ['dOut', rows * d],
+      ['dZ', rows * z],
+      ['dP', rows * 2 * hd],
+      ['dX', rows * d],
+      ['zz', batch * zw],
+      ['dZz', batch * zw],
+      ['hA', batch * widest],
+      ['hB', batch * widest],
+      ['g', batch * z],
+      ['gi', batch * 3 * z],
+      ['carry', batch * z],
+      ['dz', batch * z],
+    ];
+    const master = this.#master;
+    const layers = allLayers(master);
+    let kernels: Kernels;
+    if (this.#kernelKind === 'simd') {
+      const sizes = buffers.map(([, size]) => size);
+      for (const layer of layers) sizes.push(layer.wt.length, layer.w.length, layer.b.length);
+      kernels = simdKernels(simdFloats(sizes));
+      const copy = (a: Float32Array): Float32Array => {
+        const view = kernels.alloc(a.length);
+        view.set(a);
+        return view;
+      };
+      const place = (layer: Dense): Dense => ({
+        n: layer.n,
+        m: layer.m,
+        wt: copy(layer.wt),
+        w: copy(layer.w),
+        b: copy(layer.b),
+      });
+      this.#w = {
+        xProj: place(master.xProj),
+        zProj: place(master.zProj),
+        preW2: place(master.preW2),
+        preBlocks: master.preBlocks.map(place),
+        gruIn: place(master.gruIn),
+        postW1: place(master.postW1),
+        postW2: place(master.postW2),
+        postWs: master.postWs === null ? null : place(master.postWs),
+        postBlocks: master.postBlocks.map(place),
+        postOut: place(master.postOut),
+        head: place(master.head),
+      };
+    } else {
+      kernels = jsKernels();
+      this.#w = master;
     }
-    if (batch > this.#batchCap) {
-      const cap = batch;
-      this.#zs = new Float32Array((this.#rowCap + cap) * z);
-      this.#zz = new Float32Array(cap * (2 * hd + 3 * z));
-      this.#dZz = new Float32Array(cap * (2 * hd + 3 * z));
-      this.#hA = new Float32Array(cap * Math.max(hd, z));
-      this.#hB = new Float32Array(cap * Math.max(hd, z));
-      this.#g = new Float32Array(cap * z);
-      this.#gi = new Float32Array(cap * 3 * z);
-      this.#carry = new Float32Array(cap * z);
-      this.#dz = new Float32Array(cap * z);
-      this.#batchCap = cap;
-    }
+    this.#k = kernels;
+    const made = new Map(buffers.map(([name, size]) => [name, kernels.alloc(size)]));
+    const take = (name: string): Float32Array => made.get(name)!;
+    this.#xIn = take('xIn');
+    this.#p = take('p');
+    this.#zs = take('zs');
+    this.#deriv = take('deriv');
+    this.#gates = take('gates');
+    this.#out = take('out');
+    this.#dOut = take('dOut');
+    this.#dZ = take('dZ');
+    this.#dP = take('dP');
+    this.#dX = take('dX');
+    this.#zz = take('zz');
+    this.#dZz = take('dZz');
+    this.#hA = take('hA');
+    this.#hB = take('hB');
+    this.#g = take('g');
+    this.#gi = take('gi');
+    this.#carry = take('carry');
+    this.#dz = take('dz');
+    this.#rowCap = rows;
+    this.#batchCap = batch;
+    this.#taped = -1;
   }
+}
+
+function allLayers(w: Weights): Dense[] {
+  const list = [w.xProj, w.zProj, w.preW2, ...w.preBlocks, w.gruIn, w.postW1, w.postW2];
+  if (w.postWs !== null) list.push(w.postWs);
+  list.push(...w.postBlocks, w.postOut, w.head);
+  return list;
 }
 
 const cache = new WeakMap<DfModel, PlainNetwork>();
 
 /**
- * The plain network of `model`, built once per model and re-snapshotted when its weights have been replaced
- * since (checked by storage id, a few dozen comparisons per call).
+ * The plain network of `model` (default kernels), built once per model and re-snapshotted when its weights
+ * have been replaced since (checked by storage id, a few dozen comparisons per call).
  */
 export function plainNetworkFor(model: DfModel): PlainNetwork {
   let net = cache.get(model);
@@ -612,7 +787,7 @@ export function plainNetworkFor(model: DfModel): PlainNetwork {
   return net;
 }
 
-// ── kernels ──
+// ── helpers ──
 
 function makeDense(w: Float32Array, b: Float32Array, n: number, m: number): Dense {
   const wt = new Float32Array(n * m);
@@ -632,202 +807,6 @@ function concatColumns(parts: readonly Float32Array[], n: number, widths: readon
     col += w;
   }
   return out;
-}
-
-/**
- * y[r][o] = (accumulate ? y[r][o] : 0) + bias[o] + Σᵢ x[r][i]·wt[o][i] for `rows` contiguous rows of x
- * (length n, from xOff) and y (length m, from yOff). Sums run in float64.
- */
-function dense(
-  x: Float32Array,
-  xOff: number,
-  rows: number,
-  n: number,
-  wt: Float32Array,
-  m: number,
-  bias: Float32Array,
-  y: Float32Array,
-  yOff: number,
-  accumulate: boolean,
-): void {
-  if (rows === 1) denseRow(x, xOff, n, wt, m, bias, y, yOff, accumulate);
-  else denseRows(x, xOff, rows, n, wt, m, bias, y, yOff, accumulate);
-}
-
-/** One row: 8 outputs per pass over x. */
-function denseRow(
-  x: Float32Array,
-  xOff: number,
-  n: number,
-  wt: Float32Array,
-  m: number,
-  bias: Float32Array,
-  y: Float32Array,
-  yOff: number,
-  accumulate: boolean,
-): void {
-  let o = 0;
-  for (; o + 7 < m; o += 8) {
-    const w0 = o * n;
-    const w1 = w0 + n;
-    const w2 = w1 + n;
-    const w3 = w2 + n;
-    const w4 = w3 + n;
-    const w5 = w4 + n;
-    const w6 = w5 + n;
-    const w7 = w6 + n;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    let s5 = 0;
-    let s6 = 0;
-    let s7 = 0;
-    for (let i = 0; i < n; i++) {
-      const xi = x[xOff + i]!;
-      s0 += xi * wt[w0 + i]!;
-      s1 += xi * wt[w1 + i]!;
-      s2 += xi * wt[w2 + i]!;
-      s3 += xi * wt[w3 + i]!;
-      s4 += xi * wt[w4 + i]!;
-      s5 += xi * wt[w5 + i]!;
-      s6 += xi * wt[w6 + i]!;
-      s7 += xi * wt[w7 + i]!;
-    }
-    const yo = yOff + o;
-    if (accumulate) {
-      y[yo] = y[yo]! + bias[o]! + s0;
-      y[yo + 1] = y[yo + 1]! + bias[o + 1]! + s1;
-      y[yo + 2] = y[yo + 2]! + bias[o + 2]! + s2;
-      y[yo + 3] = y[yo + 3]! + bias[o + 3]! + s3;
-      y[yo + 4] = y[yo + 4]! + bias[o + 4]! + s4;
-      y[yo + 5] = y[yo + 5]! + bias[o + 5]! + s5;
-      y[yo + 6] = y[yo + 6]! + bias[o + 6]! + s6;
-      y[yo + 7] = y[yo + 7]! + bias[o + 7]! + s7;
-    } else {
-      y[yo] = bias[o]! + s0;
-      y[yo + 1] = bias[o + 1]! + s1;
-      y[yo + 2] = bias[o + 2]! + s2;
-      y[yo + 3] = bias[o + 3]! + s3;
-      y[yo + 4] = bias[o + 4]! + s4;
-      y[yo + 5] = bias[o + 5]! + s5;
-      y[yo + 6] = bias[o + 6]! + s6;
-      y[yo + 7] = bias[o + 7]! + s7;
-    }
-  }
-  for (; o < m; o++) {
-    const w0 = o * n;
-    let s = 0;
-    for (let i = 0; i < n; i++) s += x[xOff + i]! * wt[w0 + i]!;
-    const yo = yOff + o;
-    y[yo] = (accumulate ? y[yo]! : 0) + bias[o]! + s;
-  }
-}
-
-/** Several rows: 4 outputs × 2 rows per pass, so each loaded weight serves two rows. */
-function denseRows(
-  x: Float32Array,
-  xOff: number,
-  rows: number,
-  n: number,
-  wt: Float32Array,
-  m: number,
-  bias: Float32Array,
-  y: Float32Array,
-  yOff: number,
-  accumulate: boolean,
-): void {
-  let o = 0;
-  for (; o + 3 < m; o += 4) {
-    const w0 = o * n;
-    const w1 = w0 + n;
-    const w2 = w1 + n;
-    const w3 = w2 + n;
-    const b0 = bias[o]!;
-    const b1 = bias[o + 1]!;
-    const b2 = bias[o + 2]!;
-    const b3 = bias[o + 3]!;
-    let r = 0;
-    for (; r + 1 < rows; r += 2) {
-      const xa = xOff + r * n;
-      const xc = xa + n;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      let t0 = 0;
-      let t1 = 0;
-      let t2 = 0;
-      let t3 = 0;
-      for (let i = 0; i < n; i++) {
-        const a = x[xa + i]!;
-        const c = x[xc + i]!;
-        const v0 = wt[w0 + i]!;
-        const v1 = wt[w1 + i]!;
-        const v2 = wt[w2 + i]!;
-        const v3 = wt[w3 + i]!;
-        s0 += a * v0;
-        s1 += a * v1;
-        s2 += a * v2;
-        s3 += a * v3;
-        t0 += c * v0;
-        t1 += c * v1;
-        t2 += c * v2;
-        t3 += c * v3;
-      }
-      const ya = yOff + r * m + o;
-      const yc = ya + m;
-      if (accumulate) {
-        y[ya] = y[ya]! + b0 + s0;
-        y[ya + 1] = y[ya + 1]! + b1 + s1;
-        y[ya + 2] = y[ya + 2]! + b2 + s2;
-        y[ya + 3] = y[ya + 3]! + b3 + s3;
-        y[yc] = y[yc]! + b0 + t0;
-        y[yc + 1] = y[yc + 1]! + b1 + t1;
-        y[yc + 2] = y[yc + 2]! + b2 + t2;
-        y[yc + 3] = y[yc + 3]! + b3 + t3;
-      } else {
-        y[ya] = b0 + s0;
-        y[ya + 1] = b1 + s1;
-        y[ya + 2] = b2 + s2;
-        y[ya + 3] = b3 + s3;
-        y[yc] = b0 + t0;
-        y[yc + 1] = b1 + t1;
-        y[yc + 2] = b2 + t2;
-        y[yc + 3] = b3 + t3;
-      }
-    }
-    if (r < rows) {
-      const xa = xOff + r * n;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let i = 0; i < n; i++) {
-        const a = x[xa + i]!;
-        s0 += a * wt[w0 + i]!;
-        s1 += a * wt[w1 + i]!;
-        s2 += a * wt[w2 + i]!;
-        s3 += a * wt[w3 + i]!;
-      }
-      const ya = yOff + r * m + o;
-      y[ya] = (accumulate ? y[ya]! : 0) + b0 + s0;
-      y[ya + 1] = (accumulate ? y[ya + 1]! : 0) + b1 + s1;
-      y[ya + 2] = (accumulate ? y[ya + 2]! : 0) + b2 + s2;
-      y[ya + 3] = (accumulate ? y[ya + 3]! : 0) + b3 + s3;
-    }
-  }
-  for (; o < m; o++) {
-    const w0 = o * n;
-    for (let r = 0; r < rows; r++) {
-      const xa = xOff + r * n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += x[xa + i]! * wt[w0 + i]!;
-      const yo = yOff + r * m + o;
-      y[yo] = (accumulate ? y[yo]! : 0) + bias[o]! + s;
-    }
-  }
 }
 
 function sigmoid(v: number): number {
@@ -902,50 +881,4 @@ function activate(
 /** v[off + i] ← v[off + i]·d[dOff + i] for i < len. */
 function multiply(v: Float32Array, off: number, d: Float32Array, dOff: number, len: number): void {
   for (let i = 0; i < len; i++) v[off + i] = v[off + i]! * d[dOff + i]!;
-}
-
-/**
- * ResBlock(Hd → Hd) forward in place: h ← act(h + act(h·W1 + b1)·W2 + b2); `tmp` holds the inner layer.
- * Derivatives go to tape layers l (inner) and l + 1 (output) of the step's block at `layer0`.
- */
-function resBlock(
-  h: Float32Array,
-  tmp: Float32Array,
-  b: number,
-  hd: number,
-  w1: Dense,
-  w2: Dense,
-  act: number,
-  deriv: Float32Array | null,
-  layer0: number,
-  l: number,
-): void {
-  const bh = b * hd;
-  dense(h, 0, b, hd, w1.wt, hd, w1.b, tmp, 0, false);
-  activate(tmp, 0, bh, act, deriv, layer0 + l * bh);
-  dense(tmp, 0, b, hd, w2.wt, hd, w2.b, h, 0, true);
-  activate(h, 0, bh, act, deriv, layer0 + (l + 1) * bh);
-}
-
-/**
- * ResBlock backward in place: dh (the gradient at the block's output) ← gradient at its input, where l is
- * the tape layer of the block's output activation (l − 1 the inner one).
- */
-function backResBlock(
-  dh: Float32Array,
-  tmp: Float32Array,
-  b: number,
-  hd: number,
-  w1: Dense,
-  w2: Dense,
-  deriv: Float32Array,
-  layer0: number,
-  l: number,
-  zeros: Float32Array,
-): void {
-  const bh = b * hd;
-  multiply(dh, 0, deriv, layer0 + l * bh, bh);
-  dense(dh, 0, b, hd, w2.w, hd, zeros, tmp, 0, false);
-  multiply(tmp, 0, deriv, layer0 + (l - 1) * bh, bh);
-  dense(tmp, 0, b, hd, w1.w, hd, zeros, dh, 0, true);
 }

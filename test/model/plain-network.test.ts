@@ -1,8 +1,9 @@
 /**
  * The Float32Array network against the tfjs model on the same weights (wasm backend): forward outputs and
  * the last latent, and input gradients of a scalar Σ w·out through the latent chain against tf.grad of
- * model.rollout in frozen mode. Tolerances: ~1e-5 relative (float32 kernels on both sides, different sum
- * orders; the plain kernels sum in float64).
+ * model.rollout in frozen mode, for both dense kernels ('simd': WebAssembly f32x4, float32 sums; 'js': float64
+ * sums). Tolerance 1e-5 relative: float32 weights and activations on both sides with different sum orders
+ * (measured 1e-7 … 1e-6).
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { silentLogger } from '../../src/logging.js';
 import { createRng } from '../../src/math/index.js';
 import { type Activation, createModel, type DfModel, type ModelConfig } from '../../src/model/index.js';
 import { PlainNetwork, plainNetworkFor } from '../../src/model/plain-network.js';
+import { type KernelKind, simdAvailable } from '../../src/model/plain-network-kernels.js';
 import { tokenSize } from '../../src/tasks/token-layout.js';
 import { initBackend } from '../../src/tensor/index.js';
 import { makeTinyModel } from '../helpers/make-tiny-model.js';
@@ -97,8 +99,16 @@ function relativeError(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-function checkAgainstTfjs(model: DfModel, tCount: number, batch: number, seed: number, tolerance: number) {
-  const net = PlainNetwork.fromModel(model);
+function checkAgainstTfjs(
+  model: DfModel,
+  kernels: KernelKind,
+  tCount: number,
+  batch: number,
+  seed: number,
+  tolerance: number,
+) {
+  const net = PlainNetwork.fromModel(model, { kernels });
+  expect(net.kernels).toBe(kernels);
   const c = makeCase(model, tCount, batch, seed);
   const reference = tfRollout(model, c, tCount, batch);
   const forward = net.forwardChain(c.z0, c.x, c.levels);
@@ -128,19 +138,28 @@ describe('PlainNetwork', () => {
     return m;
   };
 
-  for (const activation of ['elu', 'relu', 'silu', 'gelu'] as Activation[]) {
-    it(`tiny model (z ≠ Hd, 3 MLP layers), ${activation}: outputs, z_T and input gradients match tfjs`, () => {
-      const { model } = makeTinyModel({ activation }, { seed: 5 });
-      keep(model);
-      for (const batch of [1, 4]) checkAgainstTfjs(model, 7, batch, 11 + batch, 1e-5);
-    });
-  }
+  it('WebAssembly SIMD is available on this Node (the default kernels)', () => {
+    expect(simdAvailable()).toBe(true);
+    const { model } = makeTinyModel();
+    keep(model);
+    expect(PlainNetwork.fromModel(model).kernels).toBe('simd');
+  });
 
-  for (const batch of [1, 4]) {
-    it(`maze-sized model (z = Hd = 96, D = 70), B = ${batch}: outputs, z_T and input gradients match tfjs`, () => {
-      const model = keep(createModel(mazeConfig, 7));
-      checkAgainstTfjs(model, 12, batch, 20 + batch, 1e-5);
-    });
+  for (const kernels of ['simd', 'js'] as const) {
+    for (const activation of ['elu', 'relu', 'silu', 'gelu'] as Activation[]) {
+      it(`${kernels}: tiny model (z ≠ Hd, 3 MLP layers), ${activation}: outputs, z_T, input gradients match tfjs`, () => {
+        const { model } = makeTinyModel({ activation }, { seed: 5 });
+        keep(model);
+        for (const batch of [1, 4]) checkAgainstTfjs(model, kernels, 7, batch, 11 + batch, 1e-5);
+      });
+    }
+
+    for (const batch of [1, 4]) {
+      it(`${kernels}: maze-sized model (z = Hd = 96, D = 70), B = ${batch}: outputs, z_T, input gradients match tfjs`, () => {
+        const model = keep(createModel(mazeConfig, 7));
+        checkAgainstTfjs(model, kernels, 12, batch, 20 + batch, 1e-5);
+      });
+    }
   }
 
   it('a single token (T = 1) and reuse with growing and shrinking sizes give the same results', () => {
@@ -149,7 +168,7 @@ describe('PlainNetwork', () => {
     const net = PlainNetwork.fromModel(model);
     const small = makeCase(model, 1, 1, 3);
     const first = net.forward(small.z0, small.x, small.levels).out.slice();
-    checkAgainstTfjs(model, 1, 2, 4, 1e-5);
+    checkAgainstTfjs(model, 'simd', 1, 2, 4, 1e-5);
     const big = makeCase(model, 9, 6, 5);
     net.forwardChain(big.z0, big.x, big.levels);
     expect(net.forward(small.z0, small.x, small.levels).out).toEqual(first);
