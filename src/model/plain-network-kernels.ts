@@ -57,7 +57,7 @@ export function jsKernels(): Kernels {
 /** Whether this engine validates a WebAssembly SIMD module (Node ≥ 16.4). */
 export function simdAvailable(): boolean {
   try {
-    return wasm !== undefined && wasm.validate(kernelModuleBytes());
+    return wasm?.validate(kernelModuleBytes()) === true;
   } catch {
     return false;
   }

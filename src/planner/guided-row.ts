@@ -195,12 +195,17 @@ function objectiveGradient(
   b: number,
   d: number,
 ): Float32Array {
-  return tf.tidy(() => {
+  // The tidy returns the tensor, not its values: tf.tidy walks a returned typed array element by element.
+  const grad = tf.tidy(() => {
     const estimate = tf.tensor3d(x0Hat, [ha, b, d]);
     const before = prefix === null ? null : tf.tensor3d(prefix, [prefix.length / (b * d), b, d]);
-    const grad = tf.grad((v: tf.Tensor) =>
+    return tf.grad((v: tf.Tensor) =>
       tf.mean(score(before === null ? (v as tf.Tensor3D) : (tf.concat([before, v], 0) as tf.Tensor3D))),
     )(estimate);
-    return grad.dataSync() as Float32Array;
   });
+  try {
+    return grad.dataSync() as Float32Array;
+  } finally {
+    grad.dispose();
+  }
 }
