@@ -26,7 +26,7 @@ import {
   type SimStepEvent,
 } from '../../sim/nodes/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, PlanningError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
 import {
@@ -203,6 +203,8 @@ export interface MazePairOptions {
   readonly logger: Logger;
   readonly onStep?: (event: SimStepEvent, planner: PlannerNode) => void;
   readonly onReady?: (planner: PlannerNode, loadSeconds: number) => void;
+  /** Give up when the sim has not stepped for this long (a stuck planner stalls a lockstep pair); default 60 s. */
+  readonly stallTimeoutS?: number;
 }
 
 export interface LatencySummary {
@@ -288,15 +290,40 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
     const simParams = declareParams(simTransport, SIM_PARAMS);
     env = await createMazeEnv(simParams.task, { logger: o.logger });
     const p = planner;
+    let lastStepMs = performance.now();
+    let lastStep = 0;
     sim = new MazeSimNode(simTransport, env, simParams, {
       onStep: (e) => {
         episode = e.episode;
+        lastStepMs = performance.now();
+        lastStep = e.t;
         o.onStep?.(e, p);
       },
     });
     o.onReady?.(planner, loadSeconds);
     sim.start();
-    const report = await sim.done;
+    lastStepMs = performance.now();
+    // A lockstep sim only moves when the planner answers: never wait forever on a planner that stopped.
+    const stallMs = (o.stallTimeoutS ?? 60) * 1000;
+    let watchdog: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      watchdog = setInterval(() => {
+        if (performance.now() - lastStepMs > stallMs) {
+          reject(
+            new PlanningError(
+              `the sim has not stepped for ${(stallMs / 1000).toFixed(0)} s (episode ${episode}, step ${lastStep}); ` +
+                `the planner stopped answering${o.lockstep ? ' (lockstep waits for every command)' : ''}; see the log above`,
+            ),
+          );
+        }
+      }, 1000);
+    });
+    let report: MazeSimReport;
+    try {
+      report = await Promise.race([sim.done, stalled]);
+    } finally {
+      clearInterval(watchdog);
+    }
     const latency = (w: PlannerNode['tickLatency']): LatencySummary => ({
       median: w.percentile(50),
       p99: w.percentile(99),
