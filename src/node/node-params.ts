@@ -264,6 +264,43 @@ export const NODE_PARAMS = defineParams([
     mode: 'dynamic',
     description: 'noise level k at which executed steps are absorbed (0 = clean)',
   },
+  {
+    name: 'action_source',
+    key: 'actionSource',
+    type: 'string',
+    default: d.actionSource,
+    choices: ['diffused', 'feedback', 'track'],
+    mode: 'dynamic',
+    description:
+      'executed action: the diffused one, diffused + state feedback toward the planned state, or PD tracking of the planned states',
+  },
+  {
+    name: 'track_kp',
+    key: 'trackKp',
+    type: 'double',
+    default: d.trackKp,
+    range: [0, 1e6],
+    mode: 'dynamic',
+    description: 'position gain of action_source feedback/track (action per metre)',
+  },
+  {
+    name: 'track_kd',
+    key: 'trackKd',
+    type: 'double',
+    default: d.trackKd,
+    range: [0, 1e6],
+    mode: 'dynamic',
+    description: 'velocity gain of action_source feedback/track (action per m/s)',
+  },
+  {
+    name: 'plan_network',
+    key: 'planNetwork',
+    type: 'string',
+    default: d.planNetwork,
+    choices: ['tfjs', 'plain'],
+    mode: 'dynamic',
+    description: 'network implementation of the plan rows: plain (Float32Array + WebAssembly SIMD) or tfjs',
+  },
   // Robot interface.
   {
     name: 'frame_id',
