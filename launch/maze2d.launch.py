@@ -47,7 +47,7 @@ def generate_launch_description():
                               description='ROS 2 params file for both nodes (sections maze_sim and planner)'),
         DeclareLaunchArgument('lockstep', default_value='false', choices=['true', 'false'],
                               description='true: the sim steps once per command (deterministic); false: real time'),
-        DeclareLaunchArgument('use_sim_time', default_value=lockstep, choices=['true', 'false'],
+        DeclareLaunchArgument('use_sim_time', default_value=lockstep,
                               description='planner clock from /clock (published by the sim); default: as lockstep '
                                           '(real time runs the planner on the wall clock, like a real robot)'),
     ]

@@ -1,0 +1,256 @@
+/**
+ * The ROS 2 launch files cannot run here (no ROS 2), so this checks what can be checked without it:
+ * - launch/maze2d.launch.py compiles (`python3 -m py_compile`), and run against recorders standing in for the
+ *   `launch`/`launch_ros` modules (describe-launch.py) it builds the nodes, arguments and parameters expected;
+ * - launch/maze2d.launch.xml is well-formed XML and describes the same launch as the Python file;
+ * - the command lines both files start parse (`sim-node`/`node` with their flags);
+ * - every launch/params/*.yaml loads through src/params (the loader the nodes use) against the sim's and the
+ *   planner's parameter tables without a single issue, and has no section that matches neither node.
+ * What this cannot prove (launch_ros accepting the files, rclnodejs, DDS) is the README's ROS 2 machine check.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SIM_PARAMS } from '../../sim/nodes/sim-params.js';
+import { NODE_PARAMS } from '../../src/node/node-params.js';
+import {
+  loadParamsFile,
+  parseParamsFile,
+  TRANSPORT_PARAMS,
+  validateOverrides,
+} from '../../src/params/index.js';
+import { repoRoot, runCli } from '../cli/run-cli.js';
+import { parseXml, type XmlElement } from './parse-xml.js';
+
+const launchDir = join(repoRoot, 'launch');
+const pyFile = join(launchDir, 'maze2d.launch.py');
+const xmlFile = join(launchDir, 'maze2d.launch.xml');
+const python = spawnSync('python3', ['--version'], { encoding: 'utf8' });
+const hasPython = python.status === 0;
+const pycache = mkdtempSync(join(tmpdir(), 'df-launch-pycache-'));
+afterAll(() => rmSync(pycache, { recursive: true, force: true }));
+
+const NODE_TABLES = { maze_sim: SIM_PARAMS, planner: NODE_PARAMS } as const;
+
+interface LaunchArg {
+  readonly name: string;
+  readonly default: string | null;
+}
+interface LaunchNode {
+  readonly name: string;
+  readonly executable: string;
+  readonly arguments: string[];
+  readonly cwd: string;
+  /** Params files (in order), then `name → value` overrides. */
+  readonly files: string[];
+  readonly values: Record<string, string>;
+}
+
+/** Paths made comparable: the checkout as the Python file computes it, `$(dirname)/..` in the XML. */
+function rooted(text: string): string {
+  return text
+    .split(repoRoot)
+    .join('<root>')
+    .split('$(dirname)/..')
+    .join('<root>')
+    .split('$(dirname)')
+    .join('<root>/launch');
+}
+
+function describePython(): { args: LaunchArg[]; nodes: LaunchNode[] } {
+  const r = spawnSync('python3', [join(import.meta.dirname, 'describe-launch.py'), pyFile], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`describe-launch.py failed:\n${r.stderr}`);
+  const entities = JSON.parse(r.stdout) as Record<string, unknown>[];
+  const args = entities
+    .filter((e) => e['kind'] === 'arg')
+    .map((e) => ({
+      name: e['name'] as string,
+      default: e['default'] === null ? null : rooted(e['default'] as string),
+    }));
+  const nodes = entities
+    .filter((e) => e['kind'] === 'node')
+    .map((e) => {
+      const files: string[] = [];
+      const values: Record<string, string> = {};
+      for (const p of e['parameters'] as (string | Record<string, { value: string } | string>)[]) {
+        if (typeof p === 'string') files.push(rooted(p));
+        else for (const [k, v] of Object.entries(p)) values[k] = rooted(typeof v === 'string' ? v : v.value);
+      }
+      expect(e['package'], 'no ROS package: the nodes run from the checkout').toBeNull();
+      return {
+        name: e['name'] as string,
+        executable: e['executable'] as string,
+        arguments: (e['arguments'] as string[]).map(rooted),
+        cwd: rooted(e['cwd'] as string),
+        files,
+        values,
+      };
+    });
+  return { args, nodes };
+}
+
+function describeXml(root: XmlElement): { args: LaunchArg[]; nodes: LaunchNode[] } {
+  expect(root.name).toBe('launch');
+  const args = root.children
+    .filter((c) => c.name === 'arg')
+    .map((c) => ({
+      name: c.attributes['name']!,
+      default: c.attributes['default'] === undefined ? null : rooted(c.attributes['default']),
+    }));
+  const nodes = root.children
+    .filter((c) => c.name === 'node')
+    .map((c) => {
+      const files: string[] = [];
+      const values: Record<string, string> = {};
+      for (const p of c.children) {
+        expect(p.name).toBe('param');
+        if (p.attributes['from'] !== undefined) files.push(rooted(p.attributes['from']));
+        else values[p.attributes['name']!] = rooted(p.attributes['value']!);
+      }
+      expect(c.attributes['pkg'], 'no ROS package: the nodes run from the checkout').toBeUndefined();
+      return {
+        name: c.attributes['name']!,
+        executable: c.attributes['exec']!,
+        // Split as launch's XML frontend does: on whitespace outside $(…) substitutions.
+        arguments: rooted(c.attributes['args'] ?? '').match(/(?:\$\([^)]*\)|\S)+/g) ?? [],
+        cwd: rooted(c.attributes['cwd']!),
+        files,
+        values,
+      };
+    });
+  return { args, nodes };
+}
+
+describe('launch/maze2d.launch.py', () => {
+  it('compiles (python3 -m py_compile)', (ctx) => {
+    if (!hasPython) ctx.skip('python3 is not installed: cannot compile launch/maze2d.launch.py here');
+    const r = spawnSync('python3', ['-m', 'py_compile', pyFile], {
+      encoding: 'utf8',
+      // Keep __pycache__ out of the checkout.
+      env: { ...process.env, PYTHONPYCACHEPREFIX: pycache },
+    });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  it('builds the sim node and the planner node with the expected command lines and parameters', (ctx) => {
+    if (!hasPython) ctx.skip('python3 is not installed: cannot run launch/maze2d.launch.py here');
+    const { args, nodes } = describePython();
+    expect(args).toEqual([
+      { name: 'task', default: 'maze2d-medium' },
+      { name: 'model', default: '<root>/models/$(var task)' },
+      { name: 'params_file', default: '<root>/launch/params/maze2d.yaml' },
+      { name: 'lockstep', default: 'false' },
+      { name: 'use_sim_time', default: '$(var lockstep)' },
+    ]);
+    expect(nodes).toEqual([
+      {
+        name: 'maze_sim',
+        executable: 'node',
+        arguments: ['<root>/bin/df-planner.js', 'sim-node', '--transport', 'ros'],
+        cwd: '<root>',
+        files: ['$(var params_file)'],
+        values: { task: '$(var task)', lockstep: '$(var lockstep)' },
+      },
+      {
+        name: 'planner',
+        executable: 'node',
+        arguments: ['<root>/bin/df-planner.js', 'node', '--transport', 'ros', '--model', '$(var model)'],
+        cwd: '<root>',
+        files: ['$(var params_file)'],
+        values: {
+          task: '$(var task)',
+          model: '$(var model)',
+          lockstep: '$(var lockstep)',
+          use_sim_time: '$(var use_sim_time)',
+        },
+      },
+    ]);
+    // Every value the launch sets is a parameter of that node.
+    for (const n of nodes) {
+      const table = NODE_TABLES[n.name as keyof typeof NODE_TABLES];
+      for (const key of Object.keys(n.values)) {
+        expect(table.some((d) => d.name === key) || TRANSPORT_PARAMS.includes(key), `${n.name}: ${key}`).toBe(
+          true,
+        );
+      }
+    }
+  });
+});
+
+describe('launch/maze2d.launch.xml', () => {
+  const text = readFileSync(xmlFile, 'utf8');
+
+  it('is well-formed XML (and the checker refuses broken XML)', () => {
+    expect(() => parseXml(text)).not.toThrow();
+    expect(() => parseXml(text.replace('</launch>', ''))).toThrow(/never closed/);
+    expect(() => parseXml(text.replace('<param from=', '<param from=x from='))).toThrow();
+    expect(() => parseXml(text.replace('</node>', '</nodes>'))).toThrow(/closes <node>/);
+  });
+
+  it('describes the same launch as the Python file', (ctx) => {
+    const xml = describeXml(parseXml(text));
+    expect(xml.nodes.map((n) => n.name)).toEqual(['maze_sim', 'planner']);
+    if (!hasPython) ctx.skip('python3 is not installed: cannot compare with launch/maze2d.launch.py');
+    const py = describePython();
+    expect(xml.args).toEqual(py.args);
+    expect(xml.nodes).toEqual(py.nodes);
+  });
+});
+
+describe('the command lines the launch files start', () => {
+  it('parse, with the flags the launch passes (checked without ROS through --params)', () => {
+    const sim = runCli(['sim-node', '--transport', 'ros', '--params']);
+    expect(sim.status, sim.stderr).toBe(0);
+    expect(sim.stdout).toContain('| `task` |');
+    const model = join(repoRoot, 'models', 'maze2d-medium');
+    const planner = runCli(['node', '--transport', 'ros', '--model', model, '--params']);
+    expect(planner.status, planner.stderr).toBe(0);
+    expect(planner.stdout).toContain('| `model` |');
+  });
+});
+
+describe('launch/params/*.yaml', () => {
+  const files = readdirSync(join(launchDir, 'params')).filter((f) => f.endsWith('.yaml'));
+
+  it('exist', () => {
+    expect(files).toContain('maze2d.yaml');
+  });
+
+  for (const file of files) {
+    const path = join(launchDir, 'params', file);
+    it(`${file} loads through src/params against both nodes' tables without issues`, () => {
+      for (const [node, table] of Object.entries(NODE_TABLES)) {
+        const raw = loadParamsFile(path, `/${node}`);
+        expect(raw.size, `${file} sets nothing for /${node}`).toBeGreaterThan(0);
+        expect(validateOverrides(table, raw), `${file} for /${node}`).toEqual([]);
+      }
+      // A section that matches neither node (a typo such as 'planer') would be ignored silently by ROS.
+      const sections = parseParamsFile(readFileSync(path, 'utf8'), path).sections.map((s) => s.node);
+      for (const s of sections) {
+        expect(['/**', 'maze_sim', '/maze_sim', 'planner', '/planner'], `${file}: section '${s}'`).toContain(
+          s,
+        );
+      }
+      // Model paths are relative to the checkout (the launch runs the nodes there) and must exist.
+      const model = loadParamsFile(path, '/planner').get('model');
+      if (typeof model === 'string') expect(existsSync(join(repoRoot, model)), model).toBe(true);
+    });
+  }
+
+  it('the loader would catch the mistakes this test is for', () => {
+    const bad = parseParamsFile(
+      'maze_sim:\n  ros__parameters:\n    real_time_factor: 2\n    lockstp: true\n',
+      'inline.yaml',
+    );
+    const raw = new Map(bad.sections.flatMap((s) => [...s.params]));
+    expect(
+      validateOverrides(SIM_PARAMS, raw)
+        .map((i) => i.path)
+        .sort(),
+    ).toEqual(['lockstp', 'real_time_factor']);
+  });
+});
