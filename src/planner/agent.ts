@@ -33,6 +33,7 @@ import {
   schedulingMatrix,
   stabilizationLevel,
 } from '../math/index.js';
+import { plainNetworkFor } from '../model/plain-network.js';
 import type { DfModel } from '../model/types.js';
 import { type GuidanceObjective, getObjective, type ObjectiveContext } from '../objectives/index.js';
 import { denormalizeSteps, tokenSize } from '../tasks/token-layout.js';
@@ -693,6 +694,15 @@ function checkBounds(
 
 /** Settings that depend on the model. */
 function collectModelIssues(config: PlannerConfig, model: DfModel, issues: ConfigIssue[]): void {
+  if (config.planNetwork === 'plain') {
+    // Builds (or refreshes) the model's Float32Array copy now, so a model it cannot copy is refused here.
+    try {
+      plainNetworkFor(model);
+    } catch (error) {
+      if (error instanceof ConfigError) issues.push(...error.issues);
+      else throw error;
+    }
+  }
   if (config.latentMode === 'reencode' && model.config.initLatent !== 'encoder') {
     issues.push({
       path: 'latentMode',

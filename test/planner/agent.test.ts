@@ -35,6 +35,8 @@ const small: Partial<PlannerConfig> = {
   warmStepsLeft: 2,
   warmRows: 3,
   guidanceScale: 1,
+  // These tests watch the tfjs rows (rollout spies, closed-form models); plan-network.test.ts covers 'plain'.
+  planNetwork: 'tfjs',
 };
 const bounds = { actionLow: [-1, -1], actionHigh: [1, 1] };
 const start = { observation: [0.5, 0.5, 0, 0], goal: [2, 1.5], stepsRemaining: 40, episodeSteps: 40 };

@@ -22,9 +22,9 @@ import {
 import type { DfModel, Objective } from '../../src/model/index.js';
 import { goalReaching, type ObjectiveContext } from '../../src/objectives/index.js';
 import { denoisePlan } from '../../src/planner/denoise-plan.js';
-import { createAgent, type PlannerConfig } from '../../src/planner/index.js';
+import { createAgent, defaultPlannerConfig, type PlannerConfig } from '../../src/planner/index.js';
 import { initBackend } from '../../src/tensor/index.js';
-import { makeTinyMazeModel, TOKEN, tinyMazeLayout } from './planner-fixtures.js';
+import { GaussianPriorModel, makeTinyMazeModel, TOKEN, tinyMazeLayout } from './planner-fixtures.js';
 
 const schedule = noiseSchedule('linear', 1000);
 const S = 4;
@@ -137,6 +137,23 @@ describe("planNetwork 'plain'", () => {
 
   it("refuses stabilisation modes other than 'label' with a ConfigError", () => {
     expect(() => runPlan(models.get('x0')!, 'plain', 1, 0, 50, 'scale')).toThrow(ConfigError);
+  });
+
+  it('is the default, and a model that is not the standard network is refused when the agent is made', () => {
+    expect(defaultPlannerConfig.planNetwork).toBe('plain');
+    const prior = new GaussianPriorModel();
+    try {
+      const make = (planNetwork: 'tfjs' | 'plain') =>
+        createAgent(prior, { config: { planNetwork }, actionLow: [-1, -1], actionHigh: [1, 1] });
+      expect(() => make('plain')).toThrow(ConfigError);
+      expect(() => make('plain')).toThrow(/planNetwork 'tfjs'/);
+      const agent = make('tfjs');
+      expect(() => agent.updateConfig({ planNetwork: 'plain' })).toThrow(ConfigError);
+      expect(agent.config.planNetwork).toBe('tfjs');
+      agent.dispose();
+    } finally {
+      prior.dispose();
+    }
   });
 
   for (const mcgSamples of [1, 4]) {
