@@ -704,7 +704,8 @@ export class PlainNetwork {
     const layers = allLayers(master);
     let kernels: Kernels;
     if (this.#kernelKind === 'simd') {
-      const sizes = buffers.map(([, size]) => size);
+      // + the kernels' zero bias for backward products (at most max(z, Hd, D) wide).
+      const sizes = [...buffers.map(([, size]) => size), Math.max(512, z, hd, d)];
       for (const layer of layers) sizes.push(layer.wt.length, layer.w.length, layer.b.length);
       kernels = simdKernels(simdFloats(sizes));
       const copy = (a: Float32Array): Float32Array => {
