@@ -15,7 +15,7 @@ export interface MazeSimConfig {
   readonly maxSteps: number;
   /** Real time only: wall-clock speed, sim seconds per wall second. */
   readonly realTimeFactor: number;
-  /** Real time only: start an episode's clock at its first non-zero command (the controller engaged). */
+  /** Real time only: start an episode's clock at its first command (the controller is up). */
   readonly waitForController: boolean;
   /** Draw a random goal per episode (Multi2D) instead of the task's fixed goal. */
   readonly randomGoal: boolean;

@@ -14,10 +14,10 @@
  * - real time: a steady (wall-clock) timer steps the env every dt / real_time_factor holding the last command.
  *   A step for which no new command arrived since the previous step is a deadline miss (the command is stale);
  *   before the first command of an episode the command is zero. With `wait_for_controller`, an episode's clock
- *   starts at its first non-zero command (like a robot enabled once its controller engages; a controller that is
- *   up but has no plan yet sends zeros), so model loading and the first cold plan are not part of the episode.
- *   The ball is held at its reset state meanwhile; a controller that wants it to stay put at t = 0 is therefore
- *   served too.
+ *   starts at its first command (like a robot enabled once its controller is up), so a controller that is still
+ *   loading its model is not charged for it. From then on time runs: a controller that needs a while for its
+ *   first plan sends zeros meanwhile (it must keep receiving states to plan at all, so the sim cannot pause for
+ *   it), and those steps are part of the episode, as they would be on a robot.
  *
  * Start-up: over ROS the two nodes start in parallel and odom is a sensor topic (not latched), so a planner that
  * subscribes late would miss an episode's first state and a lockstep pair would wait on each other forever. Until
@@ -392,8 +392,7 @@ export class MazeSimNode {
     this.#commandSeq++;
     if (lockstep) {
       this.#step(true);
-    } else if (!ep.running && (checked.x !== 0 || checked.y !== 0)) {
-      // A controller that is up but has no plan yet sends zeros; the episode starts once it engages.
+    } else if (!ep.running) {
       ep.running = true;
       ep.wallStartMs = this.#wallMs();
     }

@@ -68,7 +68,7 @@ export const SIM_PARAMS = defineParams([
     default: d.waitForController,
     mode: 'static',
     description:
-      "real-time mode: start each episode's clock at its first non-zero command, once the controller engages (model loading and the first plan are not part of the episode)",
+      "real-time mode: start each episode's clock at its first command, once the controller is up (model loading is not part of the episode)",
   },
   {
     name: 'random_goal',

@@ -277,15 +277,12 @@ describe('maze sim node, real time', () => {
     expect(Array.from(e.trajectory.slice(-2))).toEqual([last[0], last[1]]);
   });
 
-  it('with wait_for_controller, holds the episode until the first non-zero command', async () => {
+  it('with wait_for_controller, holds the episode until the first command, then runs on the wall clock', async () => {
     const r = await rig({ lockstep: false, waitForController: true, maxSteps: 3 });
     await r.bus.run(200n * MS);
     expect(r.odoms()).toHaveLength(1);
+    // A controller that is up but has no plan yet sends zeros: time starts running anyway.
     r.command(0, 0);
-    await r.bus.idle();
-    await r.bus.run(200n * MS);
-    expect(r.odoms()).toHaveLength(1);
-    r.command(0.5, 0);
     await r.bus.idle();
     for (let k = 0; k < 3; k++) {
       await r.bus.run(PERIOD);
@@ -294,6 +291,13 @@ describe('maze sim node, real time', () => {
     }
     const e = (await r.sim.done).episodes[0]!;
     expect(e).toMatchObject({ steps: 3, deadlineMisses: 0, zeroCommandSteps: 0, commandsApplied: 3 });
+    // The zero command drove step 1, then 0.5/0 (the physics agrees).
+    const ref = await makeMaze('maze2d-umaze');
+    open[0]!.envs.push(ref);
+    ref.reset(resetSeeds(0, 1)[0]!);
+    let last: Float64Array = new Float64Array(4);
+    for (let k = 1; k <= 3; k++) last = ref.step(k === 1 ? [0, 0] : [0.5, 0]).observation;
+    expect(Array.from(e.trajectory.slice(-2))).toEqual([last[0], last[1]]);
   });
 
   it('catches up on the wall clock when its timer fires late, and lets time slip beyond the limit', async () => {
