@@ -71,6 +71,8 @@ export interface SimStepEvent {
   readonly action: readonly [number, number];
   /** Sim time after the step, ns. */
   readonly stampNs: bigint;
+  /** Real time: deadline misses so far in this episode (0 in lockstep). */
+  readonly deadlineMisses: number;
 }
 
 /** One episode as the sim saw it: the evaluation record plus the command statistics. */
@@ -473,6 +475,7 @@ export class MazeSimNode {
       fresh,
       action,
       stampNs: this.#simNs,
+      deadlineMisses: ep.deadlineMisses,
     });
     if (final) this.#endEpisode();
   }

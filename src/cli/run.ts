@@ -496,9 +496,9 @@ class ProgressLine {
     const c = planner.counters;
     const tick = planner.tickLatency.percentile(50);
     this.#text =
-      `episode ${e.episode + 1} step ${String(e.t).padStart(3)}  distance to goal ${e.distanceToGoal.toFixed(2)}` +
+      `episode ${e.episode} step ${String(e.t).padStart(3)}  distance to goal ${e.distanceToGoal.toFixed(2)}` +
       `  tick ${Number.isNaN(tick) ? '-' : tick.toFixed(2)} ms (median)  plans ${c.plans}` +
-      `  deadline misses ${c.deadlineMisses}`;
+      `  deadline misses: sim ${e.deadlineMisses}, planner ${c.deadlineMisses}`;
     const now = performance.now();
     if (this.#tty) {
       if (now - this.#lastDrawMs > 100) {
