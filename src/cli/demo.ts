@@ -1,5 +1,5 @@
 /**
- * `df-planner demo` (what `npm start` runs): loads the shipped oscillator model, samples sequences with a
+ * `df-planner demo` (the oscillator demo; `npm start` runs `df-planner run` now): loads the shipped oscillator model, samples sequences with a
  * pyramid schedule, times one plan, compares sample statistics with the data, runs a 10× training-length
  * rollout (chunks continued from zFinal with stabilisation) and writes a picture to runs/demo.png.
  */
