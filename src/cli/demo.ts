@@ -1,7 +1,7 @@
 /**
- * `df-planner demo` (the oscillator demo; `npm start` runs `df-planner run` now): loads the shipped oscillator model, samples sequences with a
- * pyramid schedule, times one plan, compares sample statistics with the data, runs a 10× training-length
- * rollout (chunks continued from zFinal with stabilisation) and writes a picture to runs/demo.png.
+ * `df-planner demo` (the oscillator demo; `npm start` runs `df-planner run`): loads the shipped oscillator
+ * model, samples sequences with a pyramid schedule, times one plan, compares sample statistics with the data, runs
+ * a 10× training-length rollout (chunks continued from zFinal with stabilisation) and writes runs/demo.png.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
