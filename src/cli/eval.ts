@@ -36,7 +36,7 @@ import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { createRng } from '../math/rng.js';
 import { scheduleModes } from '../math/scheduling-matrix.js';
-import { MODEL_FILE } from '../model/checkpoint.js';
+import { MODEL_FILE, writePlannerSettings } from '../model/checkpoint.js';
 import type { PlannerConfig } from '../planner/types.js';
 import { writePng } from '../render/index.js';
 import type { OptionSpec, ParsedOptions } from './args.js';
@@ -228,6 +228,11 @@ const options = {
     kind: 'boolean',
     description: 'run a model trained on another maze task (normally refused)',
   },
+  'save-planner': {
+    kind: 'boolean',
+    description:
+      "write the effective planner settings (and this evaluation's headline numbers) into the model's model.json, so eval and the node start from them",
+  },
 } as const;
 
 type Options = ParsedOptions<typeof options>;
@@ -273,7 +278,7 @@ export default defineCommand({
       );
     }
     const dir = opts.model;
-    return withModel(dir, opts.backend, (loaded) => runPlanner(opts, task, dir, loaded));
+    return withModel(dir, opts.backend, (loaded) => runPlanner(opts, task, dir, loaded, argv));
   },
 });
 
@@ -314,7 +319,13 @@ async function runBaseline(opts: Options, task: MazeTask): Promise<number> {
   return 0;
 }
 
-async function runPlanner(opts: Options, task: MazeTask, dir: string, loaded: LoadedModel): Promise<number> {
+async function runPlanner(
+  opts: Options,
+  task: MazeTask,
+  dir: string,
+  loaded: LoadedModel,
+  argv: readonly string[],
+): Promise<number> {
   const { createAgent, defaultPlannerConfig } = await import('../planner/index.js');
   const modelFile = path.join(dir, MODEL_FILE);
   const { model, provenance } = loaded;
@@ -403,6 +414,23 @@ async function runPlanner(opts: Options, task: MazeTask, dir: string, loaded: Lo
   writePlot(opts, task, result);
 
   const latency = latencyJson(result);
+  if (opts['save-planner']) {
+    // The seed is a property of a run, not of the model: it stays on the command line.
+    const { seed: _seed, ...settings } = resolved.config;
+    writePlannerSettings(dir, settings, {
+      command: ['df-planner', 'eval', ...argv.filter((a) => a !== '--save-planner')].join(' '),
+      trainingSteps: provenance.steps,
+      episodes: opts.episodes,
+      seed: opts.seed,
+      normalizedScore: roundTo(result.normalizedScore.mean, 2),
+      normalizedScoreStderr: roundTo(result.normalizedScore.stderr, 2),
+      successRate: result.successRate,
+      tickMsMedian: latency.tickMs.median,
+      tickMsP99: latency.tickMs.p99,
+      savedAt: new Date().toISOString(),
+    });
+    stderrLogger.info(`planner settings saved in ${modelFile}`);
+  }
   const out = {
     ...summaryJson(opts, task, result, 'planner'),
     model: {

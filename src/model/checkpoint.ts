@@ -39,6 +39,13 @@ export interface TrainingProvenance {
   readonly savedAt: string;
   /** Training hyperparameters and anything else worth keeping (batch, tokens, lr, loss weighting, …). */
   readonly training?: Readonly<Record<string, unknown>>;
+  /**
+   * Planner settings tuned for this model (PlannerConfig fields), written by `df-planner eval --save-planner`;
+   * eval and the node start from them. Kept across resumed training.
+   */
+  readonly planner?: Readonly<Record<string, unknown>>;
+  /** The evaluation that chose `planner` (command and headline numbers). */
+  readonly plannerEvaluation?: Readonly<Record<string, unknown>>;
 }
 
 interface WeightSpec {
@@ -140,6 +147,20 @@ export async function saveModel(dir: string, model: DfModel, provenance: Trainin
     provenance,
     weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
   };
+  writeFileAtomic(path.join(dir, MODEL_FILE), `${JSON.stringify(json, null, 2)}\n`);
+}
+
+/**
+ * Records tuned planner settings (and the evaluation that chose them) in `dir`'s model.json; the weights are
+ * untouched. Written atomically, so a model directory is never left half-updated.
+ */
+export function writePlannerSettings(
+  dir: string,
+  planner: Readonly<Record<string, unknown>>,
+  evaluation: Readonly<Record<string, unknown>>,
+): void {
+  const json = readModelFile(dir);
+  json.provenance = { ...json.provenance, planner, plannerEvaluation: evaluation };
   writeFileAtomic(path.join(dir, MODEL_FILE), `${JSON.stringify(json, null, 2)}\n`);
 }
 

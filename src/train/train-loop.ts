@@ -159,7 +159,7 @@ export async function trainModel(
   const losses: number[] = [];
   let priorWallTime = 0;
   // The first command of a resumed run stays `command`; later ones are listed in `training.resumedWith`.
-  let history: { first: string; resumes: string[] } = {
+  let history: History = {
     first: options.command ?? '(trained in code)',
     resumes: [],
   };
@@ -174,6 +174,9 @@ export async function trainModel(
           ...(Array.isArray(earlier) ? earlier.map(String) : []),
           options.command ?? '(resumed in code)',
         ],
+        // Tuned planner settings describe the model, not a training segment: keep them.
+        ...(previous.planner ? { planner: previous.planner } : {}),
+        ...(previous.plannerEvaluation ? { plannerEvaluation: previous.plannerEvaluation } : {}),
       };
       const state = loadTrainState(outDir, model.weightNames);
       if (!sameSettings(state.run, settings)) {
@@ -300,12 +303,19 @@ export async function trainModel(
   }
 }
 
+interface History {
+  first: string;
+  resumes: string[];
+  planner?: TrainingProvenance['planner'];
+  plannerEvaluation?: TrainingProvenance['plannerEvaluation'];
+}
+
 function makeProvenance(
   o: TrainOptions,
   dataset: SequenceDataset,
   losses: readonly number[],
   wallTimeSeconds: number,
-  history: { first: string; resumes: string[] },
+  history: History,
 ): TrainingProvenance {
   const ema = lossEma(losses, 0.98);
   return {
@@ -326,6 +336,8 @@ function makeProvenance(
       finalLossEma: ema.length > 0 ? ema[ema.length - 1]! : null,
       ...(history.resumes.length > 0 ? { resumedWith: history.resumes } : {}),
     },
+    ...(history.planner ? { planner: history.planner } : {}),
+    ...(history.plannerEvaluation ? { plannerEvaluation: history.plannerEvaluation } : {}),
   };
 }
 

@@ -5,7 +5,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelFileError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
-import { loadModel, saveModel, type TrainingProvenance } from '../../src/model/checkpoint.js';
+import {
+  loadModel,
+  saveModel,
+  type TrainingProvenance,
+  writePlannerSettings,
+} from '../../src/model/checkpoint.js';
 import { createModel, type ModelConfig } from '../../src/model/index.js';
 import { oscillatorDataset } from '../../src/tasks/oscillator.js';
 import { tokenSize } from '../../src/tasks/token-layout.js';
@@ -251,5 +256,25 @@ describe('model files', () => {
     const before = tf.memory().numTensors;
     await expect(loadModel(dir)).rejects.toThrow(ModelFileError);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('writePlannerSettings', () => {
+  it('records tuned planner settings in model.json and leaves the weights alone', async () => {
+    const dir = await savedModel('planner-settings');
+    const weightsBefore = fs.readFileSync(path.join(dir, 'weights.bin'));
+    writePlannerSettings(dir, { guidanceScale: 10, actionSource: 'feedback' }, { normalizedScore: 90 });
+    const { model, provenance: p } = await loadModel(dir);
+    model.dispose();
+    expect(p.planner).toEqual({ guidanceScale: 10, actionSource: 'feedback' });
+    expect(p.plannerEvaluation).toEqual({ normalizedScore: 90 });
+    expect(p.command).toBe(provenance.command);
+    expect(fs.readFileSync(path.join(dir, 'weights.bin')).equals(weightsBefore)).toBe(true);
+  });
+
+  it('refuses a directory that is not a model, naming it', () => {
+    const dir = path.join(root, 'not-a-model');
+    fs.mkdirSync(dir, { recursive: true });
+    expect(() => writePlannerSettings(dir, {}, {})).toThrow(ModelFileError);
   });
 });
