@@ -115,6 +115,14 @@ export interface MazeSimNodeOptions {
   readonly onEpisode?: (record: SimEpisodeRecord) => void;
 }
 
+const REJECT_HINTS: Readonly<Record<CommandRejectReason, string>> = {
+  non_finite: 'wrench.force.x/y must be finite numbers',
+  malformed:
+    'header.stamp must be a valid builtin_interfaces/Time (nanosec in [0, 1e9)) and frame_id a string',
+  wrong_frame: `header.frame_id must be '${MAZE_FRAMES.fixed}' (or empty)`,
+  out_of_order: "the stamp is older than the previous command's",
+};
+
 const REJECT_REASONS: readonly CommandRejectReason[] = [
   'non_finite',
   'malformed',
@@ -190,6 +198,7 @@ export class MazeSimNode {
   #heardThisEpisode = false;
   #subscription: { unsubscribe(): void } | null = null;
   #started = false;
+  readonly #warned = new Set<CommandRejectReason>();
   #finished = false;
 
   constructor(
@@ -382,6 +391,14 @@ export class MazeSimNode {
     const checked = checkCommand(received.msg, this.#commandStampNs);
     if (typeof checked === 'string') {
       ep.rejected[checked]++;
+      if (!this.#warned.has(checked)) {
+        // One line per reason (then only counts), so a broken publisher cannot flood the log.
+        this.#warned.add(checked);
+        this.#transport.log(
+          'warn',
+          `dropped a ${MAZE_TOPICS.command} command (${checked}): ${REJECT_HINTS[checked]}`,
+        );
+      }
       if (lockstep && answers === 'step') {
         // Nothing else will move a lockstep sim: step with the held command so the loop goes on (counted).
         this.#step(false);

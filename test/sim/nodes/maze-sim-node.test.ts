@@ -38,6 +38,8 @@ interface Rig {
   readonly sim: MazeSimNode;
   readonly env: MazeEnv;
   readonly seen: Seen[];
+  /** Log lines of every node on the bus ('warn …', 'info …'). */
+  readonly logs: string[];
   odoms(): Odometry[];
   command(
     x: number,
@@ -59,7 +61,13 @@ async function rig(
   config: Partial<MazeSimConfig>,
   options: { time?: 'virtual' | 'real'; argv?: string[] } = {},
 ): Promise<Rig> {
-  const bus = createBus({ logger: silentLogger, time: options.time ?? 'virtual' });
+  const logs: string[] = [];
+  const logger = {
+    info: (m: string) => logs.push(`info ${m}`),
+    warn: (m: string) => logs.push(`warn ${m}`),
+    error: (m: string) => logs.push(`error ${m}`),
+  };
+  const bus = createBus({ logger, time: options.time ?? 'virtual' });
   const env = await makeMaze('maze2d-umaze');
   open.push({ bus, envs: [env] });
   const seen: Seen[] = [];
@@ -91,6 +99,7 @@ async function rig(
     sim,
     env,
     seen,
+    logs,
     odoms: () => seen.filter((s) => s.topic === 'odom').map((s) => (s as { msg: Odometry }).msg),
     command(x, y, o = {}) {
       stamp = o.stampNs ?? stamp + PERIOD;
@@ -188,6 +197,14 @@ describe('maze sim node, lockstep', () => {
     expect(e.steps).toBe(sends.length);
     expect(e.commandsApplied).toBe(3);
     expect(e.rejected).toEqual({ non_finite: 2, malformed: 1, wrong_frame: 1, out_of_order: 1 });
+    // One warning per reason, not per message.
+    const warnings = r.logs.filter((l) => l.startsWith('warn') && l.includes('dropped a cmd_force command'));
+    expect(warnings.map((l) => /\((\w+)\)/.exec(l)![1]).sort()).toEqual([
+      'malformed',
+      'non_finite',
+      'out_of_order',
+      'wrong_frame',
+    ]);
     // The physics saw the good commands and held them across the bad ones: 0.5/0.5 for steps 1–7, then −0.5/0.5.
     const ref = await makeMaze('maze2d-umaze');
     open[0]!.envs.push(ref);
