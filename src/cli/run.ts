@@ -44,6 +44,7 @@ import { writePng } from '../render/index.js';
 import { createBus, type Path as PathMsg } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { mazeNodeTask } from './maze-node-task.js';
+import { modelTask } from './planner-policy.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TASKS = ['maze2d-umaze', 'maze2d-medium', 'maze2d-large'];
@@ -113,13 +114,6 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       const out = opts.out ?? `runs/run-${task.id}.png`;
       const lockstep = opts.lockstep === true;
       const model = readModelFile(modelDir);
-      const trainedOn = (model.provenance as { datasetId?: string }).datasetId?.split('/')[0];
-      if (trainedOn && trainedOn !== task.id) {
-        throw new ConfigError(
-          `${modelDir} was trained on ${trainedOn}, not ${task.id}; pass --model for a ${task.id} model or --task ${trainedOn}`,
-          '--model',
-        );
-      }
 
       const progress = new ProgressLine(opts.quiet === true);
       const mode = lockstep
@@ -235,6 +229,13 @@ export interface MazePairResult {
 export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
   const task = mazeTask(o.task);
   const model = readModelFile(o.modelDir);
+  const trainedOn = modelTask(model.provenance);
+  if (trainedOn !== null && trainedOn !== task.id) {
+    throw new ConfigError(
+      `${o.modelDir} was trained on ${trainedOn}, not ${task.id}; pass --model for a ${task.id} model or --task ${trainedOn}`,
+      '--model',
+    );
+  }
   const bus = createBus({ time: 'real', logger: o.logger });
   const shared = o.paramsFile !== undefined ? ['--params-file', o.paramsFile] : [];
   const passThrough = o.passThrough ?? [];
