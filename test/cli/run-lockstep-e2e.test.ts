@@ -1,8 +1,9 @@
 /**
  * End to end, the main job's wiring (`runMazePair`, what `df-planner run` runs): the MuJoCo maze sim node and the
- * planner node (planning in its worker thread) on one bus, in lockstep, with the shipped umaze model. The trained
- * model must reach the goal; an untrained model with the same architecture and settings must not (checked on a
- * short run from a start where the trained one does reach it, so the pair of runs tells them apart).
+ * planner node (planning in its worker thread) on one bus, in lockstep, with the shipped umaze model, over four
+ * full episodes back to back. The trained model must reach the goal (in at least 3 of the 4 episodes: the shipped
+ * model is still being trained while this is written, and one start can defeat a given checkpoint); an untrained
+ * model with the same architecture, normalisation, settings and starts must reach it in none.
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,40 +57,42 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const base = {
-  task: 'maze2d-umaze',
-  lockstep: true,
-  episodes: 1,
-  backend: 'wasm',
-  logger: silentLogger,
-} as const;
+const base = { task: 'maze2d-umaze', lockstep: true, backend: 'wasm', logger: silentLogger } as const;
+/** Four full episodes from the starts of seed 0 (the far end of the U first), back to back on one pair of nodes. */
+const EPISODES = 4;
 
 describe('sim node + planner node on the bus, lockstep, maze2d-umaze', () => {
-  it('the trained model reaches the goal from the far end of the U within the episode', async () => {
-    const r = await runMazePair({ ...base, modelDir: trained, seed: 0 });
-    const e = r.report.episodes[0]!;
+  it('the trained model reaches the goal in (at least 3 of) 4 episodes; an untrained one in none', async () => {
+    const good = await runMazePair({ ...base, modelDir: trained, seed: 0, episodes: EPISODES });
+    const episodes = good.report.episodes;
+    expect(episodes).toHaveLength(EPISODES);
     // Seed 0 starts in the bottom-left arm: the path goes around the U (about 4 m), not straight up.
-    expect(Math.hypot(e.start[0] - e.goal[0], e.start[1] - e.goal[1])).toBeGreaterThan(1.5);
-    expect(e.steps).toBe(300);
-    expect(e.success, `first reach ${e.firstReachStep}, return ${e.episodeReturn}`).toBe(true);
-    expect(e.firstReachStep).toBeLessThanOrEqual(300);
-    // Both sides agree: every step was one applied command, nothing dropped, every plan seen on the topic.
-    expect(e.commandsApplied).toBe(300);
-    expect(Object.values(e.rejected)).toEqual([0, 0, 0, 0]);
-    expect(r.counters.steps).toBeGreaterThanOrEqual(300);
-    expect(r.counters.planErrors).toBe(0);
-    expect(r.counters.plans).toBeGreaterThanOrEqual(30);
-    expect(r.plans).toHaveLength(r.counters.plans);
-    expect(r.planLatencyMs.count).toBe(r.counters.plans);
-  });
+    const e0 = episodes[0]!;
+    expect(Math.hypot(e0.start[0] - e0.goal[0], e0.start[1] - e0.goal[1])).toBeGreaterThan(1.5);
+    const reached = episodes.map((e) => e.firstReachStep);
+    expect(
+      reached.filter((r) => r !== null).length,
+      `first reach per episode: ${reached.join(', ')}`,
+    ).toBeGreaterThanOrEqual(3);
+    for (const e of episodes) {
+      // Both sides agree: every step was one applied command, nothing dropped.
+      expect(e.steps).toBe(300);
+      expect(e.commandsApplied).toBe(300);
+      expect(Object.values(e.rejected)).toEqual([0, 0, 0, 0]);
+    }
+    // The planner restarted for every episode, answered every odom (each episode's final one included), planned
+    // at every token boundary, and every plan was seen on its topic.
+    expect(good.counters.resets).toBeGreaterThanOrEqual(EPISODES);
+    // (The answer to the very last odom may come after the run closed the planner.)
+    expect(good.counters.steps).toBeGreaterThanOrEqual(EPISODES * 301 - 1);
+    expect(good.counters.planErrors).toBe(0);
+    expect(good.counters.plans).toBeGreaterThanOrEqual(EPISODES * 30);
+    expect(good.plans.length).toBeGreaterThanOrEqual(good.counters.plans - 1);
+    expect(good.planLatencyMs.count).toBe(good.counters.plans);
 
-  it('an untrained model does not reach it where the trained one does (120 steps from the right arm)', async () => {
-    const short = { ...base, seed: 0, maxSteps: 120, passThrough: ['-p', 'maze_sim:start:=[2.0, 3.0]'] };
-    const good = (await runMazePair({ ...short, modelDir: trained })).report.episodes[0]!;
-    const bad = (await runMazePair({ ...short, modelDir: untrained })).report.episodes[0]!;
-    expect(good.start).toEqual([2, 3]);
-    expect(good.success, `trained: first reach ${good.firstReachStep}`).toBe(true);
-    expect(bad.success, `untrained: first reach ${bad.firstReachStep}`).toBe(false);
-    expect(bad.steps).toBe(120);
+    // Same starts, same settings, random weights: the goal is never reached.
+    const bad = await runMazePair({ ...base, modelDir: untrained, seed: 0, episodes: EPISODES });
+    expect(bad.report.episodes.map((e) => e.start)).toEqual(episodes.map((e) => e.start));
+    expect(bad.report.episodes.map((e) => e.firstReachStep)).toEqual(Array(EPISODES).fill(null));
   });
 });
