@@ -89,6 +89,17 @@ export const NODE_PARAMS = defineParams([
       'answer every state message with exactly one command, waiting for a plan when a token boundary needs one (deterministic sims, tests, eval); no command timer',
   },
   {
+    name: 'plan_deadline',
+    key: 'planDeadlineS',
+    type: 'double',
+    default: 0,
+    unit: 's',
+    range: [0, 3600],
+    mode: 'static',
+    description:
+      'real time: a plan not back this long after its token boundary is a deadline miss (0 = one token, F control periods: the token rate); until it lands the previous plan is held (on_overrun)',
+  },
+  {
     name: 'sensor_timeout',
     key: 'sensorTimeoutS',
     type: 'double',

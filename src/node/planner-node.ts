@@ -16,10 +16,10 @@
  *              = 0                    otherwise                                         ('zero')
  *
  * Real-time mode (`lockstep: false`): a timer at control_rate_hz takes the newest valid state each period and
- * runs one step. A plan requested at a boundary has one control period (its deadline) to come back; until it
- * does, the step's command comes from the fallback above, and the fresh command is published as soon as the
+ * runs one step. A plan requested at a boundary has `plan_deadline` (default one token, F control periods: the
+ * token rate) to come back; until it does, the step's command comes from the fallback above, and the fresh command is published as soon as the
  * plan arrives (a late plan is re-aligned: its row for the current step is used, the elapsed rows skipped). A
- * plan still missing at the next tick is a deadline miss. A boundary that comes while the previous plan is
+ * plan still missing at its deadline is a deadline miss. A boundary that comes while the previous plan is
  * still being computed is skipped (a miss too), so requests never queue up behind a slow planner.
  * So a boundary tick can publish twice: the fallback on time, then the fresh command when the plan lands.
  * Lockstep mode: every valid state message is one step, answered by exactly one command; a step at a token
@@ -165,6 +165,8 @@ export class PlannerNode {
   readonly #periodNs: bigint;
   readonly #frameId: string;
   readonly #F: number;
+  /** How long a plan may take before it counts as a deadline miss (default: one token period). */
+  readonly #planDeadlineNs: bigint;
   readonly #A: number;
   readonly #positionOffset: number;
   readonly #publishCommand: (msg: MsgInput<WrenchStamped>) => void;
@@ -229,6 +231,10 @@ export class PlannerNode {
     this.#lockstep = params.lockstep;
     const rateHz = params.controlRateHz > 0 ? params.controlRateHz : task.stepRateHz;
     this.#periodNs = BigInt(Math.round(NS_PER_S / rateHz));
+    this.#planDeadlineNs =
+      params.planDeadlineS > 0
+        ? BigInt(Math.round(params.planDeadlineS * NS_PER_S))
+        : this.#periodNs * BigInt(this.#F);
     this.#frameId = params.frameId;
     this.#sensorTimeoutNs = BigInt(Math.round(params.sensorTimeoutS * NS_PER_S));
     this.#onOverrun = params.onOverrun as 'hold' | 'zero';
@@ -545,7 +551,7 @@ export class PlannerNode {
       boundary,
       generation: this.#generation,
       sentWallMs: performance.now(),
-      deadlineNs: this.#t.nowNs() + this.#periodNs,
+      deadlineNs: this.#t.nowNs() + this.#planDeadlineNs,
       missed: false,
     };
     this.#inFlight = flight;
