@@ -37,7 +37,7 @@ const options = {
 
 export default defineCommand({
   summary: 'benchmarks (JSON out): bench train | sample | sim | plan',
-  usage: 'df-planner bench <train|sample|sim|plan> [options]',
+  usage: 'df-planner bench <train|sample|sim|plan|node> [options]',
   options,
   positionals: true,
   async run(opts, { help }) {

@@ -12,7 +12,7 @@
  * (`-p planner:horizon:=20`, `-p maze_sim:real_time_factor:=0.5`); they win over the flags.
  *
  * Deadline misses are counted on both sides: the sim counts steps taken with a stale command (no new command
- * since the previous step); the planner counts plans not back within one control period (it then holds the
+ * since the previous step); the planner counts plans not back within plan_deadline (default one token) (it then holds the
  * previous plan's next actions).
  */
 import path from 'node:path';

@@ -21,7 +21,7 @@ export interface NodeCounters {
   plans: number;
   warmPlans: number;
   planErrors: number;
-  /** Plans not back by their deadline (one control period after the request), or skipped for a busy planner. */
+  /** Plans not back by their deadline (plan_deadline after the request; default one token period), or skipped for a busy planner. */
   deadlineMisses: number;
   /** Times the state went stale (count of timeout episodes, not of zero commands). */
   sensorTimeouts: number;
