@@ -38,7 +38,13 @@
  */
 import { ConfigError } from '../errors.js';
 import { declareParams, type ParamValue } from '../params/index.js';
-import { type PlannerConfig, resolvePlannerConfig } from '../planner/index.js';
+import {
+  type ActionLaw,
+  actionLaw,
+  lawAction,
+  type PlannerConfig,
+  resolvePlannerConfig,
+} from '../planner/index.js';
 import { fieldOffset } from '../tasks/token-layout.js';
 import type {
   DiagnosticArray,
@@ -110,6 +116,8 @@ interface Episode {
 interface StoredPlan {
   readonly boundary: number;
   readonly actions: Float32Array;
+  /** Planned raw steps (states the plan expects), for the planner's action law. */
+  readonly steps: Float32Array;
   readonly rows: number;
 }
 
@@ -182,6 +190,10 @@ export class PlannerNode {
   #episodeSteps: number;
   #publishPlanOn: boolean;
   #plannerConfig: PlannerConfig;
+  /** The planner's action law (diffused / feedback / track), applied here to the state each command is for. */
+  #actionLaw: ActionLaw;
+  /** The state the current step acts on (the sample `#advance` took). */
+  #stepObservation: Float32Array | null = null;
 
   // Inputs.
   #latest: Sample | null = null;
@@ -241,6 +253,7 @@ export class PlannerNode {
     this.#episodeSteps = params.episodeSteps;
     this.#publishPlanOn = params.publishPlan;
     this.#plannerConfig = info.config;
+    this.#actionLaw = actionLaw(info.config, info.layout, task.actionLow, task.actionHigh);
     this.#goal = task.defaultGoal ? Float32Array.from(task.defaultGoal) : null;
     this.#lastCommand = new Float32Array(this.#A);
     this.#fixedValues = {
@@ -484,6 +497,7 @@ export class PlannerNode {
    */
   #advance(sample: Sample): number {
     const s = this.#nextStep;
+    this.#stepObservation = Float32Array.from(sample.observation);
     this.#nextStep += 1;
     this.counters.steps += 1;
     if (this.#resetRequested) {
@@ -575,7 +589,12 @@ export class PlannerNode {
       flight.missed = true;
       this.counters.deadlineMisses += 1;
     }
-    this.#plan = { boundary: flight.boundary, actions: plan.actions, rows: plan.actions.length / this.#A };
+    this.#plan = {
+      boundary: flight.boundary,
+      actions: plan.actions,
+      steps: plan.steps,
+      rows: plan.actions.length / this.#A,
+    };
     if (this.#publishPlanOn) {
       this.#publishPlan(
         pathMessage(
@@ -625,7 +644,10 @@ export class PlannerNode {
   #commandFor(s: number): { action: Float32Array | null; source: CommandSource } {
     const p = this.#plan;
     if (p && s >= p.boundary && s - p.boundary < p.rows) {
-      const row = p.actions.subarray((s - p.boundary) * this.#A, (s - p.boundary + 1) * this.#A);
+      const row =
+        this.#stepObservation === null
+          ? p.actions.subarray((s - p.boundary) * this.#A, (s - p.boundary + 1) * this.#A)
+          : lawAction(this.#actionLaw, p.actions, p.steps, s - p.boundary, this.#stepObservation);
       const current =
         this.#episode !== null && p.boundary === this.#episode.boundary && s - p.boundary < this.#F;
       if (current) return { action: row, source: 'plan' };
@@ -734,7 +756,8 @@ export class PlannerNode {
     const planner = plannerChanges(changes);
     if (Object.keys(planner).length === 0) return null;
     try {
-      resolvePlannerConfig(this.#plannerConfig, planner, this.#info.levels);
+      const next = resolvePlannerConfig(this.#plannerConfig, planner, this.#info.levels);
+      actionLaw(next, this.#info.layout, this.#task.actionLow, this.#task.actionHigh);
       return null;
     } catch (err) {
       this.counters.paramRejections += 1;
@@ -747,6 +770,12 @@ export class PlannerNode {
     const planner = plannerChanges(changes);
     if (Object.keys(planner).length > 0) {
       this.#plannerConfig = resolvePlannerConfig(this.#plannerConfig, planner, this.#info.levels);
+      this.#actionLaw = actionLaw(
+        this.#plannerConfig,
+        this.#info.layout,
+        this.#task.actionLow,
+        this.#task.actionHigh,
+      );
       this.#host.send({ op: 'updateConfig', changes: planner }, this.#onHostError('updateConfig'));
     }
     for (const [name, value] of Object.entries(changes)) {

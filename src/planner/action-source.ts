@@ -92,3 +92,65 @@ export function executedAction(inputs: ActionInputs, indices: TrackingIndices | 
   }
   return out;
 }
+
+/**
+ * The same law for a caller that holds a plan's rows outside the agent (the node's control loop, which runs in
+ * another thread than the planner): `row` = steps since the plan's first step, `observation` = the state the
+ * command is for. At row 0 'feedback' adds nothing (the plan starts at the observed state).
+ */
+export interface ActionLaw {
+  readonly source: ActionSource;
+  readonly kp: number;
+  readonly kd: number;
+  readonly stepSize: number;
+  readonly low: Float32Array;
+  readonly high: Float32Array;
+  readonly indices: TrackingIndices | null;
+}
+
+export function actionLaw(
+  config: { readonly actionSource: ActionSource; readonly trackKp: number; readonly trackKd: number },
+  layout: TokenLayout,
+  low: ArrayLike<number>,
+  high: ArrayLike<number>,
+): ActionLaw {
+  const size = low.length;
+  const indices = trackingIndices(layout, size);
+  checkActionSource(config.actionSource, indices, size);
+  let stepSize = 0;
+  for (const field of layout.fields) stepSize += field.size;
+  return {
+    source: config.actionSource,
+    kp: config.trackKp,
+    kd: config.trackKd,
+    stepSize,
+    low: Float32Array.from(low),
+    high: Float32Array.from(high),
+    indices,
+  };
+}
+
+/** The command for plan row `row`: `actions` are the plan's clamped actions, `steps` its raw planned steps. */
+export function lawAction(
+  law: ActionLaw,
+  actions: Float32Array,
+  steps: Float32Array,
+  row: number,
+  observation: ArrayLike<number>,
+): Float32Array {
+  return executedAction(
+    {
+      source: law.source,
+      kp: law.kp,
+      kd: law.kd,
+      steps,
+      stepSize: law.stepSize,
+      actions,
+      step: row,
+      observation,
+      low: law.low,
+      high: law.high,
+    },
+    law.indices,
+  );
+}

@@ -2,6 +2,8 @@
  * Public API of the planner folder (the only file other folders import): the MPC agent around one Diffusion
  * Forcing model, its settings and contract.
  */
+
+export { type ActionLaw, actionLaw, lawAction } from './action-source.js';
 export { type CreateAgentOptions, createAgent, planActions } from './agent.js';
 export { defaultPlannerConfig, resolvePlannerConfig } from './config.js';
 export type {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkActionSource, executedAction, trackingIndices } from '../../src/planner/action-source.js';
+import {
+  actionLaw,
+  checkActionSource,
+  executedAction,
+  lawAction,
+  trackingIndices,
+} from '../../src/planner/action-source.js';
 import type { TokenLayout } from '../../src/tasks/token-layout.js';
 
 // Maze-like step: [action 2 | reward 1 | position 2 | velocity 2]; observation = [px, py, vx, vy].
@@ -58,5 +64,22 @@ describe('executedAction', () => {
     const a = executedAction({ ...base, source: 'track', step: 0, observation, kp: 2 }, indices);
     expect(a[0]).toBeCloseTo(2 * (1 - 0.9) + (0.5 - 0.4), 6);
     expect(a[1]).toBeCloseTo(2 * (2 - 2.1) + (-0.5 + 0.5), 6);
+  });
+});
+
+describe('actionLaw / lawAction (the node applies the law outside the agent)', () => {
+  it('gives the same command as the agent-side law for a plan row and state', () => {
+    const law = actionLaw({ actionSource: 'feedback', trackKp: 1, trackKd: 1 }, layout, low, high);
+    const observation = [0.9, 2.1, 0.4, -0.5];
+    const fromLaw = lawAction(law, actions, steps, 1, observation);
+    const direct = executedAction({ ...base, kp: 1, source: 'feedback', step: 1, observation }, indices);
+    expect(Array.from(fromLaw)).toEqual(Array.from(direct));
+    expect(Array.from(lawAction(law, actions, steps, 0, observation))).toEqual([actions[0], actions[1]]);
+  });
+  it('refuses a tracking law for a layout without position and velocity', () => {
+    const noVel: TokenLayout = { frameStack: 1, fields: [layout.fields[0]!, layout.fields[2]!] };
+    expect(() => actionLaw({ actionSource: 'track', trackKp: 1, trackKd: 1 }, noVel, low, high)).toThrow(
+      /position.*velocity/,
+    );
   });
 });
