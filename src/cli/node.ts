@@ -14,8 +14,8 @@
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
-import { NODE_PARAMS, type NodeTask, startPlannerNode } from '../node/index.js';
-import { formatParamValue, loadParamsFile, paramsMarkdown, validateOverrides } from '../params/index.js';
+import { NODE_PARAMS, type NodeTask, plannerParamArgs, startPlannerNode } from '../node/index.js';
+import { loadParamsFile, paramsMarkdown, validateOverrides } from '../params/index.js';
 import { createTransport, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { mazeNodeTask } from './maze-node-task.js';
@@ -51,20 +51,6 @@ const options = {
   name: { kind: 'string', description: 'node name (-r __node:= after --ros-args wins)', default: 'planner' },
   params: { kind: 'boolean', description: 'print the parameter table (markdown) and exit' },
 } as const;
-
-/** `-p` arguments for the model's provenance.planner block (PlannerConfig keys → ROS names). */
-function provenanceArgs(modelDir: string): string[] {
-  const block = (readModelFile(modelDir).provenance as { planner?: unknown }).planner;
-  if (block === undefined || block === null || typeof block !== 'object') return [];
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(block)) {
-    const decl = NODE_PARAMS.find((d) => d.key === key);
-    // The seed is the run's, never the model's (as in eval); unknown keys are eval's to report.
-    if (!decl || key === 'seed') continue;
-    out.push('-p', `${decl.name}:=${formatParamValue(decl.type, value as never)}`);
-  }
-  return out;
-}
 
 /** The task named by the parameter, or the model's own task when it is empty. */
 function resolveTask(taskId: string, modelDir: string): NodeTask {
@@ -102,7 +88,10 @@ function nodeCommand(passThrough: readonly string[]): CliCommand {
         return 0;
       }
       const rosArgs = ['--ros-args'];
-      if (opts.model !== undefined) rosArgs.push(...provenanceArgs(opts.model));
+      if (opts.model !== undefined)
+        rosArgs.push(
+          ...plannerParamArgs((readModelFile(opts.model).provenance as { planner?: unknown }).planner),
+        );
       if (opts['params-file'] !== undefined) rosArgs.push('--params-file', opts['params-file']);
       if (opts.model !== undefined) rosArgs.push('-p', `model:=${opts.model}`);
       if (opts.task !== undefined) rosArgs.push('-p', `task:=${opts.task}`);

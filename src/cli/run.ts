@@ -37,9 +37,10 @@ import {
   NODE_PARAMS,
   type NodeCounters,
   type PlannerNode,
+  plannerParamArgs,
   startPlannerNode,
 } from '../node/index.js';
-import { declareParams, formatParamValue } from '../params/index.js';
+import { declareParams } from '../params/index.js';
 import { writePng } from '../render/index.js';
 import { createBus, type Path as PathMsg } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
@@ -241,7 +242,7 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
   const passThrough = o.passThrough ?? [];
   const plannerArgs = [
     '--ros-args',
-    ...provenanceArgs(model.provenance),
+    ...plannerParamArgs((model.provenance as { planner?: unknown }).planner),
     ...shared,
     ...param('model', o.modelDir),
     ...param('task', task.id),
@@ -358,20 +359,6 @@ function param(name: string, value: string | number | boolean, type?: 'double'):
       ? value.toFixed(1)
       : String(value);
   return ['-p', `${name}:=${text}`];
-}
-
-/** `-p` arguments for the tuned planner settings a shipped model carries (provenance.planner), as `df-planner node --model` reads them. */
-function provenanceArgs(provenance: object): string[] {
-  const block = (provenance as { planner?: unknown }).planner;
-  if (block === undefined || block === null || typeof block !== 'object') return [];
-  const out: string[] = [];
-  for (const [key, value] of Object.entries(block)) {
-    const decl = NODE_PARAMS.find((d) => d.key === key);
-    // The seed is the run's, never the model's.
-    if (!decl || key === 'seed') continue;
-    out.push('-p', `${decl.name}:=${formatParamValue(decl.type, value as never)}`);
-  }
-  return out;
 }
 
 /** A plan as [x, y] points starting where the ball was when the plan arrived. */

@@ -4,7 +4,13 @@
  * README table. Planner settings map 1:1 onto `PlannerConfig` fields (same key) and are applied between plans;
  * static parameters (model, task, rates, topics, threading) are fixed at start and refused at runtime.
  */
-import { type ConfigOf, configPatch, defineParams, type ParamValue } from '../params/index.js';
+import {
+  type ConfigOf,
+  configPatch,
+  defineParams,
+  formatParamValue,
+  type ParamValue,
+} from '../params/index.js';
 import { defaultPlannerConfig as d, type PlannerConfig } from '../planner/index.js';
 import { MAZE_FRAMES, MAZE_TOPICS } from './maze-interface.js';
 
@@ -399,4 +405,19 @@ export function plannerConfigOf(params: NodeParams): Partial<PlannerConfig> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) if (PLANNER_KEYS.has(key)) out[key] = value;
   return out as Partial<PlannerConfig>;
+}
+
+/**
+ * `-p name:=value` arguments for the tuned planner settings a model carries (model.json provenance.planner), so
+ * they start as the node's parameters; unknown keys are skipped (eval reports them), and the seed stays the run's.
+ */
+export function plannerParamArgs(block: unknown): string[] {
+  if (block === undefined || block === null || typeof block !== 'object') return [];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(block)) {
+    const decl = NODE_PARAMS.find((p) => p.key === key);
+    if (!decl || key === 'seed') continue;
+    out.push('-p', `${decl.name}:=${formatParamValue(decl.type, value as never)}`);
+  }
+  return out;
 }

@@ -20,34 +20,12 @@ import { ConfigError, ModelFileError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
 import type { TrainingProvenance } from '../../src/model/checkpoint.js';
 import { createModel } from '../../src/model/index.js';
-import { createAgent } from '../../src/planner/index.js';
+import { createAgent, defaultPlannerConfig } from '../../src/planner/index.js';
 import type { PlannerConfig } from '../../src/planner/types.js';
 import { initBackend } from '../../src/tensor/backend.js';
 import { makeMaze } from '../helpers/make-maze.js';
 
-const defaults: PlannerConfig = {
-  horizonTokens: 60,
-  flexibleHorizon: true,
-  samplingSteps: 10,
-  scheduleMode: 'pyramid',
-  uncertainty: 1,
-  eta: 0,
-  guidanceScale: 3,
-  objective: 'goal_reaching',
-  mcgSamples: 1,
-  mcgSelect: 'best',
-  warmStart: true,
-  warmStepsLeft: 3,
-  warmRows: 10,
-  latentMode: 'reencode',
-  observeLevel: 19,
-  noisyObserveLevel: 500,
-  actionSource: 'diffused',
-  trackKp: 10,
-  trackKd: 1,
-  planNetwork: 'tfjs',
-  seed: 0,
-};
+const defaults: PlannerConfig = defaultPlannerConfig;
 
 describe('episodeSeed', () => {
   it('depends on the run seed and the global episode index only, within 31 bits', () => {
