@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { denoiseRow, type SamplerContext } from '../diffusion/sampler.js';
 import { ConfigError } from '../errors.js';
-import { type MatrixTransition, paperGuidanceGain } from '../math/index.js';
+import { type MatrixTransition, type NoiseSchedule, paperGuidanceGain } from '../math/index.js';
 import { type PlainNetwork, plainNetworkFor } from '../model/plain-network.js';
 import { guidedRow, plainRow } from './guided-row.js';
 import type { PlanNetwork } from './types.js';
@@ -102,17 +102,14 @@ export function denoisePlan(options: DenoisePlanOptions): DenoisedPlan {
         prefix = p;
       }
 
-      const gains = new Float32Array(h - p);
-      let lastChanged = -1;
-      let anyGain = false;
-      for (let t = p; t < h; t++) {
-        if (toLevel[t] === fromLevel[t]) continue;
-        lastChanged = t;
-        if (!guidance || toLevel[t] === -1) continue;
-        const g = guidanceScale * paperGuidanceGain(schedule, fromLevel[t]!, toLevel[t]!, eta);
-        gains[t - p] = g;
-        if (g !== 0) anyGain = true;
-      }
+      const { gains, lastChanged, anyGain } = rowGains(
+        fromLevel,
+        toLevel,
+        p,
+        guidance ? guidanceScale : 0,
+        schedule,
+        eta,
+      );
       const guided = guidance && anyGain;
       const end = guided || last ? h : lastChanged + 1;
       if (end <= p) continue; // nothing moves and nothing is read this row
@@ -191,17 +188,14 @@ function denoisePlanPlain(options: DenoisePlanOptions, net: PlainNetwork): Denoi
       prefix = p;
     }
 
-    const gains = new Float32Array(h - p);
-    let lastChanged = -1;
-    let anyGain = false;
-    for (let t = p; t < h; t++) {
-      if (toLevel[t] === fromLevel[t]) continue;
-      lastChanged = t;
-      if (!guidance || toLevel[t] === -1) continue;
-      const g = guidanceScale * paperGuidanceGain(schedule, fromLevel[t]!, toLevel[t]!, eta);
-      gains[t - p] = g;
-      if (g !== 0) anyGain = true;
-    }
+    const { gains, lastChanged, anyGain } = rowGains(
+      fromLevel,
+      toLevel,
+      p,
+      guidance ? guidanceScale : 0,
+      schedule,
+      eta,
+    );
     const guided = guidance && anyGain;
     const end = guided || last ? h : lastChanged + 1;
     if (end <= p) continue;
@@ -244,4 +238,32 @@ function sliceTransition(transition: MatrixTransition, start: number, end: numbe
     changes,
     changedCount: changes.filter(Boolean).length,
   };
+}
+
+/**
+ * Per-token guidance gains of one row from token `p` on (scale · the paper-branch gain of the step each token
+ * takes; 0 for tokens that keep their level or finish), the last token whose level changes (−1: none), and
+ * whether any gain is non-zero. Shared by the tfjs and the plain row paths.
+ */
+function rowGains(
+  fromLevel: Int32Array,
+  toLevel: Int32Array,
+  p: number,
+  scale: number,
+  schedule: NoiseSchedule,
+  eta: number,
+): { gains: Float32Array; lastChanged: number; anyGain: boolean } {
+  const h = fromLevel.length;
+  const gains = new Float32Array(h - p);
+  let lastChanged = -1;
+  let anyGain = false;
+  for (let t = p; t < h; t++) {
+    if (toLevel[t] === fromLevel[t]) continue;
+    lastChanged = t;
+    if (scale === 0 || toLevel[t] === -1) continue;
+    const g = scale * paperGuidanceGain(schedule, fromLevel[t]!, toLevel[t]!, eta);
+    gains[t - p] = g;
+    if (g !== 0) anyGain = true;
+  }
+  return { gains, lastChanged, anyGain };
 }
