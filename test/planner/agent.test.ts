@@ -432,9 +432,9 @@ describe('MPC agent', () => {
       expect(encodes).toHaveLength(2);
       const { mean, std } = tinyMazeConfig.normalization;
       const boundary = [0.6, 0.5, 0.1, 0]; // the last observation of the executed token
-      boundary.forEach((v, i) =>
-        expect(encodes[1]!.inputs[i]).toBeCloseTo((v - mean[3 + i]!) / std[3 + i]!, 5),
-      );
+      for (const [i, v] of boundary.entries()) {
+        expect(encodes[1]!.inputs[i]).toBeCloseTo((v - mean[3 + i]!) / std[3 + i]!, 5);
+      }
       expect(calls.some((c) => c.kind === 'step')).toBe(false);
       agent.dispose();
     });
