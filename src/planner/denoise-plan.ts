@@ -102,16 +102,15 @@ export function denoisePlan(options: DenoisePlanOptions): DenoisedPlan {
         prefix = p;
       }
 
-      const { gains, lastChanged, anyGain } = rowGains(
+      const { gains, guided, end } = rowPlan(
         fromLevel,
         toLevel,
         p,
         guidance ? guidanceScale : 0,
         schedule,
         eta,
+        last,
       );
-      const guided = guidance && anyGain;
-      const end = guided || last ? h : lastChanged + 1;
       if (end <= p) continue; // nothing moves and nothing is read this row
 
       const zRow = z;
@@ -188,16 +187,15 @@ function denoisePlanPlain(options: DenoisePlanOptions, net: PlainNetwork): Denoi
       prefix = p;
     }
 
-    const { gains, lastChanged, anyGain } = rowGains(
+    const { gains, guided, end } = rowPlan(
       fromLevel,
       toLevel,
       p,
       guidance ? guidanceScale : 0,
       schedule,
       eta,
+      last,
     );
-    const guided = guidance && anyGain;
-    const end = guided || last ? h : lastChanged + 1;
     if (end <= p) continue;
 
     const row = plainRow({
@@ -241,29 +239,31 @@ function sliceTransition(transition: MatrixTransition, start: number, end: numbe
 }
 
 /**
- * Per-token guidance gains of one row from token `p` on (scale · the paper-branch gain of the step each token
- * takes; 0 for tokens that keep their level or finish), the last token whose level changes (−1: none), and
- * whether any gain is non-zero. Shared by the tfjs and the plain row paths.
+ * What one row has to do from token `p` on: per-token guidance gains (scale · the paper-branch gain of the step
+ * each token takes; 0 for tokens that keep their level or finish), whether any gain is non-zero (a gradient is
+ * needed), and the end of the tokens to run (all of them when guided or on the last row, else up to the last
+ * token whose level changes). Shared by the tfjs and the plain row paths.
  */
-function rowGains(
+function rowPlan(
   fromLevel: Int32Array,
   toLevel: Int32Array,
   p: number,
   scale: number,
   schedule: NoiseSchedule,
   eta: number,
-): { gains: Float32Array; lastChanged: number; anyGain: boolean } {
+  last: boolean,
+): { gains: Float32Array; guided: boolean; end: number } {
   const h = fromLevel.length;
   const gains = new Float32Array(h - p);
   let lastChanged = -1;
-  let anyGain = false;
+  let guided = false;
   for (let t = p; t < h; t++) {
     if (toLevel[t] === fromLevel[t]) continue;
     lastChanged = t;
     if (scale === 0 || toLevel[t] === -1) continue;
     const g = scale * paperGuidanceGain(schedule, fromLevel[t]!, toLevel[t]!, eta);
     gains[t - p] = g;
-    if (g !== 0) anyGain = true;
+    if (g !== 0) guided = true;
   }
-  return { gains, lastChanged, anyGain };
+  return { gains, guided, end: guided || last ? h : lastChanged + 1 };
 }
