@@ -37,31 +37,25 @@ import { initBackend } from '../tensor/backend.js';
 import { type BenchGroup, wantsCase } from './group.js';
 import { type TensorCase, tensorCases } from './tensor-cases.js';
 import { roundTimings, roundTo, summarize } from './timing.js';
+import { benchModelConfig } from './train.js';
 
 export const DEFAULT_PLAN_TASK = 'maze2d-medium';
 export const TARGET_TICK_MS = 100;
 export const STRETCH_WARM_TICK_MS = 10;
 
 /**
- * The training command's architecture (runs/train-medium.log) for an untrained stand-in. Its normalisation
+ * The training command's architecture (bench train's reference, as in models/maze2d-*) for an untrained stand-in. Its normalisation
  * uses the maze task's fixed action/reward entries and unit position/velocity statistics (the real ones come
  * from the dataset; they do not change the cost).
  */
 export function untrainedMazeConfig(frameStack = 10): ModelConfig {
   return {
+    ...benchModelConfig,
     layout: mazeTokenLayout(frameStack),
     normalization: {
       mean: [0, 0, 0, 0, 0, 0, 0],
       std: [MAZE_ACTION_STD, MAZE_ACTION_STD, 1, 1, 1, 1, 1],
     },
-    latentSize: 96,
-    hiddenWidth: 96,
-    mlpLayers: 2,
-    levelEmbeddingSize: 16,
-    initEncoderWidth: 64,
-    initLatent: 'encoder',
-    noise: { schedule: 'linear', levels: 1000 },
-    objective: 'x0',
     activation: 'elu',
   };
 }
