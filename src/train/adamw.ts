@@ -1,8 +1,13 @@
 /**
- * AdamW (Loshchilov & Hutter) with the reference's linear warm-up, written out because tfjs ships Adam only.
+ * AdamW (Loshchilov & Hutter) with the reference's linear warm-up, written out because tfjs ships Adam only,
+ * and an optional linear decay tail (off by default, as in the reference) to anneal the end of a long run.
  *
  * Notation (per variable θ with gradient g; n = 1, 2, … is the update count, `step` = n − 1 before it):
- *   lr_n   = lr · min(1, n / warmup)                    linear warm-up, no decay after (reference §2.5)
+ *   lr_n   = lr · min(1, n / warmup) · d(n − 1)         linear warm-up (reference §2.5) times the decay tail
+ *   d(s)   = 1                                  for s ≤ s₀
+ *          = 1 − (1 − f) · (s − s₀) / (s₁ − s₀)  for s₀ ≤ s ≤ s₁     linear from 1 at s₀ to f at s₁
+ *          = f                                  for s ≥ s₁
+ *            with (s₀, s₁, f) = lrDecay (startStep, endStep, finalFactor); lrDecay null (default): d ≡ 1
  *   g      ← g · min(1, c / ‖G‖)                         optional global-norm clip over all gradients G
  *   m      ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²
  *   θ      ← θ (1 − lr_n·λ) − lr_n · (m / (1 − β₁ⁿ)) / (√(v / (1 − β₂ⁿ)) + ε)
@@ -23,6 +28,18 @@ export interface AdamWOptions {
   readonly warmupSteps: number;
   /** Global gradient-norm clip c; null = no clipping (the maze reference trains without). */
   readonly gradClipNorm: number | null;
+  /**
+   * Linear lr decay tail: the factor is 1 up to `startStep`, falls linearly to `finalFactor` at `endStep`
+   * and stays there (steps count completed updates, as in `learningRateAt`); null = constant after warm-up.
+   */
+  readonly lrDecay: LrDecay | null;
+}
+
+export interface LrDecay {
+  readonly startStep: number;
+  readonly endStep: number;
+  /** lr multiplier reached at `endStep`, in [0, 1]. */
+  readonly finalFactor: number;
 }
 
 export const defaultAdamWOptions: AdamWOptions = {
@@ -33,7 +50,17 @@ export const defaultAdamWOptions: AdamWOptions = {
   weightDecay: 1e-4,
   warmupSteps: 100,
   gradClipNorm: null,
+  lrDecay: null,
 };
+
+/** d(step) of the notation block: the decay multiplier for the update that follows `step` completed ones. */
+function lrDecayFactor(decay: LrDecay | null, step: number): number {
+  if (decay === null) return 1;
+  const { startStep, endStep, finalFactor } = decay;
+  if (step <= startStep) return 1;
+  if (step >= endStep) return finalFactor;
+  return 1 - ((1 - finalFactor) * (step - startStep)) / (endStep - startStep);
+}
 
 /** Moments and update count, as plain arrays (for checkpoints). */
 export interface AdamWState {
@@ -65,6 +92,21 @@ export function validateAdamWOptions(o: AdamWOptions): void {
     issues.push({ path: 'warmupSteps', message: `must be a whole number ≥ 0, got ${o.warmupSteps}` });
   }
   if (o.gradClipNorm !== null) positive('gradClipNorm', o.gradClipNorm);
+  if (o.lrDecay !== null) {
+    const { startStep, endStep, finalFactor } = o.lrDecay;
+    if (!Number.isSafeInteger(startStep) || startStep < 0) {
+      issues.push({ path: 'lrDecay.startStep', message: `must be a whole number ≥ 0, got ${startStep}` });
+    }
+    if (!Number.isSafeInteger(endStep) || !(endStep > startStep)) {
+      issues.push({
+        path: 'lrDecay.endStep',
+        message: `must be a whole number > startStep (${startStep}), got ${endStep}`,
+      });
+    }
+    if (!(finalFactor >= 0 && finalFactor <= 1)) {
+      issues.push({ path: 'lrDecay.finalFactor', message: `must be in [0, 1], got ${finalFactor}` });
+    }
+  }
   if (issues.length > 0) throw new ConfigError(issues);
 }
 
@@ -76,7 +118,8 @@ export class AdamW {
   #step = 0;
 
   constructor(variables: readonly tf.Variable[], options: Partial<AdamWOptions> = {}) {
-    this.options = Object.freeze({ ...defaultAdamWOptions, ...options });
+    // `lrDecay: undefined` (a Partial built from optional flags) means no decay, like leaving it out.
+    this.options = Object.freeze({ ...defaultAdamWOptions, ...options, lrDecay: options.lrDecay ?? null });
     validateAdamWOptions(this.options);
     this.#variables = variables;
     // Unnamed slot variables: tfjs gives them unique ids, so two optimizers never collide.
@@ -90,10 +133,11 @@ export class AdamW {
     return this.#step;
   }
 
-  /** lr for the update that follows `step` completed ones. */
+  /** lr for the update that follows `step` completed ones: warm-up times the decay tail. */
   learningRateAt(step: number): number {
-    const { learningRate, warmupSteps } = this.options;
-    return warmupSteps > 0 ? learningRate * Math.min(1, (step + 1) / warmupSteps) : learningRate;
+    const { learningRate, warmupSteps, lrDecay } = this.options;
+    const warm = warmupSteps > 0 ? learningRate * Math.min(1, (step + 1) / warmupSteps) : learningRate;
+    return warm * lrDecayFactor(lrDecay, step);
   }
 
   /**

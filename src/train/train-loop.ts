@@ -10,6 +10,8 @@
  * Checkpoints (every `checkpointEvery` steps and at the end) write the model directory (usable by `sample`
  * at once), the loss curve `loss.png`, and the resumable state (optimizer moments, RNG states, loss history).
  * Resuming restores all of it, so a resumed run equals an uninterrupted one bit for bit on the same backend.
+ * A resume must use the run's settings, except that an lr decay tail may be added, moved or dropped while no
+ * update so far has used a decayed lr (so a long constant-lr run can be annealed at its end).
  */
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +25,7 @@ import type { DfModel } from '../model/types.js';
 import { lossEma, lossPlot, writePng } from '../render/index.js';
 import type { SequenceDataset } from '../tasks/sequence-dataset.js';
 import { tokenSize } from '../tasks/token-layout.js';
-import { AdamW, type AdamWOptions, defaultAdamWOptions } from './adamw.js';
+import { AdamW, type AdamWOptions, defaultAdamWOptions, type LrDecay } from './adamw.js';
 import { hasTrainState, loadTrainState, saveTrainState } from './train-state.js';
 import { trainStep } from './train-step.js';
 
@@ -120,6 +122,76 @@ function sameSettings(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Defaults filled in; `lrDecay: undefined` counts as none. */
+function fullOptimizerOptions(o: TrainOptions): AdamWOptions {
+  return { ...defaultAdamWOptions, ...o.optimizer, lrDecay: o.optimizer?.lrDecay ?? null };
+}
+
+/** A run's optimizer.lrDecay; train states written before the decay tail existed have none (null). */
+function runDecay(run: Readonly<Record<string, unknown>>): LrDecay | null {
+  const opt = run['optimizer'];
+  if (typeof opt !== 'object' || opt === null) return null;
+  return ((opt as Record<string, unknown>)['lrDecay'] ?? null) as LrDecay | null;
+}
+
+/** The run without optimizer.lrDecay (other keys in their order), for comparing everything else. */
+function withoutDecay(run: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const opt = run['optimizer'];
+  if (typeof opt !== 'object' || opt === null) return { ...run };
+  const { lrDecay: _, ...rest } = opt as Record<string, unknown>;
+  return { ...run, optimizer: rest };
+}
+
+function describeDecay(d: LrDecay): string {
+  return `steps ${d.startStep}–${d.endStep} (to ×${d.finalFactor})`;
+}
+
+/**
+ * Why a run saved at `step` completed updates cannot continue with `now`, or null when it can. Everything
+ * must agree, except the lr decay tail: it may differ while neither the saved nor the new one starts before
+ * `step`, because then every update so far used the undecayed lr under both, and the resumed run equals one
+ * uninterrupted run with the new settings.
+ */
+function resumeMismatch(
+  saved: Readonly<Record<string, unknown>>,
+  now: Record<string, unknown>,
+  step: number,
+  steps: number,
+): string | null {
+  if (!sameSettings(withoutDecay(saved), withoutDecay(now))) {
+    return (
+      `was written by a run with other settings (${JSON.stringify(saved)}), not (${JSON.stringify(now)}); ` +
+      'resume with the same --seed/--batch/--tokens/optimizer/loss flags, or start a new --out'
+    );
+  }
+  const before = runDecay(saved);
+  const after = runDecay(now);
+  const same =
+    before === after ||
+    (before !== null &&
+      after !== null &&
+      before.startStep === after.startStep &&
+      before.endStep === after.endStep &&
+      before.finalFactor === after.finalFactor);
+  if (same) return null;
+  if (before !== null && before.startStep < step) {
+    return (
+      `holds a run whose lr decay tail over ${describeDecay(before)} had begun before its checkpoint at step ${step}, ` +
+      `so it cannot change (asked for ${after === null ? 'no decay' : describeDecay(after)}); resume with the saved ` +
+      'decay (leave out --lr-decay-steps and --lr-final), or start a new --out'
+    );
+  }
+  if (after !== null && after.startStep < step) {
+    return (
+      `holds a checkpoint at step ${step}, but the new lr decay tail starts earlier, at step ${after.startStep} ` +
+      `(${describeDecay(after)}): the updates since then were made at the full lr, so the result would not be one run; ` +
+      `let the tail start at step ${step} or later (--lr-decay-steps ≤ ${Math.max(0, steps - step)} with --steps ${steps}), ` +
+      'or start a new --out'
+    );
+  }
+  return null;
+}
+
 /**
  * Trains `model` on `dataset`. The model's layout and normalisation must be the dataset's. Resolves when
  * `steps` are done (or the signal aborts); checkpoints per the options.
@@ -148,7 +220,7 @@ export async function trainModel(
       'normalization',
     );
   }
-  const optimizerOptions: AdamWOptions = { ...defaultAdamWOptions, ...options.optimizer };
+  const optimizerOptions = fullOptimizerOptions(options);
   const settings = runSettings(dataset, options, optimizerOptions);
   const schedule = noiseSchedule(cfg.noise.schedule, cfg.noise.levels);
   const dataRng = createRng(options.seed);
@@ -179,13 +251,8 @@ export async function trainModel(
         ...(previous.plannerEvaluation ? { plannerEvaluation: previous.plannerEvaluation } : {}),
       };
       const state = loadTrainState(outDir, model.weightNames);
-      if (!sameSettings(state.run, settings)) {
-        throw new ModelFileError(
-          path.join(outDir, 'train-state.json'),
-          `was written by a run with other settings (${JSON.stringify(state.run)}), not (${JSON.stringify(settings)}); ` +
-            'resume with the same --seed/--batch/--tokens/optimizer/loss flags, or start a new --out',
-        );
-      }
+      const mismatch = resumeMismatch(state.run, settings, state.step, options.steps);
+      if (mismatch !== null) throw new ModelFileError(path.join(outDir, 'train-state.json'), mismatch);
       await loadWeightsInto(model, outDir);
       optimizer.setState(state.optimizer);
       dataRng.setState(state.dataRngState);
@@ -331,7 +398,7 @@ function makeProvenance(
     training: {
       batchSize: o.batchSize,
       tokens: o.tokens,
-      optimizer: { ...defaultAdamWOptions, ...o.optimizer },
+      optimizer: fullOptimizerOptions(o),
       loss: o.loss ?? {},
       finalLossEma: ema.length > 0 ? ema[ema.length - 1]! : null,
       ...(history.resumes.length > 0 ? { resumedWith: history.resumes } : {}),

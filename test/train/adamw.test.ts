@@ -7,14 +7,33 @@ import { AdamW } from '../../src/train/adamw.js';
 function referenceAdamW(
   theta: number[],
   grads: number[][],
-  o: { lr: number; b1: number; b2: number; eps: number; wd: number; warmup: number; clip: number | null },
+  o: {
+    lr: number;
+    b1: number;
+    b2: number;
+    eps: number;
+    wd: number;
+    warmup: number;
+    clip: number | null;
+    decay?: { start: number; end: number; final: number };
+  },
 ): number[] {
   const w = [...theta];
   const m = w.map(() => 0);
   const v = w.map(() => 0);
   grads.forEach((g0, step) => {
     const n = step + 1;
-    const lr = o.warmup > 0 ? o.lr * Math.min(1, n / o.warmup) : o.lr;
+    const d = o.decay;
+    // Decay factor for update index `step` (0-based), straight from the piecewise-linear definition.
+    const decay =
+      d === undefined
+        ? 1
+        : step <= d.start
+          ? 1
+          : step >= d.end
+            ? d.final
+            : 1 + ((d.final - 1) * (step - d.start)) / (d.end - d.start);
+    const lr = (o.warmup > 0 ? o.lr * Math.min(1, n / o.warmup) : o.lr) * decay;
     const norm = Math.sqrt(g0.reduce((s, x) => s + x * x, 0));
     const scale = o.clip === null ? 1 : Math.min(1, o.clip / (norm + 1e-6));
     w.forEach((_, i) => {
@@ -93,6 +112,76 @@ describe('AdamW', () => {
     w.dispose();
   });
 
+  it('multiplies warm-up by the lr decay tail: 1 up to startStep, linear to finalFactor at endStep, then flat', () => {
+    const w = tf.variable(tf.zeros([2]));
+    const lr = 0.1;
+    const tail = new AdamW([w], {
+      learningRate: lr,
+      warmupSteps: 0,
+      lrDecay: { startStep: 10, endStep: 20, finalFactor: 0.25 },
+    });
+    expect(tail.learningRateAt(0)).toBe(lr);
+    expect(tail.learningRateAt(9)).toBe(lr);
+    expect(tail.learningRateAt(10)).toBe(lr); // the factor starts falling after startStep
+    expect(tail.learningRateAt(11)).toBeCloseTo(lr * (1 - 0.75 / 10), 15);
+    expect(tail.learningRateAt(15)).toBeCloseTo(lr * (1 - 0.75 / 2), 15);
+    expect(tail.learningRateAt(19)).toBeCloseTo(lr * (1 - 0.75 * 0.9), 15);
+    expect(tail.learningRateAt(20)).toBeCloseTo(lr * 0.25, 15);
+    expect(tail.learningRateAt(10_000)).toBeCloseTo(lr * 0.25, 15);
+    // Overlapping warm-up and tail multiply; finalFactor 0 reaches exactly 0.
+    const both = new AdamW([w], {
+      learningRate: lr,
+      warmupSteps: 4,
+      lrDecay: { startStep: 0, endStep: 4, finalFactor: 0 },
+    });
+    expect(both.learningRateAt(0)).toBe(lr * 0.25);
+    expect(both.learningRateAt(1)).toBeCloseTo(lr * 0.5 * 0.75, 15);
+    expect(both.learningRateAt(3)).toBeCloseTo(lr * 1 * 0.25, 15);
+    expect(both.learningRateAt(4)).toBe(0);
+    // The default has no tail; an explicit undefined means none as well.
+    const none = new AdamW([w], { warmupSteps: 0, lrDecay: undefined });
+    expect(none.options.lrDecay).toBeNull();
+    expect(none.learningRateAt(10 ** 6)).toBe(2e-4);
+    for (const o of [tail, both, none]) o.dispose();
+    w.dispose();
+  });
+
+  it('applies the decayed lr in its updates (float64 reference)', () => {
+    const w = tf.variable(tf.tensor1d(theta));
+    const decay = { start: 1, end: 3, final: 0.2 };
+    const opt = new AdamW([w], {
+      learningRate: 0.1,
+      warmupSteps: 2,
+      weightDecay: 0.05,
+      lrDecay: { startStep: decay.start, endStep: decay.end, finalFactor: decay.final },
+    });
+    for (const g of grads) tf.tidy(() => opt.apply([tf.tensor1d(g)]));
+    const want = referenceAdamW(theta, grads, {
+      lr: 0.1,
+      b1: 0.9,
+      b2: 0.999,
+      eps: 1e-8,
+      wd: 0.05,
+      warmup: 2,
+      clip: null,
+      decay,
+    });
+    const without = referenceAdamW(theta, grads, {
+      lr: 0.1,
+      b1: 0.9,
+      b2: 0.999,
+      eps: 1e-8,
+      wd: 0.05,
+      warmup: 2,
+      clip: null,
+    });
+    for (const [i, x] of Array.from(w.dataSync()).entries()) expect(x).toBeCloseTo(want[i]!, 5);
+    // The tail matters at this precision (else the check above could not tell it was applied).
+    expect(Math.max(...want.map((x, i) => Math.abs(x - without[i]!)))).toBeGreaterThan(1e-3);
+    opt.dispose();
+    w.dispose();
+  });
+
   it('returns the unclipped global gradient norm and keeps the tensor count flat', () => {
     const w = tf.variable(tf.ones([3]));
     const opt = new AdamW([w], { gradClipNorm: 1 });
@@ -132,6 +221,30 @@ describe('AdamW', () => {
   it('rejects bad hyperparameters, naming each', () => {
     const w = tf.variable(tf.zeros([1]));
     expect(() => new AdamW([w], { learningRate: -1, beta2: 1 })).toThrow(/learningRate[\s\S]*beta2/);
+    const paths = (lrDecay: { startStep: number; endStep: number; finalFactor: number }) => {
+      try {
+        new AdamW([w], { lrDecay }).dispose();
+        return [];
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).issues.map((i) => i.path);
+      }
+    };
+    expect(paths({ startStep: -1, endStep: 2.5, finalFactor: 1.5 })).toEqual([
+      'lrDecay.startStep',
+      'lrDecay.endStep',
+      'lrDecay.finalFactor',
+    ]);
+    expect(paths({ startStep: 5, endStep: 5, finalFactor: 0.1 })).toEqual(['lrDecay.endStep']);
+    expect(paths({ startStep: 0.5, endStep: 4, finalFactor: 0.1 })).toEqual(['lrDecay.startStep']);
+    expect(paths({ startStep: 0, endStep: 4, finalFactor: Number.NaN })).toEqual(['lrDecay.finalFactor']);
+    expect(paths({ startStep: 0, endStep: 4, finalFactor: -0.01 })).toEqual(['lrDecay.finalFactor']);
+    // The boundaries themselves are valid.
+    expect(paths({ startStep: 0, endStep: 1, finalFactor: 0 })).toEqual([]);
+    expect(paths({ startStep: 3, endStep: 9, finalFactor: 1 })).toEqual([]);
+    expect(() => new AdamW([w], { lrDecay: { startStep: 9, endStep: 3, finalFactor: 0.1 } })).toThrow(
+      /lrDecay\.endStep: must be a whole number > startStep \(9\), got 3/,
+    );
     w.dispose();
   });
 });
