@@ -1,7 +1,8 @@
 /**
  * `df-planner train`: trains a Diffusion Forcing model on a task and writes a model directory (model.json,
  * weights.bin, loss.png, resumable train state). Architecture flags become the saved ModelConfig; nothing
- * else ever re-describes the layers. `--resume` continues a killed run from its last checkpoint.
+ * else ever re-describes the layers. `--resume` continues a killed run from its last checkpoint, and
+ * `--lr-decay-steps` anneals the lr at the end of a run (also added on resume to a long constant-lr run).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,7 @@ import { createModel } from '../model/index.js';
 import type { ModelConfig } from '../model/types.js';
 import { activations } from '../model/validate-model-config.js';
 import { getTask, taskNames } from '../tasks/index.js';
-import type { AdamWOptions } from '../train/adamw.js';
+import type { AdamWOptions, LrDecay } from '../train/adamw.js';
 import { createProgressBar } from '../train/progress-bar.js';
 import { LOSS_PLOT_FILE, trainModel } from '../train/train-loop.js';
 import { hasTrainState, readRunSettings } from '../train/train-state.js';
@@ -70,6 +71,20 @@ const options = {
     description: 'linear warm-up steps: lr·min(1, (step+1)/warmup)',
     default: 100,
     min: 0,
+  },
+  'lr-decay-steps': {
+    kind: 'integer',
+    description:
+      'anneal: decay the lr linearly over the last N of --steps, to --lr-final·lr at the end (0 = constant lr after warm-up)',
+    default: 0,
+    min: 0,
+  },
+  'lr-final': {
+    kind: 'number',
+    description: 'lr factor reached at the end of the --lr-decay-steps tail',
+    default: 0.1,
+    min: 0,
+    max: 1,
   },
   'weight-decay': { kind: 'number', description: 'AdamW decoupled weight decay', default: 1e-4, min: 0 },
   'grad-clip': { kind: 'number', description: 'global gradient-norm clip (0 = none)', default: 0, min: 0 },
@@ -154,7 +169,8 @@ const architectureFlags = [
 ] as const;
 
 const usage =
-  'df-planner train --task oscillator --out DIR [--steps N] [--batch B] [--tokens T] [--seed s] [--resume] [options]';
+  'df-planner train --task oscillator --out DIR [--steps N] [--batch B] [--tokens T] [--seed s] [--resume] ' +
+  '[--lr-decay-steps N [--lr-final F]] [options]';
 
 type TrainingSettings = {
   seed: number;
@@ -194,6 +210,40 @@ function resumedSettings(
       lossScale: pick('loss-scale', current.loss.lossScale, savedLoss.lossScale),
     },
   };
+}
+
+/**
+ * The lr decay tail from --lr-decay-steps N and --lr-final F: linear over the last N of --steps
+ * (startStep = steps − N, endStep = steps). On --resume (`saved` = the run's tail, null when it has none),
+ * untyped flags keep the saved tail as it is, in absolute steps, so `--resume --steps M` alone continues the run
+ * unchanged; typing --lr-decay-steps places the tail at the end of the new --steps (the training loop refuses a
+ * tail that would change updates already made). `saved` undefined = a new run.
+ */
+function lrDecaySetting(
+  steps: number,
+  n: number,
+  final: number,
+  given: Set<string>,
+  saved: LrDecay | null | undefined,
+): LrDecay | null {
+  const fromFlags = saved === undefined || given.has('lr-decay-steps');
+  if (fromFlags) {
+    if (n > steps) {
+      throw new ConfigError(
+        `the tail of ${n} steps does not fit in --steps ${steps}; lower --lr-decay-steps or raise --steps`,
+        '--lr-decay-steps',
+      );
+    }
+    if (n === 0) return null;
+    const finalFactor = given.has('lr-final') ? final : (saved?.finalFactor ?? final);
+    return { startStep: steps - n, endStep: steps, finalFactor };
+  }
+  if (saved !== null && given.has('lr-final')) return { ...saved, finalFactor: final };
+  return saved;
+}
+
+function describeDecay(d: LrDecay): string {
+  return `lr decay over steps ${d.startStep}–${d.endStep} to ×${d.finalFactor}`;
 }
 
 export default defineCommand({
@@ -250,6 +300,15 @@ export default defineCommand({
       const saved = readModelFile(outDir).modelConfig;
       const run = readRunSettings(outDir);
       if (run) training = resumedSettings(training, run, given);
+      const savedDecay = run ? (((run['optimizer'] ?? {}) as Partial<AdamWOptions>).lrDecay ?? null) : null;
+      const decay = lrDecaySetting(opts.steps, opts['lr-decay-steps'], opts['lr-final'], given, savedDecay);
+      training.optimizer = { ...training.optimizer, lrDecay: decay };
+      if (decay !== null && decay === savedDecay && decay.endStep !== opts.steps) {
+        stderrLogger.warn(
+          `keeping the saved run's ${describeDecay(decay)} (--steps is ${opts.steps}); pass --lr-decay-steps N ` +
+            'to decay over the last N steps of --steps instead',
+        );
+      }
       const clash = architectureFlags.filter((f) => given.has(f));
       if (clash.length > 0) {
         const fresh = createModel(config, opts.seed);
@@ -265,11 +324,21 @@ export default defineCommand({
         }
       }
       config = saved;
-    } else if (hasTrainState(outDir) && !opts.force) {
-      throw new ConfigError(
-        `${outDir} already holds a training run; pass --resume to continue it, --force to start over, or choose another --out`,
-        '--out',
-      );
+    } else {
+      if (hasTrainState(outDir) && !opts.force) {
+        throw new ConfigError(
+          `${outDir} already holds a training run; pass --resume to continue it, --force to start over, or choose another --out`,
+          '--out',
+        );
+      }
+      training.optimizer = {
+        ...training.optimizer,
+        lrDecay: lrDecaySetting(opts.steps, opts['lr-decay-steps'], opts['lr-final'], given, undefined),
+      };
+    }
+    const decay = training.optimizer.lrDecay ?? null;
+    if (decay === null && given.has('lr-final')) {
+      stderrLogger.warn('--lr-final has no effect without an lr decay tail; add --lr-decay-steps N');
     }
     if (opts.force && !opts.resume) {
       for (const f of ['model.json', 'weights.bin', 'train-state.json', 'optimizer.bin', LOSS_PLOT_FILE]) {
@@ -291,7 +360,7 @@ export default defineCommand({
     try {
       stderrLogger.info(
         `training ${task.name} (${dataset.id}) for ${opts.steps} steps, batch ${training.batch}, ${training.tokens} tokens, ` +
-          `${model.parameterCount} parameters, backend ${info.name}`,
+          `${model.parameterCount} parameters, backend ${info.name}${decay ? `, ${describeDecay(decay)}` : ''}`,
       );
       const result = await trainModel(model, dataset, {
         steps: opts.steps,

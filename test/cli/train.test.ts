@@ -66,6 +66,82 @@ describe('df-planner train', () => {
     ]);
   });
 
+  it('--resume --lr-decay-steps adds a decay tail over the last N of the new --steps; untyped, it is kept', () => {
+    const decayOf = () =>
+      JSON.parse(readFileSync(join(out, 'train-state.json'), 'utf8')).run.optimizer.lrDecay as unknown;
+    expect(decayOf()).toBeNull(); // the run so far (9 steps) has a constant lr
+    const added = runCli([
+      'train',
+      '--out',
+      out,
+      '--steps',
+      '12',
+      '--resume',
+      '--lr-decay-steps',
+      '3',
+      '--json',
+    ]);
+    expect(added.status, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ steps: 12, stepsThisRun: 3 });
+    expect(decayOf()).toEqual({ startStep: 9, endStep: 12, finalFactor: 0.1 });
+    expect(added.stderr).toContain('lr decay over steps 9–12 to ×0.1');
+    // Untyped decay flags keep the saved tail (absolute steps), and say so when --steps moved past it.
+    const kept = runCli(['train', '--out', out, '--steps', '13', '--resume', '--json']);
+    expect(kept.status, kept.stderr).toBe(0);
+    expect(decayOf()).toEqual({ startStep: 9, endStep: 12, finalFactor: 0.1 });
+    expect(kept.stderr).toContain("keeping the saved run's lr decay over steps 9–12 to ×0.1");
+    // A new tail for the new --steps would rewrite updates made under the old one: refused.
+    const moved = runCli(['train', '--out', out, '--steps', '16', '--resume', '--lr-decay-steps', '2']);
+    expect(moved.status).toBe(1);
+    expect(moved.stderr).toMatch(
+      /lr decay tail over steps 9–12 \(to ×0\.1\) had begun before its checkpoint at step 13/,
+    );
+    expect(decayOf()).toEqual({ startStep: 9, endStep: 12, finalFactor: 0.1 });
+  });
+
+  it('--lr-decay-steps N --lr-final F on a new run decays over steps [steps − N, steps]', () => {
+    const annealed = join(dir, 'annealed');
+    const r = runCli([
+      'train',
+      '--out',
+      annealed,
+      '--steps',
+      '5',
+      '--batch',
+      '2',
+      '--tokens',
+      '2',
+      '--lr-decay-steps',
+      '2',
+      '--lr-final',
+      '0.5',
+      '--json',
+      ...tiny,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const lrDecay = { startStep: 3, endStep: 5, finalFactor: 0.5 };
+    expect(
+      JSON.parse(readFileSync(join(annealed, 'train-state.json'), 'utf8')).run.optimizer.lrDecay,
+    ).toEqual(lrDecay);
+    expect(
+      JSON.parse(readFileSync(join(annealed, 'model.json'), 'utf8')).provenance.training.optimizer,
+    ).toMatchObject({ lrDecay });
+    const tooLong = runCli([
+      'train',
+      '--out',
+      join(dir, 'x'),
+      '--steps',
+      '5',
+      '--lr-decay-steps',
+      '6',
+      ...tiny,
+    ]);
+    expect(tooLong.status).toBe(1);
+    expect(tooLong.stderr).toContain(
+      '--lr-decay-steps: the tail of 6 steps does not fit in --steps 5; lower --lr-decay-steps or raise --steps',
+    );
+  });
+
   it('refuses to overwrite a run, and architecture flags that disagree on --resume', () => {
     const again = runCli(['train', '--out', out, '--steps', '3', ...tiny]);
     expect(again.status).toBe(1);
@@ -85,8 +161,22 @@ describe('df-planner train', () => {
   });
 
   it('reports bad flags and unknown tasks with the fix', () => {
-    const bad = runCli(['train', '--out', join(dir, 'x'), '--steps', '0', '--lr', 'fast']);
+    const bad = runCli([
+      'train',
+      '--out',
+      join(dir, 'x'),
+      '--steps',
+      '0',
+      '--lr',
+      'fast',
+      '--lr-final',
+      '1.5',
+      '--lr-decay-steps',
+      '2.5',
+    ]);
     expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('--lr-final: 1.5 is above the maximum 1');
+    expect(bad.stderr).toContain("--lr-decay-steps: expected a whole number, got '2.5'");
     expect(bad.stderr).toContain('--steps: 0 is below the minimum 1');
     expect(bad.stderr).toContain("--lr: expected a finite number, got 'fast'");
     const task = runCli(['train', '--out', join(dir, 'x'), '--task', 'pendulum']);
@@ -101,6 +191,8 @@ describe('df-planner train', () => {
     const r = runCli(['train', '--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('--checkpoint-every');
+    expect(r.stdout).toContain('[--lr-decay-steps N [--lr-final F]]');
+    expect(r.stdout).toMatch(/--lr-final <number> .*range \[0, 1\]; default 0\.1/);
     expect(r.stdout).toContain('default 0.0002');
   });
 });
