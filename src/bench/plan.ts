@@ -19,8 +19,18 @@
  *   warm-guided-rows3                a cheaper warm tick: 3 rows (warmRows = warmStepsLeft = 3)
  *   …-plain                          each of the above with planNetwork 'plain' (Float32Array network); the
  *                                    unsuffixed cases pin planNetwork 'tfjs', so the pair is a same-run ratio
- * Per case: cell calls and rows per tick (from PlanResult), ms per cell call, live tensors around the timed loop,
- * and the process CPU time per tick (on a shared machine wall time also counts the other processes' turns).
+ *   shipped-plain                    what eval and the node run with this model: defaultPlannerConfig < the
+ *                                    model's provenance.planner block (`resolvePlannerSettings`, as eval: a bad
+ *                                    block is the same ModelFileError), its own horizon cap, cold/warm, MCG and
+ *                                    network ('shipped' when the block picks 'tfjs'); defaults when the model has
+ *                                    no block or is the untrained stand-in (`shipped.settingsFrom` says which)
+ * Per case: cell calls, rows and tokens H per tick (from PlanResult), ms per cell call, live tensors around the
+ * timed loop, and the process CPU time per tick (on a shared machine wall time also counts the other processes'
+ * turns).
+ *
+ * Horizon of the shipped case: eval plans H = min(cap, ⌈stepsLeft / F⌉) with the flexible horizon, so its
+ * largest tick (the episode's first) has H = min(cap, ⌈episodeLength / F⌉); the case times that H on every tick
+ * (cap = the block's horizonTokens, else the default 60; a fixed horizon plans the cap).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,12 +39,20 @@ import { freeCells, goalCell, mazeTask } from '../../sim/maze2d/layouts.js';
 import { MAZE_ACTION_STD, mazeTokenLayout } from '../../sim/maze2d/training-task.js';
 import { ConfigError } from '../errors.js';
 import { silentLogger } from '../logging.js';
-import { loadModel } from '../model/checkpoint.js';
+import { loadModel, MODEL_FILE } from '../model/checkpoint.js';
 import { createModel, type DfModel, type ModelConfig } from '../model/index.js';
-import { createAgent, defaultPlannerConfig, type PlannerConfig } from '../planner/index.js';
+import {
+  type Agent,
+  createAgent,
+  defaultPlannerConfig,
+  explainConfigError,
+  type PlannerConfig,
+  type ResolvedPlannerConfig,
+  resolvePlannerSettings,
+} from '../planner/index.js';
 import { observationIndices, stepSize } from '../tasks/token-layout.js';
 import { initBackend } from '../tensor/backend.js';
-import { type BenchGroup, wantsCase } from './group.js';
+import { type BenchGroup, type BenchGroupOptions, wantsCase } from './group.js';
 import { type TensorCase, tensorCases } from './tensor-cases.js';
 import { roundTimings, roundTo, summarize } from './timing.js';
 import { benchModelConfig } from './train.js';
@@ -66,17 +84,36 @@ interface PlanCase extends TensorCase {
   msPerCellCall: number;
   /** CPU time of this process per tick (user + system): less sensitive than wall time to other load. */
   cpuMsMedian: number;
+  /** Plan tokens H of the last tick. */
+  horizonTokens: number;
   warm: boolean;
   mcgSamples: number;
   planNetwork: string;
 }
 
-async function benchModel(task: string): Promise<{ model: DfModel; source: Record<string, unknown> }> {
-  const dir = path.join('models', task);
-  if (fs.existsSync(path.join(dir, 'model.json'))) {
+export interface PlanBenchOptions extends BenchGroupOptions {
+  /** Folder holding one model directory per task (`<modelsDir>/<task>/model.json`); default 'models'. */
+  modelsDir?: string | undefined;
+}
+
+interface BenchModel {
+  model: DfModel;
+  source: Record<string, unknown>;
+  /** model.json's provenance.planner (undefined when absent or for the untrained stand-in). */
+  plannerBlock: unknown;
+  /** The file the block came from, for error messages; or why there is none. */
+  modelFile: string | null;
+}
+
+async function benchModel(task: string, modelsDir: string): Promise<BenchModel> {
+  const dir = path.join(modelsDir, task);
+  const modelFile = path.join(dir, MODEL_FILE);
+  if (fs.existsSync(modelFile)) {
     const { model, provenance } = await loadModel(dir);
     return {
       model,
+      plannerBlock: provenance.planner,
+      modelFile,
       source: {
         kind: 'trained',
         dir,
@@ -89,6 +126,8 @@ async function benchModel(task: string): Promise<{ model: DfModel; source: Recor
   mazeTask(task); // an unknown task is an InputError naming the valid ones
   return {
     model: createModel(untrainedMazeConfig(), 0),
+    plannerBlock: undefined,
+    modelFile: null,
     source: {
       kind: 'untrained',
       reason: `${dir} does not exist`,
@@ -97,163 +136,240 @@ async function benchModel(task: string): Promise<{ model: DfModel; source: Recor
   };
 }
 
-const group: BenchGroup = {
-  async run(options) {
-    const info = await initBackend({ logger: silentLogger });
-    const task = options.task ?? DEFAULT_PLAN_TASK;
-    const maze = mazeTask(task);
-    const repeats = options.repeats ?? 10;
-    const coldRepeats = Math.max(3, Math.ceil(repeats / 2));
-    const wants = (name: string) => wantsCase(options, name);
-    const tensorsAtStart = tf.memory().numTensors;
-    const { model, source } = await benchModel(task);
-    const { cases, recordBaselineMatmul, addBaselineRatios } = tensorCases();
-    const layout = model.config.layout;
-    const frames = layout.frameStack;
-    const horizon = Math.ceil(maze.episodeLength / frames);
-    if (!Number.isInteger(horizon) || horizon < 1) {
-      throw new ConfigError(`task ${task}: cannot derive a horizon from ${maze.episodeLength} steps`, 'task');
-    }
-    const d = stepSize(layout);
-    const obsIndices = observationIndices(layout);
-    const [si, sj] = freeCells(maze.maze)[0]!;
-    const [gi, gj] = goalCell(maze.maze);
-    const start = [si, sj, 0, 0];
-    const goal = [gi, gj];
+/**
+ * The planner settings eval resolves for the bench's model (defaults when it has no block or is the untrained
+ * stand-in). A malformed block is eval's ModelFileError when `needed`; otherwise null (the shipped case is off).
+ */
+function shippedSettings(
+  block: unknown,
+  modelFile: string | null,
+  needed: boolean,
+): ResolvedPlannerConfig | null {
+  try {
+    return resolvePlannerSettings(defaultPlannerConfig, block, modelFile ?? MODEL_FILE, {});
+  } catch (err) {
+    if (needed) throw err;
+    return null;
+  }
+}
 
-    const record = async (name: string, config: Partial<PlannerConfig>, warm: boolean, reps: number) => {
-      if (!wants(name)) return;
-      const agent = createAgent(model, {
-        config: { ...config, horizonTokens: horizon, warmStart: warm },
-        actionLow: [-1, -1],
-        actionHigh: [1, 1],
-      });
-      try {
-        // A long episode keeps H at the cap on every tick; the objective is scaled by the real episode length.
-        agent.reset({
-          observation: start,
-          goal,
-          stepsRemaining: 1_000_000,
-          episodeSteps: maze.episodeLength,
-        });
-        let last = agent.plan();
-        const tick = () => {
-          for (let f = 0; f < frames; f++) {
-            agent.act();
-            agent.observe(
-              obsIndices.map((k) => last.steps[f * d + k]!),
-              0,
-            );
-          }
-          const cpu0 = process.cpuUsage();
-          const t0 = performance.now();
-          last = agent.plan();
-          const wall = performance.now() - t0;
-          const cpu = process.cpuUsage(cpu0);
-          return { wall, cpu: (cpu.user + cpu.system) / 1000 };
-        };
-        for (let i = 0; i < 2; i++) tick();
-        const before = tf.memory().numTensors;
-        const samples: number[] = [];
-        const cpuSamples: number[] = [];
-        for (let i = 0; i < reps; i++) {
-          const { wall, cpu } = tick();
-          samples.push(wall);
-          cpuSamples.push(cpu);
-        }
-        const stats = summarize(samples);
-        const entry: PlanCase = {
-          name,
-          ...stats,
-          tensorsBefore: before,
-          tensorsAfter: tf.memory().numTensors,
-          cellCallsPerTick: last.cellCalls,
-          rowsPerTick: last.rows,
-          msPerCellCall: roundTo(stats.medianMs / last.cellCalls, 4),
-          cpuMsMedian: roundTo(summarize(cpuSamples).medianMs, 2),
-          warm: last.warm,
-          mcgSamples: agent.config.mcgSamples,
-          planNetwork: agent.config.planNetwork,
-        };
-        cases.push(entry);
-      } finally {
-        agent.dispose();
-      }
-    };
+function settingsFromModel(resolved: ResolvedPlannerConfig): boolean {
+  return Object.values(resolved.sources).includes('model');
+}
 
-    const variants: [string, Partial<PlannerConfig>, boolean, number][] = [
-      ['cold-guided', {}, false, coldRepeats],
-      ['warm-guided', {}, true, repeats],
-      ['cold-guided-mcg8', { mcgSamples: 8 }, false, coldRepeats],
-      ['warm-guided-mcg8', { mcgSamples: 8 }, true, repeats],
-      ['warm-unguided', { guidanceScale: 0 }, true, repeats],
-      ['warm-guided-rows3', { warmStepsLeft: 3, warmRows: 3 }, true, repeats],
-    ];
+/** Where the shipped case's settings came from, in words. */
+function shippedNote(resolved: ResolvedPlannerConfig, block: unknown, modelFile: string | null): string {
+  if (settingsFromModel(resolved)) return `${modelFile} provenance.planner`;
+  if (modelFile === null) return 'untrained stand-in: planner defaults';
+  if (block === undefined || block === null) {
+    return `${modelFile} has no provenance.planner block (\`df-planner eval --save-planner\` writes one): planner defaults`;
+  }
+  return `${modelFile} provenance.planner sets nothing but the seed: planner defaults`;
+}
+
+/** `bench plan` with a models folder other than models/ (tests; the CLI uses the default group). */
+export async function runPlanBench(options: PlanBenchOptions): Promise<Record<string, unknown>> {
+  const info = await initBackend({ logger: silentLogger });
+  const task = options.task ?? DEFAULT_PLAN_TASK;
+  const maze = mazeTask(task);
+  const repeats = options.repeats ?? 10;
+  const coldRepeats = Math.max(3, Math.ceil(repeats / 2));
+  const wants = (name: string) => wantsCase(options, name);
+  const tensorsAtStart = tf.memory().numTensors;
+  const { model, source, plannerBlock, modelFile } = await benchModel(task, options.modelsDir ?? 'models');
+  const { cases, recordBaselineMatmul, addBaselineRatios } = tensorCases();
+  const layout = model.config.layout;
+  const frames = layout.frameStack;
+  const horizon = Math.ceil(maze.episodeLength / frames);
+  if (!Number.isInteger(horizon) || horizon < 1) {
+    throw new ConfigError(`task ${task}: cannot derive a horizon from ${maze.episodeLength} steps`, 'task');
+  }
+  const d = stepSize(layout);
+  const obsIndices = observationIndices(layout);
+  const [si, sj] = freeCells(maze.maze)[0]!;
+  const [gi, gj] = goalCell(maze.maze);
+  const start = [si, sj, 0, 0];
+  const goal = [gi, gj];
+
+  // `explain` annotates a refused config with where its settings came from (the shipped case, as eval does).
+  const record = async (
+    name: string,
+    config: Partial<PlannerConfig>,
+    reps: number,
+    explain?: (err: unknown) => unknown,
+  ): Promise<PlanCase | undefined> => {
+    if (!wants(name)) return undefined;
+    let agent: Agent;
     try {
-      if (wants('baseline-matmul')) await recordBaselineMatmul(repeats);
-      for (const [name, config, warm, reps] of variants) {
-        await record(name, { ...config, planNetwork: 'tfjs' }, warm, reps);
-        await record(`${name}-plain`, { ...config, planNetwork: 'plain' }, warm, reps);
-      }
-    } finally {
-      model.dispose();
+      agent = createAgent(model, { config, actionLow: [-1, -1], actionHigh: [1, 1] });
+    } catch (err) {
+      throw explain ? explain(err) : err;
     }
-    const tensorsAtEnd = tf.memory().numTensors;
-
-    addBaselineRatios();
-    const find = (name: string) => cases.find((c) => c.name === name) as PlanCase | undefined;
-    // Headline numbers are the default network's (what eval, the node and `run` use); `networks` compares both.
-    const suffix = defaultPlannerConfig.planNetwork === 'plain' ? '-plain' : '';
-    const cold = find(`cold-guided${suffix}`);
-    const warm = find(`warm-guided${suffix}`);
-    const coldMcg = find(`cold-guided-mcg8${suffix}`);
-    const warmMcg = find(`warm-guided-mcg8${suffix}`);
-    const ms = (c: PlanCase | undefined) => (c ? roundTo(c.medianMs, 1) : null);
-    // Same-run comparison per case: CPU ms of both networks and tfjs ÷ plain.
-    const networks: Record<string, { tfjsCpuMs: number; plainCpuMs: number; speedup: number }> = {};
-    for (const [name] of variants) {
-      const a = find(name);
-      const b = find(`${name}-plain`);
-      if (a === undefined || b === undefined) continue;
-      networks[name] = {
-        tfjsCpuMs: a.cpuMsMedian,
-        plainCpuMs: b.cpuMsMedian,
-        speedup: roundTo(a.cpuMsMedian / b.cpuMsMedian, 2),
+    try {
+      // A long episode keeps H at the cap on every tick; the objective is scaled by the real episode length.
+      agent.reset({
+        observation: start,
+        goal,
+        stepsRemaining: 1_000_000,
+        episodeSteps: maze.episodeLength,
+      });
+      let last = agent.plan();
+      const tick = () => {
+        for (let f = 0; f < frames; f++) {
+          agent.act();
+          agent.observe(
+            obsIndices.map((k) => last.steps[f * d + k]!),
+            0,
+          );
+        }
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        last = agent.plan();
+        const wall = performance.now() - t0;
+        const cpu = process.cpuUsage(cpu0);
+        return { wall, cpu: (cpu.user + cpu.system) / 1000 };
       };
+      for (let i = 0; i < 2; i++) tick();
+      const before = tf.memory().numTensors;
+      const samples: number[] = [];
+      const cpuSamples: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const { wall, cpu } = tick();
+        samples.push(wall);
+        cpuSamples.push(cpu);
+      }
+      const stats = summarize(samples);
+      const entry: PlanCase = {
+        name,
+        ...stats,
+        tensorsBefore: before,
+        tensorsAfter: tf.memory().numTensors,
+        cellCallsPerTick: last.cellCalls,
+        rowsPerTick: last.rows,
+        msPerCellCall: roundTo(stats.medianMs / last.cellCalls, 4),
+        cpuMsMedian: roundTo(summarize(cpuSamples).medianMs, 2),
+        horizonTokens: last.horizonTokens,
+        warm: last.warm,
+        mcgSamples: agent.config.mcgSamples,
+        planNetwork: agent.config.planNetwork,
+      };
+      cases.push(entry);
+      return entry;
+    } finally {
+      agent.dispose();
     }
-    const plainWarm = find('warm-guided-plain');
-    return {
-      backend: info.name,
-      backendInfo: info,
-      task,
-      model: { ...source, parameterCount: model.parameterCount },
-      horizonTokens: horizon,
-      frameStack: frames,
-      planner: { ...defaultPlannerConfig, horizonTokens: horizon },
-      coldMsMedian: ms(cold),
-      warmMsMedian: ms(warm),
-      p99Ms: warm ? roundTo(warm.p99Ms, 1) : null,
-      coldP99Ms: cold ? roundTo(cold.p99Ms, 1) : null,
-      coldCpuMsMedian: cold?.cpuMsMedian ?? null,
-      warmCpuMsMedian: warm?.cpuMsMedian ?? null,
-      coldMcgMsMedian: ms(coldMcg),
-      warmMcgMsMedian: ms(warmMcg),
-      cellCallsPerTick: { cold: cold?.cellCallsPerTick ?? null, warm: warm?.cellCallsPerTick ?? null },
-      rowsPerTick: { cold: cold?.rowsPerTick ?? null, warm: warm?.rowsPerTick ?? null },
-      msPerCellCall: { cold: cold?.msPerCellCall ?? null, warm: warm?.msPerCellCall ?? null },
-      targets: { tickMs: TARGET_TICK_MS, stretchWarmTickMs: STRETCH_WARM_TICK_MS },
-      headlineNetwork: defaultPlannerConfig.planNetwork,
-      meetsTarget: warm ? warm.medianMs <= TARGET_TICK_MS : null,
-      coldMeetsTarget: cold ? cold.medianMs <= TARGET_TICK_MS : null,
-      meetsStretch: warm ? warm.medianMs <= STRETCH_WARM_TICK_MS : null,
-      plainWarmMsMedian: ms(plainWarm),
-      plainWarmCpuMsMedian: plainWarm?.cpuMsMedian ?? null,
-      plainMeetsTarget: plainWarm ? plainWarm.cpuMsMedian <= TARGET_TICK_MS : null,
-      networks,
-      numTensors: { before: tensorsAtStart, after: tensorsAtEnd },
-      cases: cases.map((c) => roundTimings(c, 2)),
+  };
+
+  const variants: [string, Partial<PlannerConfig>, boolean, number][] = [
+    ['cold-guided', {}, false, coldRepeats],
+    ['warm-guided', {}, true, repeats],
+    ['cold-guided-mcg8', { mcgSamples: 8 }, false, coldRepeats],
+    ['warm-guided-mcg8', { mcgSamples: 8 }, true, repeats],
+    ['warm-unguided', { guidanceScale: 0 }, true, repeats],
+    ['warm-guided-rows3', { warmStepsLeft: 3, warmRows: 3 }, true, repeats],
+  ];
+  let resolved: ResolvedPlannerConfig | null = null;
+  let shipped: PlanCase | undefined;
+  try {
+    // What eval and the node run with this model, checked as eval checks it; a bad block stops the bench only
+    // when the shipped case was asked for (the other cases do not use it).
+    resolved = shippedSettings(plannerBlock, modelFile, ['shipped', 'shipped-plain'].some(wants));
+    if (wants('baseline-matmul')) await recordBaselineMatmul(repeats);
+    for (const [name, config, warm, reps] of variants) {
+      const fixed = { ...config, horizonTokens: horizon, warmStart: warm };
+      await record(name, { ...fixed, planNetwork: 'tfjs' }, reps);
+      await record(`${name}-plain`, { ...fixed, planNetwork: 'plain' }, reps);
+    }
+    const settings = resolved;
+    if (settings !== null) {
+      const c = settings.config;
+      // Eval's largest tick: the flexible horizon plans min(cap, the episode's tokens) at the episode's start.
+      const h = c.flexibleHorizon ? Math.min(c.horizonTokens, horizon) : c.horizonTokens;
+      shipped = await record(
+        c.planNetwork === 'plain' ? 'shipped-plain' : 'shipped',
+        { ...c, horizonTokens: h },
+        c.warmStart ? repeats : coldRepeats,
+        (err) => explainConfigError(err, settings, modelFile ?? MODEL_FILE),
+      );
+    }
+  } finally {
+    model.dispose();
+  }
+  const tensorsAtEnd = tf.memory().numTensors;
+
+  addBaselineRatios();
+  const find = (name: string) => cases.find((c) => c.name === name) as PlanCase | undefined;
+  // Headline numbers are the default network's (what eval, the node and `run` use); `networks` compares both.
+  const suffix = defaultPlannerConfig.planNetwork === 'plain' ? '-plain' : '';
+  const cold = find(`cold-guided${suffix}`);
+  const warm = find(`warm-guided${suffix}`);
+  const coldMcg = find(`cold-guided-mcg8${suffix}`);
+  const warmMcg = find(`warm-guided-mcg8${suffix}`);
+  const ms = (c: PlanCase | undefined) => (c ? roundTo(c.medianMs, 1) : null);
+  // Same-run comparison per case: CPU ms of both networks and tfjs ÷ plain.
+  const networks: Record<string, { tfjsCpuMs: number; plainCpuMs: number; speedup: number }> = {};
+  for (const [name] of variants) {
+    const a = find(name);
+    const b = find(`${name}-plain`);
+    if (a === undefined || b === undefined) continue;
+    networks[name] = {
+      tfjsCpuMs: a.cpuMsMedian,
+      plainCpuMs: b.cpuMsMedian,
+      speedup: roundTo(a.cpuMsMedian / b.cpuMsMedian, 2),
     };
-  },
-};
+  }
+  const plainWarm = find('warm-guided-plain');
+  return {
+    backend: info.name,
+    backendInfo: info,
+    task,
+    model: { ...source, parameterCount: model.parameterCount },
+    horizonTokens: horizon,
+    frameStack: frames,
+    planner: { ...defaultPlannerConfig, horizonTokens: horizon },
+    coldMsMedian: ms(cold),
+    warmMsMedian: ms(warm),
+    p99Ms: warm ? roundTo(warm.p99Ms, 1) : null,
+    coldP99Ms: cold ? roundTo(cold.p99Ms, 1) : null,
+    coldCpuMsMedian: cold?.cpuMsMedian ?? null,
+    warmCpuMsMedian: warm?.cpuMsMedian ?? null,
+    coldMcgMsMedian: ms(coldMcg),
+    warmMcgMsMedian: ms(warmMcg),
+    cellCallsPerTick: { cold: cold?.cellCallsPerTick ?? null, warm: warm?.cellCallsPerTick ?? null },
+    rowsPerTick: { cold: cold?.rowsPerTick ?? null, warm: warm?.rowsPerTick ?? null },
+    msPerCellCall: { cold: cold?.msPerCellCall ?? null, warm: warm?.msPerCellCall ?? null },
+    targets: { tickMs: TARGET_TICK_MS, stretchWarmTickMs: STRETCH_WARM_TICK_MS },
+    headlineNetwork: defaultPlannerConfig.planNetwork,
+    meetsTarget: warm ? warm.medianMs <= TARGET_TICK_MS : null,
+    coldMeetsTarget: cold ? cold.medianMs <= TARGET_TICK_MS : null,
+    meetsStretch: warm ? warm.medianMs <= STRETCH_WARM_TICK_MS : null,
+    plainWarmMsMedian: ms(plainWarm),
+    plainWarmCpuMsMedian: plainWarm?.cpuMsMedian ?? null,
+    plainMeetsTarget: plainWarm ? plainWarm.cpuMsMedian <= TARGET_TICK_MS : null,
+    shipped:
+      shipped && resolved
+        ? {
+            case: shipped.name,
+            msMedian: roundTo(shipped.medianMs, 1),
+            p99Ms: roundTo(shipped.p99Ms, 1),
+            cpuMsMedian: shipped.cpuMsMedian,
+            cellCallsPerTick: shipped.cellCallsPerTick,
+            rowsPerTick: shipped.rowsPerTick,
+            horizonTokens: shipped.horizonTokens,
+            warm: shipped.warm,
+            mcgSamples: shipped.mcgSamples,
+            settingsFrom: settingsFromModel(resolved) ? 'model' : 'defaults',
+            settingsNote: shippedNote(resolved, plannerBlock, modelFile),
+            planner: { ...resolved.config },
+          }
+        : null,
+    shippedMeetsTarget: shipped ? shipped.medianMs <= TARGET_TICK_MS : null,
+    networks,
+    numTensors: { before: tensorsAtStart, after: tensorsAtEnd },
+    cases: cases.map((c) => roundTimings(c, 2)),
+  };
+}
+
+const group: BenchGroup = { run: (options) => runPlanBench(options) };
 
 export default group;

@@ -6,6 +6,12 @@
 export { type ActionLaw, actionLaw, lawAction } from './action-source.js';
 export { type CreateAgentOptions, createAgent, planActions } from './agent.js';
 export { defaultPlannerConfig, resolvePlannerConfig } from './config.js';
+export {
+  explainConfigError,
+  type ResolvedPlannerConfig,
+  resolvePlannerSettings,
+  type SettingSource,
+} from './resolve-settings.js';
 export type {
   ActionSource,
   Agent,
