@@ -20,7 +20,7 @@ import { getTask, taskNames } from '../tasks/index.js';
 import type { AdamWOptions, LrDecay } from '../train/adamw.js';
 import { createProgressBar } from '../train/progress-bar.js';
 import { LOSS_PLOT_FILE, trainModel } from '../train/train-loop.js';
-import { hasTrainState, readRunSettings } from '../train/train-state.js';
+import { hasTrainState, readRunSettings, runLrDecay } from '../train/train-state.js';
 import { defineCommand } from './command.js';
 import { backendOption, startBackend } from './with-model.js';
 
@@ -300,7 +300,7 @@ export default defineCommand({
       const saved = readModelFile(outDir).modelConfig;
       const run = readRunSettings(outDir);
       if (run) training = resumedSettings(training, run, given);
-      const savedDecay = run ? (((run['optimizer'] ?? {}) as Partial<AdamWOptions>).lrDecay ?? null) : null;
+      const savedDecay = run ? runLrDecay(run) : null;
       const decay = lrDecaySetting(opts.steps, opts['lr-decay-steps'], opts['lr-final'], given, savedDecay);
       training.optimizer = { ...training.optimizer, lrDecay: decay };
       if (decay !== null && decay === savedDecay && decay.endStep !== opts.steps) {

@@ -26,7 +26,7 @@ import { lossEma, lossPlot, writePng } from '../render/index.js';
 import type { SequenceDataset } from '../tasks/sequence-dataset.js';
 import { tokenSize } from '../tasks/token-layout.js';
 import { AdamW, type AdamWOptions, defaultAdamWOptions, type LrDecay } from './adamw.js';
-import { hasTrainState, loadTrainState, saveTrainState } from './train-state.js';
+import { hasTrainState, loadTrainState, runLrDecay, saveTrainState } from './train-state.js';
 import { trainStep } from './train-step.js';
 
 export const LOSS_PLOT_FILE = 'loss.png';
@@ -127,13 +127,6 @@ function fullOptimizerOptions(o: TrainOptions): AdamWOptions {
   return { ...defaultAdamWOptions, ...o.optimizer, lrDecay: o.optimizer?.lrDecay ?? null };
 }
 
-/** A run's optimizer.lrDecay; train states written before the decay tail existed have none (null). */
-function runDecay(run: Readonly<Record<string, unknown>>): LrDecay | null {
-  const opt = run['optimizer'];
-  if (typeof opt !== 'object' || opt === null) return null;
-  return ((opt as Record<string, unknown>)['lrDecay'] ?? null) as LrDecay | null;
-}
-
 /** The run without optimizer.lrDecay (other keys in their order), for comparing everything else. */
 function withoutDecay(run: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const opt = run['optimizer'];
@@ -164,8 +157,8 @@ function resumeMismatch(
       'resume with the same --seed/--batch/--tokens/optimizer/loss flags, or start a new --out'
     );
   }
-  const before = runDecay(saved);
-  const after = runDecay(now);
+  const before = runLrDecay(saved);
+  const after = runLrDecay(now);
   const same =
     before === after ||
     (before !== null &&

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelFileError } from '../errors.js';
 import { encodeNamedTensors, readWeightFile } from '../model/checkpoint.js';
 import { writeFileAtomic } from '../write-file-atomic.js';
-import type { AdamWState } from './adamw.js';
+import type { AdamWState, LrDecay } from './adamw.js';
 
 export const TRAIN_STATE_FILE = 'train-state.json';
 export const OPTIMIZER_FILE = 'optimizer.bin';
@@ -148,4 +148,11 @@ export function readRunSettings(dir: string): Record<string, unknown> | null {
   } catch {
     return null; // loadTrainState reports the damage with the fix when the run actually resumes
   }
+}
+
+/** A run's optimizer.lrDecay; train states written before the decay tail existed have none (null). */
+export function runLrDecay(run: Readonly<Record<string, unknown>>): LrDecay | null {
+  const opt = run['optimizer'];
+  if (typeof opt !== 'object' || opt === null) return null;
+  return ((opt as Record<string, unknown>)['lrDecay'] ?? null) as LrDecay | null;
 }
