@@ -181,6 +181,14 @@ export interface JointState {
   effort: Float64Array;
 }
 
+/** A compressed image (a Marker's texture). */
+export interface CompressedImage {
+  header: Header;
+  /** e.g. `jpeg`, `png`. */
+  format: string;
+  data: Uint8Array;
+}
+
 // trajectory_msgs
 export interface JointTrajectoryPoint {
   positions: Float64Array;
@@ -196,6 +204,16 @@ export interface JointTrajectory {
 }
 
 // visualization_msgs
+/** Texture coordinates of a Marker point. */
+export interface UVCoordinate {
+  u: number;
+  v: number;
+}
+/** A mesh embedded in a Marker (MESH_RESOURCE with `embed://` resources). */
+export interface MeshFile {
+  filename: string;
+  data: Uint8Array;
+}
 export interface Marker {
   header: Header;
   ns: string;
@@ -211,8 +229,12 @@ export interface Marker {
   frame_locked: boolean;
   points: Point[];
   colors: ColorRGBA[];
+  texture_resource: string;
+  texture: CompressedImage;
+  uv_coordinates: UVCoordinate[];
   text: string;
   mesh_resource: string;
+  mesh_file: MeshFile;
   mesh_use_embedded_materials: boolean;
 }
 export interface MarkerArray {
@@ -296,8 +318,11 @@ export interface MsgMap {
   'nav_msgs/msg/MapMetaData': MapMetaData;
   'nav_msgs/msg/OccupancyGrid': OccupancyGrid;
   'sensor_msgs/msg/JointState': JointState;
+  'sensor_msgs/msg/CompressedImage': CompressedImage;
   'trajectory_msgs/msg/JointTrajectoryPoint': JointTrajectoryPoint;
   'trajectory_msgs/msg/JointTrajectory': JointTrajectory;
+  'visualization_msgs/msg/UVCoordinate': UVCoordinate;
+  'visualization_msgs/msg/MeshFile': MeshFile;
   'visualization_msgs/msg/Marker': Marker;
   'visualization_msgs/msg/MarkerArray': MarkerArray;
   'diagnostic_msgs/msg/KeyValue': KeyValue;
