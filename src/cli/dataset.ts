@@ -10,6 +10,7 @@ import cliProgress from 'cli-progress';
 import { createMazeEnv, generateMazeDataset, MAZE_TASKS, writeMazeDataset } from '../../sim/maze2d/index.js';
 import { stderrLogger } from '../logging.js';
 import { defineCommand } from './command.js';
+import { checkOutputFile } from './output-path.js';
 
 const options = {
   task: { kind: 'string', description: 'Maze2D task', choices: Object.keys(MAZE_TASKS), required: true },
@@ -51,6 +52,8 @@ export default defineCommand({
   options,
   async run(opts) {
     const { task, steps, seed, out, noise } = opts;
+    checkOutputFile(out, '--out', `${task}.bin`);
+    checkOutputFile(`${out}.json`, '--out', `${task}.bin.json`);
     const env = await createMazeEnv(task);
     const bar = new cliProgress.SingleBar(
       {

@@ -11,6 +11,7 @@ import { oscillatorDataset, velocityConsistency } from '../tasks/oscillator.js';
 import { referenceSteps, sampleSequences, stepLabels } from '../train/sample-sequences.js';
 import { sequenceStats } from '../train/sequence-stats.js';
 import { defineCommand } from './command.js';
+import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { backendOption, withModel } from './with-model.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -36,6 +37,7 @@ export default defineCommand({
   usage: 'df-planner demo [--model DIR] [--out FILE]',
   options,
   async run(opts) {
+    checkOutputFile(opts.out, '--out', 'demo.png');
     return withModel(
       opts.model,
       opts.backend,
@@ -92,14 +94,16 @@ export default defineCommand({
         const finite = long.steps.every(Number.isFinite);
         const maxRatio = Math.max(...l.maxAbs.map((m, i) => m / r.maxAbs[i]!));
 
-        writePng(
-          opts.out,
-          trajectoryPlot(long.steps, 8, {
-            labels,
-            normalization: cfg.normalization,
-            maxSequences: 4,
-            title: `oscillator demo: ${chunks} x ${horizon}-token pyramid chunks (S=${opts.steps}, u=${opts.uncertainty}), band = data mean +- 2 std`,
-          }),
+        const pictureError = writeAfterWork('the picture', opts.out, () =>
+          writePng(
+            opts.out,
+            trajectoryPlot(long.steps, 8, {
+              labels,
+              normalization: cfg.normalization,
+              maxSequences: 4,
+              title: `oscillator demo: ${chunks} x ${horizon}-token pyramid chunks (S=${opts.steps}, u=${opts.uncertainty}), band = data mean +- 2 std`,
+            }),
+          ),
         );
 
         const summary = {
@@ -123,7 +127,7 @@ export default defineCommand({
         };
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(summary)}\n`);
-          return 0;
+          return exitAfterWrites('demo', pictureError);
         }
         const lines = [
           `df-planner demo — Diffusion Forcing on a damped 2-D oscillator`,
@@ -145,7 +149,7 @@ export default defineCommand({
           `picture  ${opts.out}`,
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
-        return 0;
+        return exitAfterWrites('demo', pictureError);
       },
     );
   },

@@ -41,6 +41,7 @@ import type { PlannerConfig } from '../planner/types.js';
 import { writePng } from '../render/index.js';
 import type { OptionSpec, ParsedOptions } from './args.js';
 import { defineCommand } from './command.js';
+import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import {
   explainConfigError,
   modelFitsEnv,
@@ -252,6 +253,7 @@ export default defineCommand({
   options,
   async run(opts, { argv }) {
     const task = mazeTask(opts.task);
+    if (opts.plot !== undefined) checkOutputFile(opts.plot, '--plot', `eval-${task.id}.png`);
     if (opts.model === undefined) {
       const plannerOnly = [
         ...Object.keys(PLANNER_FLAGS),
@@ -312,11 +314,11 @@ async function runBaseline(opts: Options, task: MazeTask): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   stderrLogger.info(`${task.id} ${opts.policy}: ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
-  writePlot(opts, task, result);
+  const plotError = writePlot(opts, task, result);
   const out = { ...summaryJson(opts, task, result, opts.policy), engineVersion, ...plotJson(opts) };
   if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else process.stdout.write(`${summaryText(opts, result, opts.policy).join('\n')}\n`);
-  return 0;
+  return exitAfterWrites('eval', plotError);
 }
 
 async function runPlanner(
@@ -411,7 +413,7 @@ async function runPlanner(
   }
   const seconds = (performance.now() - started) / 1000;
   stderrLogger.info(`${task.id} planner (${dir}): ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
-  writePlot(opts, task, result);
+  const plotError = writePlot(opts, task, result);
 
   const latency = latencyJson(result);
   if (opts['save-planner']) {
@@ -452,7 +454,7 @@ async function runPlanner(
   };
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(out)}\n`);
-    return 0;
+    return exitAfterWrites('eval', plotError);
   }
   const t = latency.tickMs;
   const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
@@ -465,7 +467,7 @@ async function runPlanner(
     `planner           ${formatConfig(resolved.config)}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
-  return 0;
+  return exitAfterWrites('eval', plotError);
 }
 
 function progressBar(format: string): cliProgress.SingleBar {
@@ -484,8 +486,10 @@ function runOptions(opts: Options) {
   };
 }
 
-function writePlot(opts: Options, task: MazeTask, result: EvaluationResult): void {
-  if (opts.plot === undefined) return;
+/** Writes --plot; returns null or the one-line error to print after the summary. */
+function writePlot(opts: Options, task: MazeTask, result: EvaluationResult): string | null {
+  const file = opts.plot;
+  if (file === undefined) return null;
   const drawn = result.records
     .filter((r) => r.trajectory !== undefined)
     .map((r) => ({
@@ -495,8 +499,9 @@ function writePlot(opts: Options, task: MazeTask, result: EvaluationResult): voi
       success: r.success,
       plans: (r.policyTrace?.ticks ?? []).flatMap((t) => (t.plan ? [t.plan] : [])),
     }));
-  writePng(opts.plot, mazePicturePng(task.maze, drawn));
-  stderrLogger.info(`wrote ${opts.plot} (${drawn.length} episodes)`);
+  const error = writeAfterWork('the plot', file, () => writePng(file, mazePicturePng(task.maze, drawn)));
+  if (error === null) stderrLogger.info(`wrote ${file} (${drawn.length} episodes)`);
+  return error;
 }
 
 function plotJson(opts: Options) {

@@ -58,6 +58,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`df-planner ${name}: ${err.message}\n`);
       return 1;
     }
+    // A file-system refusal the up-front checks could not foresee (disk full, a folder removed meanwhile) is
+    // the user's to fix, not a bug: one line naming the file, no stack trace.
+    if (isSystemError(err)) {
+      process.stderr.write(`df-planner ${name}: ${err.message}\n`);
+      return 1;
+    }
     throw err;
   }
+}
+
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException | null;
+  return e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string';
 }

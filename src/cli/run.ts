@@ -45,6 +45,7 @@ import { writePng } from '../render/index.js';
 import { createBus, type Path as PathMsg } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { mazeNodeTask } from './maze-node-task.js';
+import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { modelTask } from './planner-policy.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -113,6 +114,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       const task = mazeTask(opts.task);
       const modelDir = opts.model ?? path.join(packageRoot, 'models', task.id);
       const out = opts.out ?? `runs/run-${task.id}.png`;
+      checkOutputFile(out, '--out', `run-${task.id}.png`);
       const lockstep = opts.lockstep === true;
       const model = readModelFile(modelDir);
 
@@ -151,9 +153,11 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       // About 480 px across for one episode (umaze cells 96 px, medium 60 px, large 40 px); smaller in a grid.
       const cells = Math.max(MAZE_LAYOUTS[task.maze].length, MAZE_LAYOUTS[task.maze][0]!.length);
       const pixelsPerUnit = Math.max(24, Math.floor((drawings.length === 1 ? 480 : 240) / cells));
-      writePng(
-        out,
-        mazePicturePng(task.maze, drawings, { columns: Math.min(4, drawings.length), pixelsPerUnit }),
+      const pictureError = writeAfterWork('the picture', out, () =>
+        writePng(
+          out,
+          mazePicturePng(task.maze, drawings, { columns: Math.min(4, drawings.length), pixelsPerUnit }),
+        ),
       );
 
       const summary = summarize(result, {
@@ -165,7 +169,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         picture: out,
       });
       process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : summaryText(summary));
-      return 0;
+      return exitAfterWrites('run', pictureError);
     },
   });
 }

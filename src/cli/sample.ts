@@ -18,6 +18,7 @@ import {
 } from '../tasks/token-layout.js';
 import { sampleSequences, stepLabels } from '../train/sample-sequences.js';
 import { defineCommand } from './command.js';
+import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { backendOption, withModel } from './with-model.js';
 
 const options = {
@@ -81,6 +82,7 @@ export default defineCommand({
   usage,
   options,
   async run(opts) {
+    if (opts.plot !== undefined) checkOutputFile(opts.plot, '--plot', 'sample.png');
     return withModel(opts.model, opts.backend, async ({ model, backend: info, trainedTokens }) => {
       const cfg = model.config;
       const horizon = opts.horizon ?? trainedTokens(16);
@@ -122,16 +124,20 @@ export default defineCommand({
           seq.push(Array.from(raw.subarray((t * b + s) * d, (t * b + s + 1) * d), round));
         tokens.push(seq);
       }
-      if (opts.plot !== undefined) {
-        writePng(
-          opts.plot,
-          trajectoryPlot(result.steps, b, {
-            labels: stepLabels(cfg.layout),
-            normalization: cfg.normalization,
-            title: `${path.basename(path.resolve(opts.model))}: ${opts.mode} S=${opts.steps} H=${horizon} u=${opts.uncertainty}`,
-          }),
+      const plot = opts.plot;
+      let plotError: string | null = null;
+      if (plot !== undefined) {
+        plotError = writeAfterWork('the plot', plot, () =>
+          writePng(
+            plot,
+            trajectoryPlot(result.steps, b, {
+              labels: stepLabels(cfg.layout),
+              normalization: cfg.normalization,
+              title: `${path.basename(path.resolve(opts.model))}: ${opts.mode} S=${opts.steps} H=${horizon} u=${opts.uncertainty}`,
+            }),
+          ),
         );
-        stderrLogger.info(`wrote ${opts.plot}`);
+        if (plotError === null) stderrLogger.info(`wrote ${plot}`);
       }
       if (opts.json) {
         const out = {
@@ -152,7 +158,7 @@ export default defineCommand({
           tokens,
         };
         process.stdout.write(`${JSON.stringify(out)}\n`);
-        return 0;
+        return exitAfterWrites('sample', plotError);
       }
       const labels = stepLabels(cfg.layout);
       const n = stepSize(cfg.layout);
@@ -171,7 +177,7 @@ export default defineCommand({
         }
       }
       process.stdout.write(`${lines.join('\n')}\n`);
-      return 0;
+      return exitAfterWrites('sample', plotError);
     });
   },
 });

@@ -22,6 +22,7 @@ import { createProgressBar } from '../train/progress-bar.js';
 import { LOSS_PLOT_FILE, trainModel } from '../train/train-loop.js';
 import { hasTrainState, readRunSettings, runLrDecay } from '../train/train-state.js';
 import { defineCommand } from './command.js';
+import { checkOutputDir } from './output-path.js';
 import { backendOption, startBackend } from './with-model.js';
 
 // Recorded tasks live beside their simulators (sim/); the CLI is the layer that knows both.
@@ -252,6 +253,7 @@ export default defineCommand({
   options,
   async run(opts, { argv }) {
     const outDir = path.resolve(opts.out);
+    checkOutputDir(opts.out, '--out');
     const task = getTask(opts.task);
     const dataFile = opts.data ?? task.defaultDataFile;
     if (task.needsDataFile && dataFile === undefined) {
