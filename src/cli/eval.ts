@@ -35,13 +35,13 @@ import { roundTo, summarize } from '../bench/timing.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { createRng } from '../math/rng.js';
-import { scheduleModes } from '../math/scheduling-matrix.js';
 import { MODEL_FILE, writePlannerSettings } from '../model/checkpoint.js';
 import type { PlannerConfig } from '../planner/types.js';
 import { writePng } from '../render/index.js';
-import type { OptionSpec, ParsedOptions } from './args.js';
+import type { ParsedOptions } from './args.js';
 import { defineCommand } from './command.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
+import { plannerFlagNames, plannerFlagOptions, plannerFlagsConfig } from './planner-flags.js';
 import {
   explainConfigError,
   modelFitsEnv,
@@ -53,111 +53,6 @@ import {
 import { backendOption, type LoadedModel, withModel } from './with-model.js';
 
 const POLICIES = ['expert', 'expert-reused', 'random'] as const;
-
-/** Planner flags → PlannerConfig fields (values are checked by the agent, which names the bad field). */
-const PLANNER_FLAGS = {
-  horizon: {
-    field: 'horizonTokens',
-    spec: { kind: 'integer', description: 'planner: H, plan tokens (cap)', min: 1, max: 100_000 },
-  },
-  'sampling-steps': {
-    field: 'samplingSteps',
-    spec: { kind: 'integer', description: 'planner: S, DDIM steps of a cold plan', min: 1, max: 100_000 },
-  },
-  schedule: {
-    field: 'scheduleMode',
-    spec: { kind: 'string', description: 'planner: cold-start scheduling matrix', choices: scheduleModes },
-  },
-  uncertainty: {
-    field: 'uncertainty',
-    spec: { kind: 'number', description: 'planner: pyramid/trapezoid delay u between tokens', min: 0 },
-  },
-  eta: { field: 'eta', spec: { kind: 'number', description: 'planner: DDIM η (0 deterministic)', min: 0 } },
-  'guidance-scale': {
-    field: 'guidanceScale',
-    spec: { kind: 'number', description: 'planner: guidance scale s (0 = unguided)', min: 0 },
-  },
-  objective: {
-    field: 'objective',
-    spec: { kind: 'string', description: 'planner: guidance objective (goal_reaching, reward_sum)' },
-  },
-  'mcg-samples': {
-    field: 'mcgSamples',
-    spec: {
-      kind: 'integer',
-      description: 'planner: Monte Carlo guidance samples R (1 = off)',
-      min: 1,
-      max: 4096,
-    },
-  },
-  'mcg-select': {
-    field: 'mcgSelect',
-    spec: {
-      kind: 'string',
-      description: 'planner: executed MCG sample',
-      choices: ['first', 'best'],
-    },
-  },
-  'warm-steps-left': {
-    field: 'warmStepsLeft',
-    spec: {
-      kind: 'integer',
-      description: 'planner: warm start, DDIM steps left on token 0',
-      min: 0,
-      max: 100_000,
-    },
-  },
-  'warm-rows': {
-    field: 'warmRows',
-    spec: { kind: 'integer', description: 'planner: warm start, rows per tick', min: 1, max: 100_000 },
-  },
-  latent: {
-    field: 'latentMode',
-    spec: {
-      kind: 'string',
-      description: 'planner: keep z across ticks (posterior) or re-encode o every tick',
-      choices: ['posterior', 'reencode'],
-    },
-  },
-  'action-source': {
-    field: 'actionSource',
-    spec: {
-      kind: 'string',
-      description:
-        'planner: executed action: the diffused one, diffused + state feedback, or PD tracking of the planned states',
-      choices: ['diffused', 'feedback', 'track'],
-    },
-  },
-  'track-kp': {
-    field: 'trackKp',
-    spec: { kind: 'number', description: 'planner: position gain of feedback/track', min: 0 },
-  },
-  'track-kd': {
-    field: 'trackKd',
-    spec: { kind: 'number', description: 'planner: velocity gain of feedback/track', min: 0 },
-  },
-  'plan-network': {
-    field: 'planNetwork',
-    spec: {
-      kind: 'string',
-      description: 'planner: network implementation in plan rows',
-      choices: ['tfjs', 'plain'],
-    },
-  },
-  'observe-level': {
-    field: 'observeLevel',
-    spec: {
-      kind: 'integer',
-      description: 'planner: level k executed tokens are absorbed at',
-      min: 0,
-      max: 100_000,
-    },
-  },
-} as const satisfies Record<string, { field: keyof PlannerConfig; spec: OptionSpec }>;
-
-const plannerFlagOptions = Object.fromEntries(
-  Object.entries(PLANNER_FLAGS).map(([flag, { spec }]) => [flag, spec]),
-) as { [F in keyof typeof PLANNER_FLAGS]: (typeof PLANNER_FLAGS)[F]['spec'] };
 
 const options = {
   task: { kind: 'string', description: 'Maze2D task', choices: Object.keys(MAZE_TASKS), required: true },
@@ -208,19 +103,6 @@ const options = {
   json: { kind: 'boolean', description: 'print one JSON line on stdout' },
   backend: backendOption,
   ...plannerFlagOptions,
-  'flexible-horizon': {
-    kind: 'boolean',
-    description: 'planner: shrink the plan to the episode steps left',
-  },
-  'fixed-horizon': { kind: 'boolean', description: 'planner: always plan --horizon tokens' },
-  'warm-start': { kind: 'boolean', description: 'planner: start each tick from the previous plan' },
-  'cold-start': { kind: 'boolean', description: 'planner: plan from noise every tick' },
-  'planner-seed': {
-    kind: 'integer',
-    description: 'planner: noise seed (default --seed), mixed with each episode index',
-    min: 0,
-    max: 2 ** 31 - 1,
-  },
   'no-warmup': {
     kind: 'boolean',
     description: 'planner: skip the untimed warm-up plan before the first episode',
@@ -255,17 +137,9 @@ export default defineCommand({
     const task = mazeTask(opts.task);
     if (opts.plot !== undefined) checkOutputFile(opts.plot, '--plot', `eval-${task.id}.png`);
     if (opts.model === undefined) {
-      const plannerOnly = [
-        ...Object.keys(PLANNER_FLAGS),
-        'flexible-horizon',
-        'fixed-horizon',
-        'warm-start',
-        'cold-start',
-        'planner-seed',
-        'no-warmup',
-        'allow-task-mismatch',
-        'backend',
-      ].filter((f) => argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)));
+      const plannerOnly = [...plannerFlagNames, 'no-warmup', 'allow-task-mismatch', 'backend'].filter((f) =>
+        argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)),
+      );
       if (plannerOnly.length > 0) {
         throw new ConfigError(
           `${plannerOnly.map((f) => `--${f}`).join(', ')} set${plannerOnly.length === 1 ? 's' : ''} up the planner and need${plannerOnly.length === 1 ? 's' : ''} --model DIR (a trained model directory)`,
@@ -339,15 +213,7 @@ async function runPlanner(
       '--model',
     );
   }
-  if (opts['warm-start'] && opts['cold-start'])
-    throw new ConfigError('pass --warm-start or --cold-start, not both', '--warm-start');
-  if (opts['flexible-horizon'] && opts['fixed-horizon'])
-    throw new ConfigError('pass --flexible-horizon or --fixed-horizon, not both', '--flexible-horizon');
-
-  const flags: Record<string, unknown> = {};
-  for (const [flag, { field }] of Object.entries(PLANNER_FLAGS)) flags[field] = opts[flag as keyof Options];
-  flags['flexibleHorizon'] = opts['flexible-horizon'] ? true : opts['fixed-horizon'] ? false : undefined;
-  flags['warmStart'] = opts['warm-start'] ? true : opts['cold-start'] ? false : undefined;
+  const flags: Record<string, unknown> = plannerFlagsConfig(opts);
   const plannerSeed = opts['planner-seed'] ?? opts.seed;
   flags['seed'] = plannerSeed;
   const modelBlock = (provenance as unknown as Record<string, unknown>)['planner'];

@@ -11,12 +11,12 @@ import {
   formatParamValue,
   type ParamValue,
 } from '../params/index.js';
-import { defaultPlannerConfig as d, type PlannerConfig } from '../planner/index.js';
+import { defaultPlannerConfig as d, PLANNER_SETTINGS, type PlannerConfig } from '../planner/index.js';
 import { MAZE_FRAMES, MAZE_TOPICS } from './maze-interface.js';
 
 /**
- * Planner settings keep the PlannerConfig field name as their key, so a runtime change maps onto
- * `agent.updateConfig` without a second table.
+ * Planner settings are the planner's declaration (src/planner/settings.ts) included as they are: their key is
+ * the PlannerConfig field, so a runtime change maps onto `agent.updateConfig` without a second table.
  */
 export const NODE_PARAMS = defineParams([
   // What runs.
@@ -55,14 +55,6 @@ export const NODE_PARAMS = defineParams([
     choices: ['worker', 'inline'],
     description:
       'worker: plan in a worker thread (callbacks and publishing never block); inline: plan on the node thread (debugging, deterministic tests)',
-  },
-  {
-    name: 'seed',
-    key: 'seed',
-    type: 'int',
-    default: d.seed,
-    mode: 'static',
-    description: "seed of the planner's noise stream (reproducible runs)",
   },
   // Timing and safety.
   {
@@ -146,178 +138,8 @@ export const NODE_PARAMS = defineParams([
     mode: 'static',
     description: 'seconds between /diagnostics messages (an extra one is sent whenever the level changes)',
   },
-  // Planner settings (applied between plans).
-  {
-    name: 'horizon',
-    key: 'horizonTokens',
-    type: 'int',
-    default: d.horizonTokens,
-    range: [1, 1000],
-    mode: 'dynamic',
-    description: 'plan tokens H (cap); one token = F env steps',
-  },
-  {
-    name: 'flexible_horizon',
-    key: 'flexibleHorizon',
-    type: 'bool',
-    default: d.flexibleHorizon,
-    mode: 'dynamic',
-    description: "shrink the plan to the steps left in the episode (the paper's flexible horizon)",
-  },
-  {
-    name: 'sampling_steps',
-    key: 'samplingSteps',
-    type: 'int',
-    default: d.samplingSteps,
-    range: [1, 10_000],
-    mode: 'dynamic',
-    description: 'DDIM steps S of a cold plan',
-  },
-  {
-    name: 'schedule',
-    key: 'scheduleMode',
-    type: 'string',
-    default: d.scheduleMode,
-    choices: ['pyramid', 'full_sequence', 'autoregressive', 'trapezoid'],
-    mode: 'dynamic',
-    description: 'scheduling matrix of a cold plan',
-  },
-  {
-    name: 'uncertainty',
-    key: 'uncertainty',
-    type: 'double',
-    default: d.uncertainty,
-    range: [0, 1000],
-    mode: 'dynamic',
-    description: 'pyramid delay u between successive tokens, in rows (0 = full sequence)',
-  },
-  {
-    name: 'eta',
-    key: 'eta',
-    type: 'double',
-    default: d.eta,
-    range: [0, 1],
-    mode: 'dynamic',
-    description: 'DDIM eta (0 = deterministic)',
-  },
-  {
-    name: 'guidance_scale',
-    key: 'guidanceScale',
-    type: 'double',
-    default: d.guidanceScale,
-    range: [0, 1e6],
-    mode: 'dynamic',
-    description: 'guidance scale s (0 = unguided)',
-  },
-  {
-    name: 'objective',
-    key: 'objective',
-    type: 'string',
-    default: d.objective,
-    choices: ['goal_reaching', 'reward_sum'],
-    mode: 'dynamic',
-    description: 'guidance objective',
-  },
-  {
-    name: 'mcg_samples',
-    key: 'mcgSamples',
-    type: 'int',
-    default: d.mcgSamples,
-    range: [1, 256],
-    mode: 'dynamic',
-    description: 'Monte Carlo guidance samples R, run as one batch (1 = off)',
-  },
-  {
-    name: 'mcg_select',
-    key: 'mcgSelect',
-    type: 'string',
-    default: d.mcgSelect,
-    choices: ['first', 'best'],
-    mode: 'dynamic',
-    description: 'which MCG sample is executed',
-  },
-  {
-    name: 'warm_start',
-    key: 'warmStart',
-    type: 'bool',
-    default: d.warmStart,
-    mode: 'dynamic',
-    description: 'start each plan from the previous one, shifted by a token and re-noised',
-  },
-  {
-    name: 'warm_steps_left',
-    key: 'warmStepsLeft',
-    type: 'int',
-    default: d.warmStepsLeft,
-    range: [1, 10_000],
-    mode: 'dynamic',
-    description: 'warm start: DDIM steps left on token 0 after re-noising (≤ sampling_steps)',
-  },
-  {
-    name: 'warm_rows',
-    key: 'warmRows',
-    type: 'int',
-    default: d.warmRows,
-    range: [1, 10_000],
-    mode: 'dynamic',
-    description: 'warm start: denoising rows per plan (≥ warm_steps_left)',
-  },
-  {
-    name: 'latent_mode',
-    key: 'latentMode',
-    type: 'string',
-    default: d.latentMode,
-    choices: ['posterior', 'reencode'],
-    mode: 'dynamic',
-    description:
-      'posterior: keep the latent and absorb every executed step; reencode: re-encode the latest state each plan',
-  },
-  {
-    name: 'observe_level',
-    key: 'observeLevel',
-    type: 'int',
-    default: d.observeLevel,
-    range: [0, 100_000],
-    mode: 'dynamic',
-    description: 'noise level k at which executed steps are absorbed (0 = clean)',
-  },
-  {
-    name: 'action_source',
-    key: 'actionSource',
-    type: 'string',
-    default: d.actionSource,
-    choices: ['diffused', 'feedback', 'track'],
-    mode: 'dynamic',
-    description:
-      'executed action: the diffused one, diffused + state feedback toward the planned state, or PD tracking of the planned states',
-  },
-  {
-    name: 'track_kp',
-    key: 'trackKp',
-    type: 'double',
-    default: d.trackKp,
-    range: [0, 1e6],
-    mode: 'dynamic',
-    description: 'position gain of action_source feedback/track (action per metre)',
-  },
-  {
-    name: 'track_kd',
-    key: 'trackKd',
-    type: 'double',
-    default: d.trackKd,
-    range: [0, 1e6],
-    mode: 'dynamic',
-    description: 'velocity gain of action_source feedback/track (action per m/s)',
-  },
-  {
-    name: 'plan_network',
-    key: 'planNetwork',
-    type: 'string',
-    default: d.planNetwork,
-    choices: ['tfjs', 'plain'],
-    mode: 'dynamic',
-    description: 'network implementation of the plan rows: plain (Float32Array + WebAssembly SIMD) or tfjs',
-  },
+  // Planner settings (applied between plans; the seed at start): the planner's own declaration.
+  ...PLANNER_SETTINGS,
   // Robot interface.
   {
     name: 'frame_id',

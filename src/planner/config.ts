@@ -1,54 +1,22 @@
 /**
  * Planner settings: the defaults and the one validation every entry point (createAgent, updateConfig) uses.
+ * Both come from the declaration in ./settings.ts (which also makes the node's parameters and eval's flags).
  * A bad config is refused as a whole with a ConfigError naming every bad field; nothing is corrected quietly.
- *
- * Defaults follow the measured leads of the maze prototype (reference maze-prototype.md) where the paper is
- * silent or its numbers do not fit a CPU budget: S = 10 DDIM steps (S = 20 scored no better), guidance scale 3,
- * warm start with 3 steps left on token 0 and 10 rows, the latent re-encoded from the current observation
- * (the released maze code's choice; a posterior absorbed at k = 19 was on par, k = 0 worse), MCG off.
- * Plan rows run on the Float32Array copy of the network ('plain': same results to float rounding, ~15× less CPU
- * per warm guided tick than 'tfjs', `df-planner bench plan`); 'tfjs' stays for models that are not the standard
- * network.
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { scheduleModes } from '../math/index.js';
 import { objectiveNames } from '../objectives/index.js';
+import { PLANNER_SETTINGS } from './settings.js';
 import type { PlannerConfig } from './types.js';
 
-export const defaultPlannerConfig: PlannerConfig = Object.freeze({
-  horizonTokens: 60,
-  flexibleHorizon: true,
-  samplingSteps: 10,
-  scheduleMode: 'pyramid',
-  uncertainty: 1,
-  eta: 0,
-  guidanceScale: 3,
-  objective: 'goal_reaching',
-  mcgSamples: 1,
-  mcgSelect: 'best',
-  warmStart: true,
-  warmStepsLeft: 3,
-  warmRows: 10,
-  latentMode: 'reencode',
-  observeLevel: 19,
-  noisyObserveLevel: 500,
-  actionSource: 'diffused',
-  trackKp: 10,
-  trackKd: 1,
-  planNetwork: 'plain',
-  seed: 0,
-});
+export const defaultPlannerConfig: PlannerConfig = Object.freeze(
+  Object.fromEntries(PLANNER_SETTINGS.map((d) => [d.key, d.default])) as unknown as PlannerConfig,
+);
 
-/** Upper bounds that keep one plan within what a controller can run (and typed arrays within memory). */
-export const MAX_HORIZON_TOKENS = 1000;
-export const MAX_MCG_SAMPLES = 256;
-export const MAX_WARM_ROWS = 10_000;
-
-const keys = Object.keys(defaultPlannerConfig) as (keyof PlannerConfig)[];
+const keys = PLANNER_SETTINGS.map((d) => d.key as string);
 
 /**
- * Merges `changes` into `base` and checks the result against the model's diffusion levels K (`levels`).
- * Returns the frozen merged config; ConfigError listing every bad field otherwise.
+ * Merges `changes` into `base` and checks the result against the declared limits and the model's diffusion
+ * levels K (`levels`). Returns the frozen merged config; ConfigError listing every bad field otherwise.
  */
 export function resolvePlannerConfig(
   base: PlannerConfig,
@@ -61,80 +29,56 @@ export function resolvePlannerConfig(
     throw new ConfigError(`planner settings must be an object of named fields, got ${describe(input)}`);
   }
   for (const key of Object.keys(input)) {
-    if (!(keys as string[]).includes(key)) {
+    if (!keys.includes(key)) {
       issues.push({ path: key, message: `unknown planner setting; valid settings: ${keys.join(', ')}` });
     }
   }
   const c = { ...base, ...(input as Partial<PlannerConfig>) } as PlannerConfig;
+  const wholeIn = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
 
-  const whole = (key: keyof PlannerConfig, min: number, max: number, hint = ''): void => {
-    const v: unknown = c[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      issues.push({
-        path: key,
-        message: `must be a whole number from ${min} to ${max}${hint}, got ${describe(v)}`,
-      });
-    }
-  };
-  const flag = (key: keyof PlannerConfig): void => {
-    if (typeof c[key] !== 'boolean')
-      issues.push({ path: key, message: `must be true or false, got ${describe(c[key])}` });
-  };
-  const oneOf = (key: keyof PlannerConfig, values: readonly string[]): void => {
-    if (!values.includes(c[key] as string)) {
-      issues.push({ path: key, message: `must be one of ${values.join(', ')}, got ${describe(c[key])}` });
-    }
-  };
+  // Limits that depend on the model or on another setting: [min, max, why] tighter than the declared range.
+  const stepsOk = wholeIn(c.samplingSteps, 1, levels);
+  const warmLeftOk = Number.isInteger(c.warmStepsLeft) && c.warmStepsLeft >= 1;
+  const tighter: Partial<Record<keyof PlannerConfig, [number, number, string]>> = {
+    samplingSteps: [1, levels, ` (the model's ${levels} diffusion levels)`],
+    warmStepsLeft: stepsOk ? [1, c.samplingSteps, ' (samplingSteps)'] : [1, levels, ''],
+    observeLevel: [0, levels - 1, ' (0 = clean; below the model levels)'],
+    noisyObserveLevel: [0, levels - 1, ' (below the model levels)'],
+    ...(warmLeftOk
+      ? { warmRows: [c.warmStepsLeft, Infinity, ' (at least warmStepsLeft, so token 0 ends clean)'] as const }
+      : {}),
+  } as Partial<Record<keyof PlannerConfig, [number, number, string]>>;
 
-  whole('horizonTokens', 1, MAX_HORIZON_TOKENS);
-  flag('flexibleHorizon');
-  whole('samplingSteps', 1, levels, ` (the model's ${levels} diffusion levels)`);
-  oneOf('scheduleMode', scheduleModes);
-  if (!(typeof c.uncertainty === 'number' && Number.isFinite(c.uncertainty) && c.uncertainty >= 0)) {
-    issues.push({
-      path: 'uncertainty',
-      message: `must be a finite number ≥ 0 (pyramid delay u; 1 = paper default), got ${describe(c.uncertainty)}`,
-    });
-  }
-  if (!(typeof c.eta === 'number' && c.eta >= 0 && c.eta <= 1)) {
-    issues.push({
-      path: 'eta',
-      message: `must be in [0, 1] (0 = deterministic DDIM), got ${describe(c.eta)}`,
-    });
-  }
-  if (!(typeof c.guidanceScale === 'number' && Number.isFinite(c.guidanceScale) && c.guidanceScale >= 0)) {
-    issues.push({
-      path: 'guidanceScale',
-      message: `must be a finite number ≥ 0 (0 = unguided), got ${describe(c.guidanceScale)}`,
-    });
-  }
-  oneOf('objective', objectiveNames());
-  whole('mcgSamples', 1, MAX_MCG_SAMPLES, ' (1 = Monte Carlo guidance off)');
-  oneOf('mcgSelect', ['first', 'best']);
-  flag('warmStart');
-  const stepsOk = Number.isInteger(c.samplingSteps) && c.samplingSteps >= 1 && c.samplingSteps <= levels;
-  whole('warmStepsLeft', 1, stepsOk ? c.samplingSteps : levels, stepsOk ? ' (samplingSteps)' : '');
-  if (Number.isInteger(c.warmStepsLeft) && c.warmStepsLeft >= 1) {
-    whole('warmRows', c.warmStepsLeft, MAX_WARM_ROWS, ' (at least warmStepsLeft, so token 0 ends clean)');
-  } else {
-    whole('warmRows', 1, MAX_WARM_ROWS);
-  }
-  oneOf('latentMode', ['posterior', 'reencode']);
-  whole('observeLevel', 0, levels - 1, ' (0 = clean)');
-  whole('noisyObserveLevel', 0, levels - 1);
-  oneOf('actionSource', ['diffused', 'feedback', 'track']);
-  for (const key of ['trackKp', 'trackKd'] as const) {
-    const v: unknown = c[key];
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-      issues.push({ path: key, message: `must be a finite number ≥ 0, got ${describe(v)}` });
+  for (const d of PLANNER_SETTINGS) {
+    const v: unknown = c[d.key];
+    if (d.type === 'bool') {
+      if (typeof v !== 'boolean')
+        issues.push({ path: d.key, message: `must be true or false, got ${describe(v)}` });
+    } else if (d.type === 'string') {
+      // Objectives are a registry (a task may register its own); the declaration lists the built-in ones.
+      const choices: readonly string[] = d.key === 'objective' ? objectiveNames() : d.choices;
+      if (!choices.includes(v as string)) {
+        issues.push({ path: d.key, message: `must be one of ${choices.join(', ')}, got ${describe(v)}` });
+      }
+    } else {
+      const extra = tighter[d.key];
+      const min = Math.max(d.range[0], extra?.[0] ?? -Infinity);
+      const max = Math.min(d.range[1], extra?.[1] ?? Infinity);
+      const why = extra !== undefined && (extra[0] > d.range[0] || extra[1] < d.range[1]) ? extra[2] : '';
+      const whole = d.type === 'int';
+      const ok =
+        typeof v === 'number' &&
+        Number.isFinite(v) &&
+        (!whole || Number.isInteger(v)) &&
+        v >= min &&
+        v <= max;
+      if (!ok) {
+        issues.push({
+          path: d.key,
+          message: `must be ${whole ? 'a whole number' : 'a finite number'} from ${min} to ${max}${why}, got ${describe(v)}`,
+        });
+      }
     }
-  }
-  oneOf('planNetwork', ['tfjs', 'plain']);
-  if (!(typeof c.seed === 'number' && Number.isSafeInteger(c.seed))) {
-    issues.push({
-      path: 'seed',
-      message: `must be a whole number (a safe integer), got ${describe(c.seed)}`,
-    });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return Object.freeze(c);

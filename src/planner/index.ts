@@ -12,6 +12,7 @@ export {
   resolvePlannerSettings,
   type SettingSource,
 } from './resolve-settings.js';
+export { PLANNER_SETTINGS, type PlannerSettingDecl } from './settings.js';
 export type {
   ActionSource,
   Agent,
