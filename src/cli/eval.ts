@@ -36,7 +36,7 @@ import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { createRng } from '../math/rng.js';
 import { MODEL_FILE, writePlannerSettings } from '../model/checkpoint.js';
-import type { PlannerConfig } from '../planner/types.js';
+import type { PlannerConfig } from '../planner/index.js';
 import { writePng } from '../render/index.js';
 import type { ParsedOptions } from './args.js';
 import { defineCommand } from './command.js';

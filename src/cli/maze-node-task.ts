@@ -1,7 +1,8 @@
 /**
  * The maze task as the planner node sees it (src/node/node-task.ts), built from sim/maze2d: step rate (1/h,
  * h = 0.01 s), D4RL episode length, the fixed goal cell, action bounds ±1 and the sparse goal-disc reward.
- * Lives in src/cli because it joins the two layers (src/ proper never imports sim/).
+ * Lives in src/cli because it joins the two layers (only src/cli and src/bench import sim/:
+ * test/import-rules.test.ts).
  */
 import { goalCell, mazeTask, withinGoal } from '../../sim/maze2d/layouts.js';
 import type { NodeTask } from '../node/index.js';

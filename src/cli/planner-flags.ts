@@ -4,8 +4,8 @@
  * flag), so `--help` and the parser promise exactly what PlannerConfig accepts.
  */
 import { ConfigError } from '../errors.js';
+import type { PlannerConfig } from '../planner/index.js';
 import { PLANNER_SETTINGS, type PlannerSettingDecl } from '../planner/settings.js';
-import type { PlannerConfig } from '../planner/types.js';
 import type { OptionSpec } from './args.js';
 
 type KindOf<T> = T extends 'int'

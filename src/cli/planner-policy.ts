@@ -1,7 +1,7 @@
 /**
  * Drives a planner `Agent` (src/planner) as a `Policy` of the Maze2D evaluation (sim/maze2d/evaluate.ts), and
  * resolves the planner settings `df-planner eval --model` runs with. Lives in src/cli because it joins the two
- * layers (src/ proper never imports sim/).
+ * layers (only src/cli and src/bench import sim/: test/import-rules.test.ts).
  *
  * Per episode: a fresh agent (its noise seed mixed from the run's planner seed and the global episode index,
  * so an episode replays the same whether it runs alone, in a split run or in the whole run), reset with the
@@ -20,7 +20,7 @@ import type { EnvInfo } from '../../sim/env.js';
 import type { EpisodeContext, Policy, PolicyTick, PolicyTrace } from '../../sim/maze2d/evaluate.js';
 import { InputError, ModelFileError, PlanningError } from '../errors.js';
 import type { TrainingProvenance } from '../model/checkpoint.js';
-import type { Agent, PlanResult } from '../planner/types.js';
+import type { Agent, PlanResult } from '../planner/index.js';
 import { observationIndices, type TokenLayout } from '../tasks/token-layout.js';
 
 export {

@@ -17,7 +17,7 @@
  */
 import { ConfigError } from '../errors.js';
 
-/** Same union as `BetaScheduleKind` in src/model/types.ts (math imports nothing, so it is repeated). */
+/** Same union as `BetaScheduleKind` in src/model/types.ts (src/math imports nothing outside it but src/errors.ts, so it is repeated). */
 export type BetaScheduleKind = 'linear' | 'cosine' | 'sigmoid';
 
 export const betaScheduleKinds: readonly BetaScheduleKind[] = ['linear', 'cosine', 'sigmoid'];

@@ -1,7 +1,7 @@
 /**
  * What the planner node needs to know about the robot's task beyond the model: rates, episode length, default
  * goal, action bounds and the reward function used when no reward topic delivers one. The CLI builds it from
- * sim/ (src/ never imports sim/), tests build it directly.
+ * sim/ (only src/cli and src/bench import sim/: test/import-rules.test.ts), tests build it directly.
  */
 export interface NodeTask {
   /** Task id, e.g. 'maze2d-umaze'. */
