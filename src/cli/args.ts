@@ -98,9 +98,57 @@ export function parseOptions<T extends OptionTable>(argv: string[], table: T): P
   return out as ParsedOptions<T>;
 }
 
-/** Help text generated from the option table. */
+/** Help and command lists are laid out for an 80-column terminal. */
+export const HELP_WIDTH = 80;
+/** Where option descriptions start; a longer flag puts its description on the next line. */
+const HELP_COLUMN = 30;
+
+/**
+ * Splits `text` into lines of at most `width` characters at spaces (`restWidth` for the lines after the first;
+ * a longer word stands alone).
+ */
+export function wrapWords(text: string, width: number, restWidth = width): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/ +/)) {
+    const limit = lines.length === 0 ? width : restWidth;
+    if (line !== '' && line.length + 1 + word.length > limit) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/**
+ * `left` then `right` wrapped from column `column` to HELP_WIDTH; `right` starts on the next line when `left`
+ * leaves fewer than two spaces, so the two never run into each other.
+ */
+export function twoColumns(left: string, right: string, column: number): string[] {
+  const pad = ' '.repeat(column);
+  const body = wrapWords(right, HELP_WIDTH - column).map((l) => pad + l);
+  if (left.length + 2 > column) return [left, ...body];
+  return [left.padEnd(column) + (body[0]?.slice(column) ?? ''), ...body.slice(1)];
+}
+
+/**
+ * The usage text, each given line wrapped at HELP_WIDTH: a command line continues indented under its command,
+ * a prose line under itself.
+ */
+function usageLines(usage: string): string[] {
+  return usage.split('\n').flatMap((line, i) => {
+    const body = line.trimStart();
+    const prefix = i === 0 ? 'usage: ' : line.slice(0, line.length - body.length);
+    const cont = prefix.length + (body.startsWith('df-planner') ? 4 : 0);
+    const [first = '', ...rest] = wrapWords(body, HELP_WIDTH - prefix.length, HELP_WIDTH - cont);
+    return [prefix + first, ...rest.map((l) => ' '.repeat(cont) + l)];
+  });
+}
+
+/** Help text generated from the option table, at most HELP_WIDTH columns. */
 export function formatHelp(usage: string, summary: string, table: OptionTable): string {
-  const lines = [`usage: ${usage}`, '', summary, '', 'options:'];
+  const lines = [...usageLines(usage), '', ...wrapWords(summary, HELP_WIDTH), '', 'options:'];
   for (const [name, spec] of Object.entries(table)) {
     const parts = [spec.description];
     if (spec.choices) parts.push(`one of: ${spec.choices.join(', ')}`);
@@ -109,8 +157,8 @@ export function formatHelp(usage: string, summary: string, table: OptionTable): 
     if (spec.default !== undefined) parts.push(`default ${String(spec.default)}`);
     if (spec.required) parts.push('required');
     const arg = spec.kind === 'boolean' ? '' : ` <${spec.kind}>`;
-    lines.push(`  --${name}${arg}`.padEnd(30) + parts.join('; '));
+    lines.push(...twoColumns(`  --${name}${arg}`, parts.join('; '), HELP_COLUMN));
   }
-  lines.push('  --help, -h'.padEnd(30) + 'show this help');
+  lines.push(...twoColumns('  --help, -h', 'show this help', HELP_COLUMN));
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import type { BenchGroup } from '../bench/group.js';
 import { machineInfo } from '../bench/timing.js';
 import { ConfigError } from '../errors.js';
 import { defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 
 const groups: Record<string, () => Promise<{ default: BenchGroup }>> = {
   train: () => import('../bench/train.js'),
@@ -36,7 +37,7 @@ const options = {
 } as const;
 
 export default defineCommand({
-  summary: 'benchmarks (JSON out): bench train | sample | sim | plan',
+  summary: COMMAND_SUMMARIES.bench,
   usage: 'df-planner bench <train|sample|sim|plan|node> [options]',
   options,
   positionals: true,

@@ -10,6 +10,7 @@ import cliProgress from 'cli-progress';
 import { createMazeEnv, generateMazeDataset, MAZE_TASKS, writeMazeDataset } from '../../sim/maze2d/index.js';
 import { stderrLogger } from '../logging.js';
 import { defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { checkOutputFile } from './output-path.js';
 
 const options = {
@@ -47,7 +48,7 @@ const usage =
   'df-planner dataset --task maze2d-medium --steps N [--seed s] --out data/FILE [--noise 0.5] [--json]';
 
 export default defineCommand({
-  summary: 'generate a Maze2D dataset (D4RL waypoint expert + noise) with statistics',
+  summary: COMMAND_SUMMARIES.dataset,
   usage,
   options,
   async run(opts) {

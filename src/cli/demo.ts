@@ -11,6 +11,7 @@ import { oscillatorDataset, velocityConsistency } from '../tasks/oscillator.js';
 import { referenceSteps, sampleSequences, stepLabels } from '../train/sample-sequences.js';
 import { sequenceStats } from '../train/sequence-stats.js';
 import { defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { backendOption, withModel } from './with-model.js';
 
@@ -33,7 +34,7 @@ const options = {
 const f3 = (x: number) => (Math.abs(x) < 0.0005 ? '0.000' : x.toFixed(3));
 
 export default defineCommand({
-  summary: 'demo: sample the shipped oscillator model, time a plan, compare with data, write runs/demo.png',
+  summary: COMMAND_SUMMARIES.demo,
   usage: 'df-planner demo [--model DIR] [--out FILE]',
   options,
   async run(opts) {

@@ -40,6 +40,7 @@ import type { PlannerConfig } from '../planner/index.js';
 import { writePng } from '../render/index.js';
 import type { ParsedOptions } from './args.js';
 import { defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { plannerFlagNames, plannerFlagOptions, plannerFlagsConfig } from './planner-flags.js';
 import {
@@ -124,13 +125,12 @@ const usage = [
   'df-planner eval --task maze2d-medium --model DIR [--episodes N] [--seed s] [--json] [--plot FILE] [planner flags]',
   '       df-planner eval --task maze2d-umaze [--policy expert|expert-reused|random] [--episodes N] [--seed s] [--json]',
   '',
-  'Planner settings, later wins: built-in defaults (defaultPlannerConfig) < the "planner" block of the',
-  "model's provenance in model.json < the planner flags. The effective settings are printed with the result.",
+  'Planner settings, later wins: built-in defaults (defaultPlannerConfig) < the "planner" block of the ' +
+    "model's provenance in model.json < the planner flags. The effective settings are printed with the result.",
 ].join('\n');
 
 export default defineCommand({
-  summary:
-    'evaluate the planner or a baseline policy on Maze2D: normalised score, success, first reach, latency',
+  summary: COMMAND_SUMMARIES.eval,
   usage,
   options,
   async run(opts, { argv }) {

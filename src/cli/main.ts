@@ -3,10 +3,14 @@
  * never pays for tfjs or MuJoCo start-up. This file and its siblings are the only code that touches
  * argv, stdout and exit codes.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { DfPlannerError } from '../errors.js';
+import { twoColumns } from './args.js';
 import type { CliCommand } from './command.js';
+import { COMMAND_SUMMARIES, type CommandName } from './command-summaries.js';
 
-const commands: Record<string, () => Promise<{ default: CliCommand }>> = {
+const commands: Record<CommandName, () => Promise<{ default: CliCommand }>> = {
   schedule: () => import('./schedule.js'),
   train: () => import('./train.js'),
   sample: () => import('./sample.js'),
@@ -19,31 +23,38 @@ const commands: Record<string, () => Promise<{ default: CliCommand }>> = {
   run: () => import('./run.js'),
 };
 
-async function listCommands(): Promise<string> {
+/** The command list: from the summaries alone, so it loads no command module. */
+function listCommands(): string {
   const lines = [
-    'usage: df-planner <command> [options]   (df-planner <command> --help for details)',
+    'usage: df-planner <command> [options]',
+    '       df-planner <command> --help     details of one command',
+    '       df-planner --version',
     '',
     'commands:',
   ];
-  for (const [name, load] of Object.entries(commands)) {
-    let summary: string;
-    try {
-      summary = (await load()).default.summary;
-    } catch {
-      summary = '(not available in this build)';
-    }
-    lines.push(`  ${name.padEnd(10)} ${summary}`);
-  }
+  for (const [name, summary] of Object.entries(COMMAND_SUMMARIES))
+    lines.push(...twoColumns(`  ${name}`, summary, 13));
   return lines.join('\n');
+}
+
+/** `df-planner <version>` from package.json (read, not imported: it sits outside src/). */
+function versionText(): string {
+  const file = fileURLToPath(new URL('../../package.json', import.meta.url));
+  const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
+  return `df-planner ${version}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${await listCommands()}\n`);
+    process.stdout.write(`${listCommands()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const load = commands[name];
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${versionText()}\n`);
+    return 0;
+  }
+  const load = Object.hasOwn(commands, name) ? commands[name as CommandName] : undefined;
   if (!load) {
     process.stderr.write(
       `df-planner: unknown command '${name}'. Valid commands: ${Object.keys(commands).join(', ')}\n`,

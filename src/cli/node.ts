@@ -18,6 +18,7 @@ import { NODE_PARAMS, type NodeTask, plannerParamArgs, startPlannerNode } from '
 import { loadParamsFile, paramsMarkdown, validateOverrides } from '../params/index.js';
 import { createTransport, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
 import { modelTask } from './planner-policy.js';
 
@@ -73,7 +74,7 @@ function resolveTask(taskId: string, modelDir: string): NodeTask {
   return mazeNodeTask(id);
 }
 
-const SUMMARY = 'run the planner as a ROS 2 node (or on the in-process bus)';
+const SUMMARY = COMMAND_SUMMARIES.node;
 
 /** The command for one invocation; `passThrough` is what followed `--ros-args`. */
 function nodeCommand(passThrough: readonly string[]): CliCommand {

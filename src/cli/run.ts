@@ -44,6 +44,7 @@ import { declareParams } from '../params/index.js';
 import { writePng } from '../render/index.js';
 import { createBus, type Path as PathMsg } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { modelTask } from './planner-policy.js';
@@ -101,7 +102,7 @@ const options = {
   quiet: { kind: 'boolean', description: 'no progress line and no node logs on stderr' },
 } as const;
 
-const SUMMARY = 'main job: sim node + planner node on the bus, live progress, score and a trajectory PNG';
+const SUMMARY = COMMAND_SUMMARIES.run;
 
 /** The command for one invocation; `passThrough` is what followed `--ros-args` (given to both nodes). */
 function runCommand(passThrough: readonly string[]): CliCommand {

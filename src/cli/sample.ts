@@ -18,6 +18,7 @@ import {
 } from '../tasks/token-layout.js';
 import { sampleSequences, stepLabels } from '../train/sample-sequences.js';
 import { defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { backendOption, withModel } from './with-model.js';
 
@@ -78,7 +79,7 @@ function round(x: number): number {
 }
 
 export default defineCommand({
-  summary: 'sample sequences from a trained model (tokens as a table or JSON, optional PNG)',
+  summary: COMMAND_SUMMARIES.sample,
   usage,
   options,
   async run(opts) {

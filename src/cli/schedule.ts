@@ -13,6 +13,7 @@ import {
   validateSchedulingMatrix,
 } from '../math/index.js';
 import { defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 
 const options = {
   mode: {
@@ -56,7 +57,7 @@ const usage =
   '       df-planner schedule --matrix FILE [--steps S] [--json]';
 
 export default defineCommand({
-  summary: 'print a scheduling matrix (pyramid, full_sequence, autoregressive, trapezoid) or check one',
+  summary: COMMAND_SUMMARIES.schedule,
   usage,
   options,
   async run(opts) {

@@ -13,6 +13,7 @@ import { stderrLogger } from '../logging.js';
 import { declareParams, paramsMarkdown } from '../params/index.js';
 import { createTransport, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 
 const options = {
   task: { kind: 'string', description: 'Maze2D task (default maze2d-medium); sets -p task:=…' },
@@ -38,7 +39,7 @@ const options = {
   json: { kind: 'boolean', description: 'print the report as one JSON line on stdout' },
 } as const;
 
-const SUMMARY = 'run the MuJoCo maze as a ROS 2 node (odom, reward, /clock, goal; takes cmd_force)';
+const SUMMARY = COMMAND_SUMMARIES['sim-node'];
 
 function simNodeCommand(passThrough: readonly string[]): CliCommand {
   return defineCommand({

@@ -22,6 +22,7 @@ import { createProgressBar } from '../train/progress-bar.js';
 import { LOSS_PLOT_FILE, trainModel } from '../train/train-loop.js';
 import { hasTrainState, readRunSettings, runLrDecay } from '../train/train-state.js';
 import { defineCommand } from './command.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { checkOutputDir } from './output-path.js';
 import { backendOption, startBackend } from './with-model.js';
 
@@ -248,7 +249,7 @@ function describeDecay(d: LrDecay): string {
 }
 
 export default defineCommand({
-  summary: 'train a Diffusion Forcing model on a task and write a model directory',
+  summary: COMMAND_SUMMARIES.train,
   usage,
   options,
   async run(opts, { argv }) {
