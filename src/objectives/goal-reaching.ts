@@ -10,12 +10,15 @@
  *   T        episode length in env steps (`episodeSteps`, the official n_frames)
  *   d_j      ‖p̂_j − g‖₂, computed as √(‖·‖² + ε) so the gradient stays finite at the goal itself
  *   J_b      −(T / (H·F)) · Σ_j m_j · d_j          (larger is better; the planner averages J over MCG samples)
+ *
+ * Gradient (the plain form): ∂J_b/∂x̂₀[step j, position c] = −(T / (H·F)) · m_j · std_c · δ_jc / d_j, with
+ * δ_jc = p̂_jc − g_c (the raw offset), since ∂d_j/∂δ_jc = δ_jc / d_j and p̂ = x·std + mean.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type ConfigIssue, InputError } from '../errors.js';
 import { fieldOffset, stepSize, type TokenLayout } from '../tasks/token-layout.js';
 import { checkStepMask } from './check-step-mask.js';
-import type { GuidanceObjective } from './types.js';
+import type { GuidanceObjective, ObjectiveContext, PlainObjective } from './types.js';
 
 /** The layout field that holds the position the goal is compared with. */
 export const GOAL_FIELD = 'position';
@@ -76,6 +79,24 @@ export const goalReaching: GuidanceObjective = {
     if (issues.length > 0) throw new ConfigError(issues);
   },
 
+  plain: {
+    score(x0Hat, horizon, batch, context, out) {
+      out.fill(0, 0, batch);
+      visitPositions(x0Hat, horizon, batch, context, 0, (b, _at, _c, distance, mask, scale) => {
+        out[b] = out[b]! + scale * mask * distance;
+      });
+    },
+    gradient(x0Hat, horizon, batch, context, weight, from, grad) {
+      const d = stepSize(context.layout) * context.layout.frameStack;
+      grad.fill(0, 0, (horizon - from) * batch * d);
+      const base = from * batch * d;
+      visitPositions(x0Hat, horizon, batch, context, from, (_b, at, c, distance, mask, scale, delta, std) => {
+        for (let k = 0; k < c; k++)
+          grad[at + k - base] = (weight * scale * mask * std[k]! * delta[k]!) / distance;
+      });
+    },
+  } satisfies PlainObjective,
+
   score(x0Hat, context) {
     const { layout, normalization, goal, stepMask, episodeSteps } = context;
     if (goal === null)
@@ -101,3 +122,58 @@ export const goalReaching: GuidanceObjective = {
     return tf.mul(tf.sum(weighted, [0, 2]), -episodeSteps / (h * frames)) as tf.Tensor1D;
   },
 };
+
+/**
+ * Calls `visit` for every env step of tokens from … H − 1 of every sample with the step's position index in
+ * x0Hat (`at`), the position size, d_j, m_j, the scale −T/(H·F), and δ_j (raw position − goal) with std.
+ */
+function visitPositions(
+  x0Hat: Float32Array,
+  horizon: number,
+  batch: number,
+  context: ObjectiveContext,
+  from: number,
+  visit: (
+    b: number,
+    at: number,
+    size: number,
+    distance: number,
+    mask: number,
+    scale: number,
+    delta: Float64Array,
+    std: readonly number[],
+  ) => void,
+): void {
+  const { layout, normalization, goal, stepMask, episodeSteps } = context;
+  if (goal === null)
+    throw new ConfigError('objective goal_reaching needs a goal; call check() first', 'goal');
+  const frames = layout.frameStack;
+  const step = stepSize(layout);
+  checkStepMask('goal_reaching', stepMask, horizon, frames);
+  const d = step * frames;
+  if (x0Hat.length < horizon * batch * d) {
+    throw new InputError(
+      `goal_reaching: the plan has ${x0Hat.length} numbers, expected ${horizon * batch * d}`,
+    );
+  }
+  const size = positionField(layout).size;
+  const offset = fieldOffset(layout, GOAL_FIELD);
+  const std = normalization.std.slice(offset, offset + size);
+  const shift = normalization.mean.slice(offset, offset + size).map((m, i) => m - goal[i]!);
+  const scale = -episodeSteps / (horizon * frames);
+  const delta = new Float64Array(size);
+  for (let t = from; t < horizon; t++) {
+    for (let b = 0; b < batch; b++) {
+      for (let f = 0; f < frames; f++) {
+        const at = (t * batch + b) * d + f * step + offset;
+        let sq = 0;
+        for (let k = 0; k < size; k++) {
+          const v = x0Hat[at + k]! * std[k]! + shift[k]!;
+          delta[k] = v;
+          sq += v * v;
+        }
+        visit(b, at, size, Math.sqrt(sq + DISTANCE_EPSILON), stepMask[t * frames + f]!, scale, delta, std);
+      }
+    }
+  }
+}

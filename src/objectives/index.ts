@@ -7,7 +7,7 @@ import { goalReaching } from './goal-reaching.js';
 import { rewardSum } from './reward-sum.js';
 import type { GuidanceObjective } from './types.js';
 
-export type { GuidanceObjective, ObjectiveContext } from './types.js';
+export type { GuidanceObjective, ObjectiveContext, PlainObjective } from './types.js';
 
 const registry = new Map<string, GuidanceObjective>([
   [goalReaching.name, goalReaching],

@@ -40,4 +40,38 @@ export interface GuidanceObjective {
    * tf.tidy inside (the caller's tf.grad owns the scope).
    */
   score(x0Hat: tf.Tensor3D, context: ObjectiveContext): tf.Tensor1D;
+  /**
+   * Optional: the same J and its gradient on Float32Arrays, for the plain planner path (no tensors, no tape;
+   * the planner falls back to tf.grad of `score` without it). Must agree with `score` and with tf.grad of it
+   * (test/objectives/plain-gradient.test.ts checks every registered objective).
+   */
+  readonly plain?: PlainObjective;
+}
+
+/**
+ * J and ∂J/∂x̂₀ on a plan x0Hat [H·B·D] (normalised, time-major: token t, sample b at (t·B + b)·D). Same
+ * preconditions as `score` (the caller ran `check`); sizes are the caller's to get right.
+ */
+export interface PlainObjective {
+  /** out[b] = J_b for b < B. */
+  score(
+    x0Hat: Float32Array,
+    horizon: number,
+    batch: number,
+    context: ObjectiveContext,
+    out: Float32Array,
+  ): void;
+  /**
+   * grad[(t − from)·B·D + …] = weight · ∂J_b/∂x̂₀ at token t ≥ from, sample b (the whole plan's J; tokens
+   * before `from` are constants to the caller and not written).
+   */
+  gradient(
+    x0Hat: Float32Array,
+    horizon: number,
+    batch: number,
+    context: ObjectiveContext,
+    weight: number,
+    from: number,
+    grad: Float32Array,
+  ): void;
 }

@@ -40,6 +40,7 @@ import { denormalizeSteps, tokenSize } from '../tasks/token-layout.js';
 import { checkActionSource, executedAction, type TrackingIndices, trackingIndices } from './action-source.js';
 import { defaultPlannerConfig, resolvePlannerConfig } from './config.js';
 import { denoisePlan } from './denoise-plan.js';
+import type { PlainGradient } from './guided-row.js';
 import { planHorizon } from './plan-horizon.js';
 import { type StepCodec, stepCodec } from './step-codec.js';
 import type {
@@ -266,6 +267,12 @@ class MpcAgent implements Agent {
     if (guided) this.#objective.check(objectiveContext);
     else scorable = passes(() => this.#objective.check(objectiveContext));
     const score = scorable ? (x0Hat: tf.Tensor3D) => this.#objective.score(x0Hat, objectiveContext) : null;
+    const plainForm = scorable ? this.#objective.plain : undefined;
+    const plainGradient: PlainGradient | null =
+      plainForm === undefined
+        ? null
+        : (plan, h, b, weight, from, grad) =>
+            plainForm.gradient(plan, h, b, objectiveContext, weight, from, grad);
 
     const previous = config.warmStart ? this.#previous : null;
     const warm =
@@ -331,6 +338,7 @@ class MpcAgent implements Agent {
         x,
         guidanceScale: config.guidanceScale,
         score,
+        plainGradient,
         planNetwork: config.planNetwork,
       });
       try {

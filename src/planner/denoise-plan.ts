@@ -17,8 +17,8 @@
  * Cell calls are counted as they run: tokens per rollout × batch, including the prefix passes.
  *
  * planNetwork 'plain' runs the same rows with the network in Float32Arrays (plainNetworkFor, plainRow): the
- * tokens and the prefix latent stay in typed arrays between rows, and only the objective's gradient with
- * respect to x̂₀ touches tfjs. Same rows, prefix cache, tail skipping, cell counts and noise draws; results
+ * tokens and the prefix latent stay in typed arrays between rows, and the objective's gradient with respect
+ * to x̂₀ is its plain form (`plainGradient`; tf.grad for an objective without one). Same rows, prefix cache, tail skipping, cell counts and noise draws; results
  * agree with 'tfjs' to float rounding. It needs the 'label' stabilisation (the planner's).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,7 +26,7 @@ import { denoiseRow, type SamplerContext } from '../diffusion/sampler.js';
 import { ConfigError } from '../errors.js';
 import { type MatrixTransition, type NoiseSchedule, paperGuidanceGain } from '../math/index.js';
 import { type PlainNetwork, plainNetworkFor } from '../model/plain-network.js';
-import { guidedRow, plainRow } from './guided-row.js';
+import { guidedRow, type PlainGradient, plainRow } from './guided-row.js';
 import type { PlanNetwork } from './types.js';
 
 export interface DenoisePlanOptions {
@@ -39,6 +39,11 @@ export interface DenoisePlanOptions {
   readonly guidanceScale: number;
   /** J per sample of a whole plan [H, B, D] → [B]. */
   readonly score: ((x0Hat: tf.Tensor3D) => tf.Tensor1D) | null;
+  /**
+   * The objective's plain gradient with its context bound (planNetwork 'plain' uses it instead of tf.grad of
+   * `score`); null or absent: tf.grad.
+   */
+  readonly plainGradient?: PlainGradient | null;
   /** Network implementation of the rows (default 'tfjs'). */
   readonly planNetwork?: PlanNetwork;
 }
@@ -205,7 +210,9 @@ function denoisePlanPlain(options: DenoisePlanOptions, net: PlainNetwork): Denoi
       x: x.subarray(p * block, end * block),
       transition: sliceTransition(transition, p, end),
       prefix: p > 0 ? x.subarray(0, p * block) : null,
-      guidance: guided ? { score: score!, gains: gains.subarray(0, end - p) } : null,
+      guidance: guided
+        ? { score: score!, plainGradient: options.plainGradient ?? null, gains: gains.subarray(0, end - p) }
+        : null,
       estimate: last,
     });
     if (last) {

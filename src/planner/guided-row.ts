@@ -13,8 +13,8 @@
  * The caller puts the model in 'frozen' gradient mode (input gradients only) and wraps the call in tf.tidy.
  *
  * `plainRow` is the same row (guided or not) with the network in Float32Arrays (src/model/plain-network.ts):
- * the rollout and ∂/∂x through it run there, and tfjs only differentiates J with respect to x̂₀ (one small
- * graph over [p + Ha, B, D]). The chain rule through x̂₀ = p0·x + q0·out (out clamped for ε models) gives
+ * the rollout and ∂/∂x through it run there, and ∂J/∂x̂₀ comes from the objective's plain form (its
+ * analytic gradient on Float32Arrays) or, for an objective without one, from tf.grad of J over [p + Ha, B, D]. The chain rule through x̂₀ = p0·x + q0·out (out clamped for ε models) gives
  *
  *   ∂J/∂x = p0 ⊙ ∂J/∂x̂₀ + backward_net(q0 ⊙ ∂J/∂x̂₀)
  *
@@ -103,11 +103,26 @@ export interface PlainRowOptions {
   /** Guidance (J per sample of the whole plan [p + Ha, B, D] → [B], and gain_t per active token), or null. */
   readonly guidance: {
     readonly score: (x0Hat: tf.Tensor3D) => tf.Tensor1D;
+    /** The objective's plain gradient bound to its context; null: tf.grad of `score`. */
+    readonly plainGradient: PlainGradient | null;
     readonly gains: Float32Array;
   } | null;
   /** Whether the caller reads x̂₀ (guided rows form it anyway). */
   readonly estimate: boolean;
 }
+
+/**
+ * grad ← weight · ∂(Σ_b J_b)/∂x̂₀ for tokens from … horizon − 1 of a whole plan [horizon·B·D] (an objective's
+ * `plain.gradient` with its context bound).
+ */
+export type PlainGradient = (
+  plan: Float32Array,
+  horizon: number,
+  batch: number,
+  weight: number,
+  from: number,
+  grad: Float32Array,
+) => void;
 
 export interface PlainRowResult {
   /** x′ of the active tokens [Ha·B·D]. */
@@ -146,7 +161,10 @@ export function plainRow(options: PlainRowOptions): PlainRowResult {
   // Σ_b ∂J/∂x per token [Ha·D]: J is the mean over samples, so this is the average gradient (MCG).
   let average: Float32Array | null = null;
   if (guidance !== null) {
-    const gradient = objectiveGradient(guidance.score, prefix, x0Hat!, ha, b, d);
+    const gradient =
+      guidance.plainGradient === null
+        ? objectiveGradient(guidance.score, prefix, x0Hat!, ha, b, d)
+        : plainObjectiveGradient(guidance.plainGradient, prefix, x0Hat!, ha, b, d);
     const dOut = new Float32Array(ha * block);
     for (let t = 0; t < ha; t++) {
       const q = q0[t]!;
@@ -184,6 +202,27 @@ export function plainRow(options: PlainRowOptions): PlainRowResult {
     }
   }
   return { x: next, x0Hat };
+}
+
+/** `objectiveGradient` from the objective's plain form. */
+function plainObjectiveGradient(
+  gradient: PlainGradient,
+  prefix: Float32Array | null,
+  x0Hat: Float32Array,
+  ha: number,
+  b: number,
+  d: number,
+): Float32Array {
+  const p = prefix === null ? 0 : prefix.length / (b * d);
+  let plan = x0Hat;
+  if (prefix !== null) {
+    plan = new Float32Array(prefix.length + x0Hat.length);
+    plan.set(prefix);
+    plan.set(x0Hat, prefix.length);
+  }
+  const grad = new Float32Array(ha * b * d);
+  gradient(plan, p + ha, b, 1 / b, p, grad);
+  return grad;
 }
 
 /** ∂ mean_b J_b / ∂x̂₀ for the active tokens [Ha·B·D], J of the whole plan [prefix, x̂₀]. */

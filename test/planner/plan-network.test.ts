@@ -62,6 +62,7 @@ describe("planNetwork 'plain'", () => {
     eta: number,
     scale: number,
     mode: 'label' | 'scale' = 'label',
+    gradient: 'plain' | 'tf.grad' = 'plain',
   ) {
     const matrix = schedulingMatrix({ mode: 'pyramid', steps: S, horizon: H, uncertainty: 1 });
     const x = tf.tensor3d(createRng(21).fillNormal(new Float32Array(H * batch * TOKEN)), [H, batch, TOKEN]);
@@ -96,6 +97,11 @@ describe("planNetwork 'plain'", () => {
         x,
         guidanceScale: scale,
         score: (x0Hat) => goalReaching.score(x0Hat, objectiveContext),
+        plainGradient:
+          gradient === 'plain'
+            ? (plan, h, b, weight, from, grad) =>
+                goalReaching.plain!.gradient(plan, h, b, objectiveContext, weight, from, grad)
+            : null,
         planNetwork,
       });
       const tokens = plan.x0Hat.dataSync() as Float32Array;
@@ -134,6 +140,15 @@ describe("planNetwork 'plain'", () => {
       });
     }
   }
+
+  it('takes ∂J/∂x̂₀ from tf.grad for an objective without a plain form, with the same plan', () => {
+    const model = models.get('x0')!;
+    const reference = runPlan(model, 'tfjs', 3, 0.5, 50);
+    const fallback = runPlan(model, 'plain', 3, 0.5, 50, 'label', 'tf.grad');
+    const plain = runPlan(model, 'plain', 3, 0.5, 50);
+    expect(maxAbsDiff(fallback.tokens, reference.tokens)).toBeLessThan(RELATIVE * maxAbs(reference.tokens));
+    expect(maxAbsDiff(fallback.tokens, plain.tokens)).toBeLessThan(RELATIVE * maxAbs(reference.tokens));
+  });
 
   it("refuses stabilisation modes other than 'label' with a ConfigError", () => {
     expect(() => runPlan(models.get('x0')!, 'plain', 1, 0, 50, 'scale')).toThrow(ConfigError);
