@@ -26,7 +26,9 @@
  *                                    no block or is the untrained stand-in (`shipped.settingsFrom` says which)
  * Per case: cell calls, rows and tokens H per tick (from PlanResult), ms per cell call, live tensors around the
  * timed loop, and the process CPU time per tick (on a shared machine wall time also counts the other processes'
- * turns).
+ * turns). Plain cases also count their dense-product FLOPs per plan and report GFLOP/s (over the median wall
+ * time) as a fraction of `roof`: the project's own kernel on a large product, measured first in the same run
+ * on one core and on both (kernel-roof.ts).
  *
  * Horizon of the shipped case: eval plans H = min(cap, ⌈stepsLeft / F⌉) with the flexible horizon, so its
  * largest tick (the episode's first) has H = min(cap, ⌈episodeLength / F⌉); the case times that H on every tick
@@ -41,6 +43,7 @@ import { ConfigError } from '../errors.js';
 import { silentLogger } from '../logging.js';
 import { loadModel, MODEL_FILE } from '../model/checkpoint.js';
 import { createModel, type DfModel, type ModelConfig } from '../model/index.js';
+import { plainNetworkFor } from '../model/plain-network.js';
 import {
   type Agent,
   createAgent,
@@ -53,6 +56,7 @@ import {
 import { observationIndices, stepSize } from '../tasks/token-layout.js';
 import { initBackend } from '../tensor/backend.js';
 import { type BenchGroup, type BenchGroupOptions, wantsCase } from './group.js';
+import { type KernelRoof, measureKernelRoof } from './kernel-roof.js';
 import { type TensorCase, tensorCases } from './tensor-cases.js';
 import { roundTimings, roundTo, summarize } from './timing.js';
 import { benchModelConfig } from './train.js';
@@ -89,6 +93,12 @@ interface PlanCase extends TensorCase {
   warm: boolean;
   mcgSamples: number;
   planNetwork: string;
+  /** Dense-product FLOPs per plan (plain network only; null for 'tfjs', whose kernels are not counted). */
+  flopsPerTick: number | null;
+  /** flopsPerTick over the median wall time, and its fraction of the roof's single-core / two-core figure. */
+  gflops: number | null;
+  singleCoreRoofFraction: number | null;
+  twoCoreRoofFraction: number | null;
 }
 
 export interface PlanBenchOptions extends BenchGroupOptions {
@@ -178,6 +188,8 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
   const tensorsAtStart = tf.memory().numTensors;
   const { model, source, plannerBlock, modelFile } = await benchModel(task, options.modelsDir ?? 'models');
   const { cases, recordBaselineMatmul, addBaselineRatios } = tensorCases();
+  // The roof first, in the same run, so every case's GFLOP/s compares with it.
+  const roof: KernelRoof = await measureKernelRoof();
   const layout = model.config.layout;
   const frames = layout.frameStack;
   const horizon = Math.ceil(maze.episodeLength / frames);
@@ -214,6 +226,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
         episodeSteps: maze.episodeLength,
       });
       let last = agent.plan();
+      const plain = agent.config.planNetwork === 'plain' ? plainNetworkFor(model) : null;
       const tick = () => {
         for (let f = 0; f < frames; f++) {
           agent.act();
@@ -222,23 +235,29 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
             0,
           );
         }
+        const flops0 = plain?.denseFlops ?? 0;
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         last = agent.plan();
         const wall = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
-        return { wall, cpu: (cpu.user + cpu.system) / 1000 };
+        return { wall, cpu: (cpu.user + cpu.system) / 1000, flops: (plain?.denseFlops ?? 0) - flops0 };
       };
       for (let i = 0; i < 2; i++) tick();
       const before = tf.memory().numTensors;
       const samples: number[] = [];
       const cpuSamples: number[] = [];
+      let flops = 0;
       for (let i = 0; i < reps; i++) {
-        const { wall, cpu } = tick();
-        samples.push(wall);
-        cpuSamples.push(cpu);
+        const tickResult = tick();
+        samples.push(tickResult.wall);
+        cpuSamples.push(tickResult.cpu);
+        flops += tickResult.flops;
       }
       const stats = summarize(samples);
+      const flopsPerTick = plain === null ? null : flops / reps;
+      const rate = flopsPerTick === null ? null : flopsPerTick / (stats.medianMs * 1e6);
+      const fraction = (of: number | null) => (rate === null || of === null ? null : roundTo(rate / of, 3));
       const entry: PlanCase = {
         name,
         ...stats,
@@ -252,6 +271,10 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
         warm: last.warm,
         mcgSamples: agent.config.mcgSamples,
         planNetwork: agent.config.planNetwork,
+        flopsPerTick: flopsPerTick === null ? null : Math.round(flopsPerTick),
+        gflops: rate === null ? null : roundTo(rate, 2),
+        singleCoreRoofFraction: fraction(roof.singleCoreGflops),
+        twoCoreRoofFraction: fraction(roof.twoCoreGflops),
       };
       cases.push(entry);
       return entry;
@@ -322,6 +345,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
   return {
     backend: info.name,
     backendInfo: info,
+    roof,
     task,
     model: { ...source, parameterCount: model.parameterCount },
     horizonTokens: horizon,
@@ -358,6 +382,8 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
             horizonTokens: shipped.horizonTokens,
             warm: shipped.warm,
             mcgSamples: shipped.mcgSamples,
+            gflops: shipped.gflops,
+            singleCoreRoofFraction: shipped.singleCoreRoofFraction,
             settingsFrom: settingsFromModel(resolved) ? 'model' : 'defaults',
             settingsNote: shippedNote(resolved, plannerBlock, modelFile),
             planner: { ...resolved.config },

@@ -173,6 +173,8 @@ export class PlainNetwork {
   #dZz: Float32Array = new Float32Array(0);
   #generation = 0;
   #taped = -1;
+  /** Multiply-adds of the dense products so far (for GFLOP/s figures). */
+  #macs = 0;
 
   private constructor(model: DfModel, options: PlainNetworkOptions) {
     const config = model.config as ModelConfig;
@@ -217,6 +219,11 @@ export class PlainNetwork {
   /** Snapshots `model`'s current weights (one dataSync per weight). */
   static fromModel(model: DfModel, options: PlainNetworkOptions = {}): PlainNetwork {
     return new PlainNetwork(model, options);
+  }
+
+  /** Floating-point operations (2 per multiply-add) of every dense product this network has run. */
+  get denseFlops(): number {
+    return 2 * this.#macs;
   }
 
   /** Which dense kernels run. */
@@ -586,6 +593,7 @@ export class PlainNetwork {
     accumulate: boolean,
   ): void {
     const k = this.#k;
+    this.#macs += rows * layer.n * layer.m;
     k.dense(
       x,
       xOff,
@@ -611,6 +619,7 @@ export class PlainNetwork {
     accumulate: boolean,
   ): void {
     const k = this.#k;
+    this.#macs += rows * layer.n * layer.m;
     k.dense(
       dy,
       dyOff,

@@ -44,6 +44,21 @@ describe('bench plan', () => {
       expect(warm.tensorsAfter).toBe(warm.tensorsBefore);
     }
     expect(cases[1]!.cellCallsPerTick).toBe(cases[0]!.cellCallsPerTick);
+    // The roof is measured in the same run; plain cases report their dense FLOPs against it.
+    const roof = result['roof'] as { singleCoreGflops: number; twoCoreGflops: number | null };
+    expect(roof.singleCoreGflops).toBeGreaterThan(0);
+    expect(roof.twoCoreGflops).toBeGreaterThan(0);
+    const [tfjsCase, plainCase] = cases as unknown as {
+      flopsPerTick: number | null;
+      gflops: number | null;
+      singleCoreRoofFraction: number | null;
+      cellCallsPerTick: number;
+    }[];
+    expect(tfjsCase!.flopsPerTick).toBeNull();
+    // Unguided rows run forward only: at least the GRU's recurrent product (3z·z per token) per cell call.
+    expect(plainCase!.flopsPerTick).toBeGreaterThan(2 * plainCase!.cellCallsPerTick * 3 * 8 * 8);
+    expect(plainCase!.gflops).toBeGreaterThan(0);
+    expect(plainCase!.singleCoreRoofFraction).toBeCloseTo(plainCase!.gflops! / roof.singleCoreGflops, 2);
     const tensors = result['numTensors'] as { before: number; after: number };
     expect(tensors.after).toBe(tensors.before);
   });
