@@ -33,6 +33,11 @@ import { roundTo } from './timing.js';
 const SOAK_TICKS = 10_000;
 const SAMPLE_EVERY = 1000;
 
+/** A latency statistic rounded for the JSON, null when nothing was measured. */
+function roundOrNull(x: number | null, digits: number): number | null {
+  return x === null ? null : roundTo(x, digits);
+}
+
 interface MemorySample {
   tick: number;
   plannerTensors: number;
@@ -187,11 +192,11 @@ async function soak(
     wallSeconds: roundTo(wallSeconds, 2),
     ticksPerSecond: roundTo(stepsSeen / wallSeconds, 1),
     tickLatencyMs: {
-      median: roundTo(tick.percentile(50), 3),
-      p99: roundTo(tick.percentile(99), 3),
-      max: roundTo(tick.max, 3),
+      median: roundOrNull(tick.percentile(50), 3),
+      p99: roundOrNull(tick.percentile(99), 3),
+      max: roundOrNull(tick.max, 3),
     },
-    planLatencyMs: { median: roundTo(plan.percentile(50), 2), p99: roundTo(plan.percentile(99), 2) },
+    planLatencyMs: { median: roundOrNull(plan.percentile(50), 2), p99: roundOrNull(plan.percentile(99), 2) },
     plans: counters.plans,
     warmPlans: counters.warmPlans,
     deadlineMisses: counters.deadlineMisses,

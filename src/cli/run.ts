@@ -207,10 +207,11 @@ export interface MazePairOptions {
   readonly stallTimeoutS?: number;
 }
 
+/** Latency statistics in ms; null when nothing was measured (no ticks or no plans). */
 export interface LatencySummary {
-  readonly median: number;
-  readonly p99: number;
-  readonly max: number;
+  readonly median: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
   readonly count: number;
 }
 
@@ -390,13 +391,8 @@ interface RunSummary {
   readonly normalizedScore: number;
   readonly successRate: number;
   readonly firstReachMean: number | null;
-  readonly tickLatencyMs: {
-    readonly median: number;
-    readonly p99: number;
-    readonly max: number;
-    readonly count: number;
-  };
-  readonly planLatencyMs: { readonly median: number; readonly p99: number; readonly count: number };
+  readonly tickLatencyMs: LatencySummary;
+  readonly planLatencyMs: Omit<LatencySummary, 'max'>;
   readonly simDeadlineMisses: number;
   readonly simSteps: number;
   readonly plannerDeadlineMisses: number;
@@ -437,7 +433,7 @@ function summarize(
 
 function summaryText(s: RunSummary): string {
   const f1 = (x: number) => x.toFixed(1);
-  const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(0));
+  const ms = (x: number | null) => (x === null ? 'n/a' : x < 10 ? x.toFixed(2) : x.toFixed(0));
   const n = s.episodes.length;
   const lines = [
     `${s.task}, ${s.mode === 'lockstep' ? 'lockstep' : 'real time'}, ${n} episode${n === 1 ? '' : 's'}, seed ${s.seed}, model ${path.relative(process.cwd(), s.model) || '.'} (${s.modelSteps} training steps)`,
@@ -490,7 +486,7 @@ class ProgressLine {
     const tick = planner.tickLatency.percentile(50);
     this.#text =
       `episode ${e.episode} step ${String(e.t).padStart(3)}  distance to goal ${e.distanceToGoal.toFixed(2)}` +
-      `  tick ${Number.isNaN(tick) ? '-' : tick.toFixed(2)} ms (median)  plans ${c.plans}` +
+      `  tick ${tick === null ? '-' : tick.toFixed(2)} ms (median)  plans ${c.plans}` +
       `  deadline misses: sim ${e.deadlineMisses}, planner ${c.deadlineMisses}`;
     const now = performance.now();
     if (this.#tty) {

@@ -3,8 +3,8 @@
  * before anything reaches the planner. No math here: values are copied, never scaled, clamped or normalised
  * (that lives in planner/ and tasks/), so the bus and ROS behave the same.
  *
- * Every `read*` function returns either the copied values or a `Rejection` naming the reason; nothing throws on
- * input, because a robot's sensors are not ours to crash on.
+ * Every `read*` function returns either the copied values or a `Rejection` naming the reason (the field checks
+ * are in input-checks.ts); nothing throws on input, because a robot's sensors are not ours to crash on.
  */
 import type {
   DiagnosticStatus,
@@ -15,39 +15,21 @@ import type {
   PoseStamped,
   WrenchStamped,
 } from '../transport/index.js';
-import { nsFromTime, timeFromNs } from '../transport/index.js';
+import { timeFromNs } from '../transport/index.js';
+import {
+  allNumbers,
+  finiteArray,
+  finiteNumber,
+  headerFrame,
+  headerStamp,
+  isRejection,
+  messageObject,
+  plannerNumber,
+  type Rejection,
+} from './input-checks.js';
 import { MAZE_FRAMES } from './maze-interface.js';
 
-/**
- * Why an input message was dropped (diagnostics count each reason per topic). `duplicate` (a state with the
- * stamp of the last accepted one, e.g. the sim's start-up re-send) is counted but is no fault.
- */
-export type RejectReason =
-  | 'non_finite'
-  | 'wrong_size'
-  | 'out_of_order'
-  | 'wrong_frame'
-  | 'malformed'
-  | 'duplicate';
-
-export const REJECT_REASONS: readonly RejectReason[] = [
-  'non_finite',
-  'wrong_size',
-  'out_of_order',
-  'wrong_frame',
-  'malformed',
-  'duplicate',
-];
-
-export interface Rejection {
-  readonly rejected: RejectReason;
-  /** What was wrong, for the log line (names the field and the value). */
-  readonly detail: string;
-}
-
-export function isRejection(x: unknown): x is Rejection {
-  return typeof x === 'object' && x !== null && 'rejected' in x;
-}
+export { isRejection, REJECT_REASONS, type Rejection, type RejectReason } from './input-checks.js';
 
 /** Maze observation [x, y, vx, vy] (layout order of the maze task's observation fields) and its stamp. */
 export interface StateSample {
@@ -57,82 +39,37 @@ export interface StateSample {
 
 const COVARIANCE_SIZE = 36;
 
-function num(value: unknown, field: string): number | Rejection {
-  if (typeof value !== 'number')
-    return { rejected: 'malformed', detail: `${field} is ${typeof value}, not a number` };
-  if (!Number.isFinite(value)) return { rejected: 'non_finite', detail: `${field} = ${value}` };
-  return value;
-}
-
-function stampOf(header: unknown, field: string): bigint | Rejection {
-  const stamp = (header as { stamp?: { sec?: unknown; nanosec?: unknown } } | undefined)?.stamp;
-  if (
-    typeof stamp?.sec !== 'number' ||
-    typeof stamp.nanosec !== 'number' ||
-    !Number.isInteger(stamp.sec) ||
-    !Number.isInteger(stamp.nanosec) ||
-    stamp.nanosec < 0 ||
-    stamp.nanosec >= 1e9
-  ) {
-    return { rejected: 'malformed', detail: `${field}.header.stamp is not a valid builtin_interfaces/Time` };
-  }
-  return nsFromTime({ sec: stamp.sec, nanosec: stamp.nanosec });
-}
-
-function frameOk(header: unknown, fixedFrame: string): true | Rejection {
-  const frame = (header as { frame_id?: unknown } | undefined)?.frame_id;
-  if (typeof frame !== 'string') return { rejected: 'malformed', detail: 'header.frame_id is not a string' };
-  // An empty frame is what many hand-written publishers send; it means "the fixed frame" here.
-  if (frame !== '' && frame !== fixedFrame) {
-    return {
-      rejected: 'wrong_frame',
-      detail: `header.frame_id '${frame}' is not '${fixedFrame}' (the node does no TF lookups; publish in '${fixedFrame}')`,
-    };
-  }
-  return true;
-}
-
 /**
  * Odometry → maze observation [pose.position.x, pose.position.y, twist.linear.x, twist.linear.y]. Rejects
- * non-finite values anywhere in the used fields or the covariances, covariances that are not 36 long, and a
- * frame other than the fixed frame.
+ * non-finite values anywhere in the used fields (including doubles beyond float32) or the covariances,
+ * covariances that are not 36 long, and a frame other than the fixed frame.
  */
 export function readOdometry(msg: Odometry, fixedFrame: string = MAZE_FRAMES.fixed): StateSample | Rejection {
-  if (typeof msg !== 'object' || msg === null)
-    return { rejected: 'malformed', detail: 'message is not an object' };
-  const stampNs = stampOf(msg.header, 'odom');
+  const object = messageObject(msg);
+  if (object !== true) return object;
+  const stampNs = headerStamp(msg.header, 'odom');
   if (isRejection(stampNs)) return stampNs;
-  const frame = frameOk(msg.header, fixedFrame);
+  const frame = headerFrame(msg.header, fixedFrame);
   if (frame !== true) return frame;
-  const values = [
-    num(msg.pose?.pose?.position?.x, 'pose.pose.position.x'),
-    num(msg.pose?.pose?.position?.y, 'pose.pose.position.y'),
-    num(msg.twist?.twist?.linear?.x, 'twist.twist.linear.x'),
-    num(msg.twist?.twist?.linear?.y, 'twist.twist.linear.y'),
-  ];
-  for (const v of values) if (isRejection(v)) return v;
-  for (const [name, cov] of [
-    ['pose.covariance', msg.pose?.covariance],
-    ['twist.covariance', msg.twist?.covariance],
-  ] as const) {
-    if (cov === undefined || cov === null || typeof cov.length !== 'number') {
-      return { rejected: 'malformed', detail: `${name} is missing` };
-    }
-    if (cov.length !== COVARIANCE_SIZE) {
-      return { rejected: 'wrong_size', detail: `${name} has ${cov.length} entries, not ${COVARIANCE_SIZE}` };
-    }
-    for (let i = 0; i < cov.length; i++) {
-      if (!Number.isFinite(cov[i])) return { rejected: 'non_finite', detail: `${name}[${i}] = ${cov[i]}` };
-    }
-  }
-  return { observation: Float64Array.from(values as number[]), stampNs };
+  const values = allNumbers([
+    plannerNumber(msg.pose?.pose?.position?.x, 'pose.pose.position.x'),
+    plannerNumber(msg.pose?.pose?.position?.y, 'pose.pose.position.y'),
+    plannerNumber(msg.twist?.twist?.linear?.x, 'twist.twist.linear.x'),
+    plannerNumber(msg.twist?.twist?.linear?.y, 'twist.twist.linear.y'),
+  ]);
+  if (isRejection(values)) return values;
+  const pose = finiteArray(msg.pose?.covariance, COVARIANCE_SIZE, 'pose.covariance');
+  if (pose !== true) return pose;
+  const twist = finiteArray(msg.twist?.covariance, COVARIANCE_SIZE, 'twist.covariance');
+  if (twist !== true) return twist;
+  return { observation: Float64Array.from(values), stampNs };
 }
 
 /** std_msgs/Float32 reward → number (the message has no header, so it pairs with odom by arrival order). */
 export function readReward(msg: Float32): number | Rejection {
-  if (typeof msg !== 'object' || msg === null)
-    return { rejected: 'malformed', detail: 'message is not an object' };
-  return num(msg.data, 'data');
+  const object = messageObject(msg);
+  if (object !== true) return object;
+  return plannerNumber(msg.data, 'data');
 }
 
 export interface GoalSample {
@@ -142,25 +79,25 @@ export interface GoalSample {
 
 /** PoseStamped → maze goal [x, y] in the fixed frame (orientation and z are ignored, but must be finite). */
 export function readGoal(msg: PoseStamped, fixedFrame: string = MAZE_FRAMES.fixed): GoalSample | Rejection {
-  if (typeof msg !== 'object' || msg === null)
-    return { rejected: 'malformed', detail: 'message is not an object' };
-  const stampNs = stampOf(msg.header, 'goal_pose');
+  const object = messageObject(msg);
+  if (object !== true) return object;
+  const stampNs = headerStamp(msg.header, 'goal_pose');
   if (isRejection(stampNs)) return stampNs;
-  const frame = frameOk(msg.header, fixedFrame);
+  const frame = headerFrame(msg.header, fixedFrame);
   if (frame !== true) return frame;
   const p = msg.pose?.position;
   const q = msg.pose?.orientation;
-  const values = [
-    num(p?.x, 'pose.position.x'),
-    num(p?.y, 'pose.position.y'),
-    num(p?.z, 'pose.position.z'),
-    num(q?.x, 'pose.orientation.x'),
-    num(q?.y, 'pose.orientation.y'),
-    num(q?.z, 'pose.orientation.z'),
-    num(q?.w, 'pose.orientation.w'),
-  ];
-  for (const v of values) if (isRejection(v)) return v;
-  return { goal: Float64Array.of(values[0] as number, values[1] as number), stampNs };
+  const values = allNumbers([
+    plannerNumber(p?.x, 'pose.position.x'),
+    plannerNumber(p?.y, 'pose.position.y'),
+    finiteNumber(p?.z, 'pose.position.z'),
+    finiteNumber(q?.x, 'pose.orientation.x'),
+    finiteNumber(q?.y, 'pose.orientation.y'),
+    finiteNumber(q?.z, 'pose.orientation.z'),
+    finiteNumber(q?.w, 'pose.orientation.w'),
+  ]);
+  if (isRejection(values)) return values;
+  return { goal: Float64Array.of(values[0]!, values[1]!), stampNs };
 }
 
 /** The maze command: wrench.force.{x, y} = action (actuator control units), everything else 0. */

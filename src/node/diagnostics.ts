@@ -1,8 +1,9 @@
 /**
  * The planner node's health report: one diagnostic_msgs/DiagnosticStatus named `<node fqn>: control loop`
  * (ros2.md §3.3) in a DiagnosticArray on /diagnostics. Levels: STALE before the first valid state message,
- * ERROR when the planner failed since the last report, WARN on a sensor timeout or missed deadlines or
- * rejected messages (other than duplicates) since the last report, OK otherwise.
+ * ERROR when the planner failed or made a non-finite command since the last report, WARN on a needed topic that
+ * stayed silent since the start, a sensor timeout, missed deadlines, a stamp restart or rejected messages (other
+ * than duplicates) since the last report, OK otherwise.
  */
 import { DIAGNOSTIC_LEVEL, type DiagnosticArray, type MsgInput, timeFromNs } from '../transport/index.js';
 import { keyValues } from './convert.js';
@@ -25,6 +26,10 @@ export interface NodeCounters {
   deadlineMisses: number;
   /** Times the state went stale (count of timeout episodes, not of zero commands). */
   sensorTimeouts: number;
+  /** Commands the planner made non-finite, published as the zero command instead (an ERROR each time). */
+  nonFiniteCommands: number;
+  /** Input stamps that jumped back beyond the restart threshold (stamp-order.ts): taken as a restarted clock. */
+  stampRestarts: number;
   resets: number;
   goals: number;
   paramUpdates: number;
@@ -45,6 +50,8 @@ export function emptyCounters(): NodeCounters {
     planErrors: 0,
     deadlineMisses: 0,
     sensorTimeouts: 0,
+    nonFiniteCommands: 0,
+    stampRestarts: 0,
     resets: 0,
     goals: 0,
     paramUpdates: 0,
@@ -66,6 +73,8 @@ export interface DiagnosticsInput {
   /** The state is older than sensor_timeout right now. */
   readonly timedOut: boolean;
   readonly sensorAgeMs: number | null;
+  /** Needed topics that delivered nothing yet for longer than input-watch.ts allows, with how long (ms). */
+  readonly silentTopics: readonly { readonly topic: string; readonly forMs: number }[];
   readonly lastError: string | null;
   readonly tickLatency: LatencyWindow;
   readonly planLatency: LatencyWindow;
@@ -82,7 +91,15 @@ function sumValues(r: Record<string, number>, skipDuplicates = false): number {
 export function diagnosticLevel(input: DiagnosticsInput): { level: DiagnosticLevel; message: string } {
   const c = input.counters;
   const p = input.previous;
-  if (input.stale)
+  // A needed topic that never delivered anything is a WARN (a wrong topic name?), not only "waiting".
+  const silent = input.silentTopics.map(
+    (s) =>
+      `no message on ${s.topic} for ${Math.round(s.forMs / 1000)} s: check the topic name (remaps, *_topic parameters) and that its publisher runs`,
+  );
+  // Duplicates (re-sent states) are expected at start-up and are no reason to warn.
+  const rejected = sumValues(c.rejected, true) - sumValues(p.rejected, true);
+  // Before the first valid state: STALE, unless something is wrong that the user can fix (silence, rejections).
+  if (input.stale && silent.length === 0 && rejected === 0)
     return { level: DIAGNOSTIC_LEVEL.STALE, message: 'waiting for the first valid state message' };
   if (c.planErrors > p.planErrors) {
     return {
@@ -90,23 +107,29 @@ export function diagnosticLevel(input: DiagnosticsInput): { level: DiagnosticLev
       message: `planner failed ${c.planErrors - p.planErrors}× since the last report: ${input.lastError ?? 'unknown error'}`,
     };
   }
-  const warnings: string[] = [];
+  if (c.nonFiniteCommands > p.nonFiniteCommands) {
+    return {
+      level: DIAGNOSTIC_LEVEL.ERROR,
+      message: `${c.nonFiniteCommands - p.nonFiniteCommands} non-finite command(s) since the last report, zero published instead`,
+    };
+  }
+  const warnings: string[] = [...silent];
   if (input.timedOut)
     warnings.push(
       `sensor timeout: no valid state for ${Math.round(input.sensorAgeMs ?? 0)} ms, sending zero commands`,
     );
   else if (c.sensorTimeouts > p.sensorTimeouts)
     warnings.push(`${c.sensorTimeouts - p.sensorTimeouts} sensor timeout(s)`);
+  if (c.stampRestarts > p.stampRestarts)
+    warnings.push(`${c.stampRestarts - p.stampRestarts} stamp restart(s) (a clock jumped back)`);
   if (c.deadlineMisses > p.deadlineMisses)
     warnings.push(`${c.deadlineMisses - p.deadlineMisses} deadline miss(es)`);
-  // Duplicates (re-sent states) are expected at start-up and are no reason to warn.
-  const rejected = sumValues(c.rejected, true) - sumValues(p.rejected, true);
   if (rejected > 0) warnings.push(`${rejected} rejected message(s)`);
   if (warnings.length > 0) return { level: DIAGNOSTIC_LEVEL.WARN, message: warnings.join('; ') };
   return { level: DIAGNOSTIC_LEVEL.OK, message: 'ok' };
 }
 
-const round3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 'n/a');
+const round3 = (x: number | null) => (x !== null && Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 'n/a');
 
 export function diagnosticsMessage(input: DiagnosticsInput): {
   msg: MsgInput<DiagnosticArray>;
@@ -131,6 +154,8 @@ export function diagnosticsMessage(input: DiagnosticsInput): {
     'deadline misses': c.deadlineMisses,
     'planner errors': c.planErrors,
     'sensor timeouts': c.sensorTimeouts,
+    'non-finite commands': c.nonFiniteCommands,
+    'stamp restarts': c.stampRestarts,
     resets: c.resets,
     goals: c.goals,
     'rejected messages': sumValues(c.rejected),

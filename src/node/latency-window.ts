@@ -28,15 +28,15 @@ export class LatencyWindow {
     return this.#total;
   }
 
-  /** Largest sample ever recorded. */
-  get max(): number {
-    return this.#max;
+  /** Largest sample ever recorded; null before the first (never NaN, so no summary prints "NaN ms"). */
+  get max(): number | null {
+    return this.#total === 0 ? null : this.#max;
   }
 
-  /** Nearest-rank percentile q ∈ [0, 100] over the window; NaN when empty. */
-  percentile(q: number): number {
+  /** Nearest-rank percentile q ∈ [0, 100] over the window; null when empty (never NaN). */
+  percentile(q: number): number | null {
     const n = this.#filled;
-    if (n === 0) return Number.NaN;
+    if (n === 0) return null;
     const sorted = this.#scratch.subarray(0, n);
     sorted.set(this.#values.subarray(0, n));
     sorted.sort();

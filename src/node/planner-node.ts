@@ -76,11 +76,14 @@ import {
   emptyCounters,
   type NodeCounters,
 } from './diagnostics.js';
+import { allFinite } from './input-checks.js';
+import { SilentTopicWatch } from './input-watch.js';
 import { LatencyWindow } from './latency-window.js';
 import { MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from './maze-interface.js';
 import { NODE_PARAMS, type NodeParams, plannerChanges, plannerConfigOf } from './node-params.js';
 import type { NodeTask } from './node-task.js';
 import { createPlannerHost, type HostInfo, type HostPlan, type PlannerHost } from './planner-host.js';
+import { STAMP_RESTART_NS, stampOrder } from './stamp-order.js';
 
 export interface PlannerNodeOptions {
   readonly transport: Transport;
@@ -202,6 +205,12 @@ export class PlannerNode {
   #reward: number | null = null;
   #goal: Float32Array | null;
   #resetRequested = false;
+  /** Needed topics that have delivered nothing yet (odom; goal_pose when the task has no default goal). */
+  readonly #inputWatch: SilentTopicWatch;
+  /** Resolved topic name per input role that the watch follows. */
+  readonly #watched: Record<string, string> = {};
+  /** Node time of the last stamp-restart log line (rate limit). */
+  #restartLoggedNs: bigint | null = null;
 
   // Control state.
   #nextStep = 0;
@@ -267,6 +276,10 @@ export class PlannerNode {
       'frame stack F': this.#F,
     };
 
+    this.#watched['odom'] = t.resolve(params.odomTopic);
+    if (!this.#goal) this.#watched['goal'] = t.resolve(params.goalTopic);
+    this.#inputWatch = new SilentTopicWatch(Object.values(this.#watched), t.nowNs());
+
     this.#publishCommand = t.advertise(MAZE_TYPES.command, params.commandTopic, MAZE_QOS.command);
     this.#publishPlan = t.advertise(MAZE_TYPES.plan, params.planTopic, MAZE_QOS.plan);
     this.#publishDiagnostics = t.advertise(
@@ -304,6 +317,7 @@ export class PlannerNode {
         activate: () => {
           // Whatever the robot did while we were inactive, the latent and old plans do not describe it.
           this.#discontinuity();
+          this.#inputWatch.restart(this.#t.nowNs());
           this.#paused = false;
           this.#t.log('info', 'activated: planning from the next state');
           const parked = this.#parked;
@@ -335,7 +349,10 @@ export class PlannerNode {
     }
     this.#timers.push(
       t.every(BigInt(Math.round(params.diagnosticsPeriodS * NS_PER_S)), () =>
-        this.#guard(() => this.#report()),
+        this.#guard(() => {
+          this.#logSilentTopics();
+          this.#report();
+        }),
       ),
     );
     if (this.#goal) this.#host.send({ op: 'setGoal', goal: this.#goal }, this.#onHostError('setGoal'));
@@ -398,6 +415,19 @@ export class PlannerNode {
 
   #count(topic: string): void {
     this.counters.received[topic] = (this.counters.received[topic] ?? 0) + 1;
+    const name = this.#watched[topic];
+    if (name !== undefined) this.#inputWatch.heard(name);
+  }
+
+  /** One WARN line per needed topic that stays silent (a wrong topic name, a publisher that never started). */
+  #logSilentTopics(): void {
+    for (const { topic, forNs } of this.#inputWatch.newlySilent(this.#t.nowNs())) {
+      this.#t.log(
+        'warn',
+        `no message on ${topic} for ${Number(forNs) / NS_PER_S} s since the start: check the topic name ` +
+          '(remaps, *_topic parameters) and that its publisher runs; sending nothing until a state arrives',
+      );
+    }
   }
 
   #reject(topic: string, r: Rejection): void {
@@ -416,12 +446,13 @@ export class PlannerNode {
       this.#reject('odom', s);
       return;
     }
-    if (this.#lastOdomStamp !== null && s.stampNs <= this.#lastOdomStamp) {
+    const order = stampOrder(this.#lastOdomStamp, s.stampNs);
+    if (order === 'same' || order === 'older') {
       // An equal stamp is a copy of the last state (the sim re-sends an episode's first state until it hears a
-      // command): answering it would put a lockstep pair out of step. Older stamps are out of order.
+      // command): answering it would put a lockstep pair out of step. Slightly older stamps are out of order.
       this.#reject(
         'odom',
-        s.stampNs === this.#lastOdomStamp
+        order === 'same'
           ? { rejected: 'duplicate', detail: `stamp ${s.stampNs} ns was already answered` }
           : {
               rejected: 'out_of_order',
@@ -430,6 +461,7 @@ export class PlannerNode {
       );
       return;
     }
+    if (order === 'restart') this.#stampRestart('odom', this.#lastOdomStamp!, s.stampNs);
     this.#lastOdomStamp = s.stampNs;
     // The reward travels with the state it belongs to, so queued states (lockstep) keep their own rewards.
     const reward = this.#reward;
@@ -441,11 +473,32 @@ export class PlannerNode {
       // While inactive, keep the newest state: a lockstep sim waits for its answer until we are activated.
       if (this.#paused) this.#parked = sample;
       else {
+        // A restarted clock is a new run: the agent restarts at this state, in queue order.
+        if (order === 'restart') this.#queue.push({ kind: 'episode' });
         this.#queue.push({ kind: 'state', sample });
         this.#drain();
       }
-    }
+    } else if (order === 'restart') this.#resetRequested = true;
     if (first) this.#report();
+  }
+
+  /**
+   * A stamp jumped back beyond the threshold: a restarted clock (sim restart, bag loop), not a late message.
+   * Logged and reported at most once per second of node time, so a publisher with garbage stamps cannot flood.
+   */
+  #stampRestart(topic: string, lastNs: bigint, stampNs: bigint): void {
+    this.counters.stampRestarts += 1;
+    const now = this.#t.nowNs();
+    if (this.#restartLoggedNs !== null && now - this.#restartLoggedNs < BigInt(NS_PER_S)) return;
+    this.#restartLoggedNs = now;
+    this.#t.log(
+      'warn',
+      `${topic} stamps jumped back ${Number(lastNs - stampNs) / NS_PER_S} s (more than ` +
+        `${Number(STAMP_RESTART_NS) / NS_PER_S} s): taking it as a restarted clock` +
+        (topic === 'odom' ? ' and restarting the planner from this state' : '') +
+        ` (${this.counters.stampRestarts} so far)`,
+    );
+    this.#report();
   }
 
   #onReward(r: Received<Float32>): void {
@@ -465,13 +518,15 @@ export class PlannerNode {
       this.#reject('goal', g);
       return;
     }
-    if (this.#lastGoalStamp !== null && g.stampNs < this.#lastGoalStamp) {
+    const order = stampOrder(this.#lastGoalStamp, g.stampNs);
+    if (order === 'older') {
       this.#reject('goal', {
         rejected: 'out_of_order',
         detail: `stamp ${g.stampNs} ns is older than the current goal's ${this.#lastGoalStamp} ns`,
       });
       return;
     }
+    if (order === 'restart') this.#stampRestart('goal_pose', this.#lastGoalStamp!, g.stampNs);
     this.#lastGoalStamp = g.stampNs;
     this.#goal = Float32Array.from(g.goal);
     this.counters.goals += 1;
@@ -481,6 +536,9 @@ export class PlannerNode {
 
   #onEpisodeStart(_r: Received<Empty>): void {
     this.#count('episode');
+    // A new episode may come from a restarted sim whose clock begins again near 0: its stamps start afresh.
+    this.#lastOdomStamp = null;
+    this.#lastGoalStamp = null;
     if (this.#lockstep) {
       this.#queue.push({ kind: 'episode' });
       this.#drain();
@@ -666,6 +724,15 @@ export class PlannerNode {
 
   #sendCommand(action: Float32Array | null, source: CommandSource): void {
     if (this.#closed) return;
+    if (action && !allFinite(action)) {
+      // The last check before the wire: whatever made it (plan row, action law), a non-finite command never
+      // leaves the node. Clamping cannot fix it (Math.min/max pass NaN through), so it becomes the zero command.
+      this.counters.nonFiniteCommands += 1;
+      this.#lastError = `non-finite command [${Array.from(action).join(', ')}] (${source}) replaced by zero`;
+      if (this.counters.nonFiniteCommands === 1) this.#t.log('error', this.#lastError);
+      action = null;
+      source = 'zero';
+    }
     if (action) this.#lastCommand.set(action);
     else this.#lastCommand.fill(0);
     this.#lastSource = source;
@@ -817,6 +884,9 @@ export class PlannerNode {
       stale: this.#latest === null,
       timedOut: this.#timedOut,
       sensorAgeMs: this.#latest ? Number(now - this.#latest.recvNs) / 1e6 : null,
+      silentTopics: this.#inputWatch
+        .silent(now)
+        .map(({ topic, forNs }) => ({ topic, forMs: Number(forNs) / 1e6 })),
       lastError: this.#lastError,
       tickLatency: this.tickLatency,
       planLatency: this.planLatency,

@@ -4,8 +4,14 @@
  * No mocks: the node, the bus, the planner and the (tiny, untrained) model are the real ones.
  */
 
-import { silentLogger } from '../../src/logging.js';
-import { MAZE_TOPICS, MAZE_TYPES, type PlannerNode, startPlannerNode } from '../../src/node/index.js';
+import type { Logger } from '../../src/logging.js';
+import {
+  MAZE_TOPICS,
+  MAZE_TYPES,
+  type NodeTask,
+  type PlannerNode,
+  startPlannerNode,
+} from '../../src/node/index.js';
 import type { Bus, Transport } from '../../src/transport/index.js';
 import {
   createBus,
@@ -32,6 +38,8 @@ export interface Harness {
   readonly commands: WrenchStamped[];
   readonly plans: Path[];
   readonly diagnostics: DiagnosticArray[];
+  /** Every line the bus logged (the planner node's log), as `level: text`. */
+  readonly logs: string[];
   /** Publishes an odom (stamp in ns of sim time) and lets the bus deliver everything. */
   odom(x: number, y: number, vx: number, vy: number, stampNs: bigint, frame?: string): Promise<void>;
   /** Publishes a raw odom message (for malformed inputs). */
@@ -76,8 +84,17 @@ export function odomMessage(
   };
 }
 
-export async function startHarness(params: Record<string, string | number | boolean>): Promise<Harness> {
-  const bus = createBus({ logger: silentLogger });
+export async function startHarness(
+  params: Record<string, string | number | boolean>,
+  task: NodeTask = umazeTask(),
+): Promise<Harness> {
+  const logs: string[] = [];
+  const logger: Logger = {
+    info: (m) => logs.push(`info: ${m}`),
+    warn: (m) => logs.push(`warn: ${m}`),
+    error: (m) => logs.push(`error: ${m}`),
+  };
+  const bus = createBus({ logger });
   const robot = bus.node('robot');
   const commands: WrenchStamped[] = [];
   const plans: Path[] = [];
@@ -94,7 +111,7 @@ export async function startHarness(params: Record<string, string | number | bool
   const pubEpisode = robot.advertise(MAZE_TYPES.episodeStart, MAZE_TOPICS.episodeStart, 'default');
   robot.start();
   const plannerTransport = bus.node('planner', '', plannerArgs(params));
-  const node = await startPlannerNode({ transport: plannerTransport, resolveTask: () => umazeTask() });
+  const node = await startPlannerNode({ transport: plannerTransport, resolveTask: () => task });
   await bus.idle();
   const status = (): DiagnosticStatus => {
     const last = diagnostics.at(-1);
@@ -109,6 +126,7 @@ export async function startHarness(params: Record<string, string | number | bool
     commands,
     plans,
     diagnostics,
+    logs,
     async odom(x, y, vx, vy, stampNs, frame) {
       pubOdom(odomMessage(x, y, vx, vy, stampNs, frame));
       await bus.idle();
