@@ -271,6 +271,10 @@ function numbers(root: TypeName, path: string, f: Extract<Field, { kind: 'number
   } else {
     return fail(root, path, `${f.prim}[] (an array or typed array)`, v);
   }
+  // Sizes as rclnodejs 2.2.0 checks them at publish: only a fixed-size array's setter compares the length
+  // (rosidl_gen/templates/message-template.cjs:879-883, a RangeError thrown from Publisher.publish through
+  // `new TypeClass(msg)`, lib/publisher.js:74-78, and message_translator.cjs:33/48); a variable-length array is
+  // copied at any length (`fill`, message-template.cjs:939-965), so its size is the subscriber's to check.
   if (f.size !== undefined && out.length !== f.size) fail(root, path, `exactly ${f.size} elements`, v);
   return out;
 }
