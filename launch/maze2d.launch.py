@@ -1,6 +1,6 @@
 """Maze2D on ROS 2: the MuJoCo maze sim node and the Diffusion Forcing planner node (df-planner, rclnodejs).
 
-Both nodes are Node.js programs started from this checkout (ros2.md section 2.1, way B: launch_ros `Node` with
+Both nodes are Node.js programs started from this checkout (docs/ros2.md §2.1, way B: launch_ros `Node` with
 the executable `node` and no ROS package), so `ros2 launch` adds `--ros-args` (node name, params files, -p) for
 them. Parameters come from launch/params/maze2d.yaml, then the launch arguments below override task, model and
 lockstep (the last params file wins, launch_ros writes each dict as one more file).

@@ -1,5 +1,5 @@
 /**
- * T1 (ros2.md §5.3): on a machine where rclnodejs@2.2.0 is installed (even with --ignore-scripts), check that
+ * T1 (docs/ros2.md §5.3): on a machine where rclnodejs@2.2.0 is installed (even with --ignore-scripts), check that
  * the real module matches the hand-written `RclLike` the adapter is typed against:
  *
  *   npx tsc -p types/tsconfig.rclnodejs.json

@@ -1,5 +1,5 @@
 /**
- * Stand-in for rclnodejs's generated `types/interfaces.d.ts` (ros2.md §1.3), which exists only after its
+ * Stand-in for rclnodejs's generated `types/interfaces.d.ts` (docs/ros2.md §1.3), which exists only after its
  * message generator ran against a sourced ROS. With `npm install --ignore-scripts rclnodejs@2.2.0` (no ROS),
  * the core typings reference these names; this file declares them for the interfaces df-planner uses, with
  * message shapes taken from src/transport/msgs.ts, so the T1 check (rcl-like-check.ts) sees real types.

@@ -1,5 +1,5 @@
 /**
- * Maze2D offline datasets the D4RL way (maze2d.md §9.2–§9.4): one continuous stream from the waypoint expert
+ * Maze2D offline datasets the D4RL way (docs/maze2d.md §9.2–§9.4): one continuous stream from the waypoint expert
  * chasing random goals with σ = 0.5 Gaussian action noise, written in a small documented binary format.
  *
  * Generation, per step t (one stream, the env is reset once):
@@ -10,7 +10,7 @@
  *   rewardsNext[t]  = 1 if ‖obs_{t+1}.xy − G‖ ≤ 0.5 (what env.step returns for this transition)
  *
  * Deliberate difference from D4RL: D4RL does not advance `obs` on a segment's last step, so its stream repeats
- * one stale observation and jumps two steps at every goal change (§9.2 step 5). We record the true transition
+ * one stale observation and jumps two steps at every goal change (docs/maze2d.md §9.2). We record the true transition
  * (obs_t, a_t, obs_{t+1}) everywhere: the physical state is continuous across segment boundaries; only the goal
  * changes, and `timeouts[t] = 1` marks the last step of each segment. Windows that cross a boundary (as
  * Diffusion Forcing samples them) therefore always see real dynamics.

@@ -1,5 +1,5 @@
 /**
- * Runs a policy for a number of Maze2D episodes and scores them the D4RL way (maze2d.md §8), plus success rate
+ * Runs a policy for a number of Maze2D episodes and scores them the D4RL way (docs/maze2d.md §8), plus success rate
  * and first-reach step (scoring.ts). One env is created from the factory and reset per episode; episode k is
  * reset with the k-th draw of `createRng(seed)`, so a (seed, episodes) pair always replays the same starts.
  *

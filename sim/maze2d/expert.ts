@@ -1,5 +1,5 @@
 /**
- * D4RL's waypoint controller for Maze2D (maze2d.md §9.1): plan a cell path with Q-iteration, follow jittered
+ * D4RL's waypoint controller for Maze2D (docs/maze2d.md §9.1): plan a cell path with Q-iteration, follow jittered
  * waypoints with a PD law, and report `solved` once the ball rests on the target cell.
  *
  * Notation (qpos frame, §2.2):
@@ -77,7 +77,7 @@ function cachedQ(maze: MazeName, target: Cell, config: WaypointExpertConfig): QT
   return table;
 }
 
-/** Python 3 / numpy rounding (half to even), so cells match the reference controller on exact halves. */
+/** Python 3 / numpy rounding (half to even), so cells match D4RL's Python controller on exact halves. */
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;

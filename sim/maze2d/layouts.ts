@@ -1,5 +1,5 @@
 /**
- * D4RL Maze2D layouts (maze2d.md §2.1) and the task table (§1). `#` wall, `O` free, `G` free cell holding the
+ * D4RL Maze2D layouts (docs/maze2d.md §2.1) and the task table (§1). `#` wall, `O` free, `G` free cell holding the
  * fixed evaluation goal. Row index i (top line 0) is qpos x; column index j is qpos y. Cell (i, j) has the
  * nominal coordinate (i, j); wall squares in the physics sit 0.2 lower: [i−0.7, i+0.3] × [j−0.7, j+0.3].
  */
@@ -93,7 +93,7 @@ function cellsWhere(maze: MazeName, keep: (c: string) => boolean): Cell[] {
   return out;
 }
 
-/** Radius of the goal disc: the sparse reward and "success" (maze2d.md §6). */
+/** Radius of the goal disc: the sparse reward and "success" (docs/maze2d.md §6). */
 export const GOAL_RADIUS = 0.5;
 
 /** Jitter of reset positions and random goals around their cell, per axis (D4RL reset / set_target). */

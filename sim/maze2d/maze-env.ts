@@ -1,5 +1,5 @@
 /**
- * D4RL Maze2D (`maze2d-{umaze,medium,large}-v1`) on the MuJoCo engine (maze2d.md §1–§7).
+ * D4RL Maze2D (`maze2d-{umaze,medium,large}-v1`) on the MuJoCo engine (docs/maze2d.md §1–§7).
  *
  * One env step (D4RL `MazeEnv.step`, frame_skip 1):
  *   u ← clip(action, ±1);  qvel ← clip(qvel, ±5);  mj_step once (h = 0.01 s, Euler with implicit damping)
@@ -43,7 +43,7 @@ export { GOAL_RADIUS };
 export const RESET_VELOCITY_STD = 0.1;
 /**
  * Largest speed one step can produce per axis: from the clipped 5 m/s at full throttle,
- * v′ = (m·5 + h·100)/(m + h·b) with m = 4.18879 kg, h = 0.01 s, b = 1 (maze2d.md §5.2).
+ * v′ = (m·5 + h·100)/(m + h·b) with m = 4.18879 kg, h = 0.01 s, b = 1 (docs/maze2d.md §5.2).
  */
 export const MAX_STEP_SPEED =
   ((4000 / 3) * Math.PI * 0.001 * VELOCITY_CLIP + 0.01 * 100) / ((4000 / 3) * Math.PI * 0.001 + 0.01);

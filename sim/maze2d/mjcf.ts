@@ -1,5 +1,5 @@
 /**
- * MJCF for a D4RL Maze2D layout, built as D4RL's `point_maze()` builds it (maze2d.md §2.2, §5.1).
+ * MJCF for a D4RL Maze2D layout, built as D4RL's `point_maze()` builds it (docs/maze2d.md §2.2, §5.1).
  *
  * Frames: the ball body sits at world (1.2, 1.2, 0) and two slide joints add qpos on top, so
  * world = qpos + 1.2. Wall cell (i, j) is a box centred at world (i+1, j+1) with half-size 0.5 × 0.5 × 0.2;

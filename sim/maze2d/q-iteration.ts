@@ -1,5 +1,5 @@
 /**
- * Tabular Q-iteration on the maze grid, as D4RL's waypoint controller plans (maze2d.md §9.1).
+ * Tabular Q-iteration on the maze grid, as D4RL's waypoint controller plans (docs/maze2d.md §9.1).
  *
  * Notation:
  *   s = (i, j)      a cell, i = row (qpos x), j = column (qpos y); every cell is a state, walls included

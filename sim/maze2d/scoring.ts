@@ -1,5 +1,5 @@
 /**
- * D4RL Maze2D scoring (maze2d.md §8) and the episode statistics we report beside it.
+ * D4RL Maze2D scoring (docs/maze2d.md §8) and the episode statistics we report beside it.
  *
  * Notation:
  *   R                       undiscounted episode return (sparse: steps spent inside the 0.5 goal disc)

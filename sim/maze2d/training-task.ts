@@ -8,7 +8,7 @@
  * reads o_s as its first observation (init encoder) and steps s … s + T·F − 1. Windows start anywhere in the
  * one continuous stream, so they also begin mid-motion and cross goal changes, as the planner will meet them.
  *
- * Normalisation (reference §2.4 and pitfall 3: the std is a weight in diffusion space):
+ * Normalisation (docs/diffusion-forcing.md §2.4: the std is a weight in diffusion space):
  *   action: mean 0, std 2 (the author's fix; shrinks actions, which are hard to diffuse jointly)
  *   reward: mean 0, std 1 (sparse 0/1; a std of ~0.15 would make it dominate the loss)
  *   position, velocity: the dataset's own mean and std
@@ -25,7 +25,7 @@ import { MAZE_TASKS, mazeTask } from './layouts.js';
 import { createMazeEnv } from './maze-env.js';
 
 export const MAZE_DEFAULT_FRAME_STACK = 10;
-/** The recipe `train` uses when it has to generate a missing dataset (reference maze2d.md §9: 1M steps). */
+/** The recipe `train` uses when it has to generate a missing dataset (docs/maze2d.md §9: 1M steps). */
 export const MAZE_DEFAULT_DATASET_STEPS = 1_000_000;
 export const MAZE_DEFAULT_DATASET_SEED = 0;
 export const MAZE_ACTION_STD = 2;

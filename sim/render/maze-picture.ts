@@ -2,7 +2,7 @@
  * PNG pictures of Maze2D episodes: walls where the physics has them, start, goal with its success disc,
  * the executed trajectory and an optional plan polyline; several episodes as a grid of panels or overlaid.
  *
- * Frames (maze2d.md §2.2): the picture's horizontal axis is qpos y (layout columns, rightwards) and its
+ * Frames (docs/maze2d.md §2.2): the picture's horizontal axis is qpos y (layout columns, rightwards) and its
  * vertical axis qpos x (layout rows, downwards), so the picture reads like the layout text. Wall cell (i, j)
  * covers [i−0.7, i+0.3] × [j−0.7, j+0.3] in qpos (taken from `mazeWalls`, the same squares the MJCF builds),
  * not [i−0.5, i+0.5] as Diffuser's and DF's renderers draw it. A panel spans the outer wall ring:

@@ -1,7 +1,7 @@
 /**
  * `df-planner bench train`: the cost of one training step of the maze-sized reference model — 70-dim tokens
  * (7 numbers per env step × frame stack 10), T = 60 tokens, batch 64, ~150k parameters — on the active backend.
- * Target: ≤ 300 ms per step on one core with wasm (reference tfjs-performance §4(c)).
+ * Target: ≤ 300 ms per step on one core with wasm (docs/performance.md §4(c)).
  *
  * Cases (all in one run so they compare as ratios):
  *   baseline-matmul      one [T·B, 128]×[128, 128] matmul: the machine's raw speed, the ratio denominator

@@ -104,7 +104,7 @@ const options = {
   },
   'loss-scale': {
     kind: 'number',
-    description: 'extra loss multiplier (the maze reference uses 10)',
+    description: 'extra loss multiplier (the paper maze code uses 10)',
     default: 1,
     min: 0,
   },

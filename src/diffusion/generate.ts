@@ -1,5 +1,5 @@
 /**
- * Long rollouts by chunks (reference diffusion-forcing.md §4.4–§4.6): sample a chunk of tokens with the
+ * Long rollouts by chunks (docs/diffusion-forcing.md §4.4–§4.6): sample a chunk of tokens with the
  * sampler, continue from its `zFinal` (the latent after the chunk's finished tokens, fed at the
  * stabilisation level), and repeat until `totalTokens` exist. With chunkTokens = 1 and an autoregressive
  * matrix this is the paper's video-style infinite rollout; with chunkTokens = totalTokens it is one sample.

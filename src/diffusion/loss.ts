@@ -1,6 +1,6 @@
 /**
  * Algorithm 1 of Diffusion Forcing: the training loss with an independent noise level per token
- * (reference diffusion-forcing.md §2.1, §2.3).
+ * (docs/diffusion-forcing.md §2.1, §2.3).
  *
  * Notation (time-major; t = token 1…T, b = batch element, d = token dimension 1…D):
  *   k_{t,b}    level ~ Uniform{0 … K−1}, independent per token and batch element (drawn in JS from the
@@ -14,7 +14,7 @@
  *   m_{t,b}    mask: 1 valid, 0 padding
  *   loss       Σ m·w·‖out − target‖² / (D · max(1, Σ m))                     masked mean over valid elements
  *
- * ε-prediction outputs are clamped to ±clipNoise before the loss, as in the reference implementation.
+ * ε-prediction outputs are clamped to ±clipNoise before the loss, as in the paper's released code.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * Algorithm 2 of Diffusion Forcing: denoise H tokens row by row through a scheduling matrix 𝒦
- * (reference diffusion-forcing.md §4.1, §4.3–§4.5).
+ * (docs/diffusion-forcing.md §4.1, §4.3–§4.5).
  *
  * Notation (time-major tokens x [H, B, D], normalised):
  *   m           transition m → m+1 of 𝒦 (rows are matrix levels, S = noise … 0 = clean)

@@ -1,5 +1,5 @@
 /**
- * DDIM on real diffusion levels (reference §4.1, §4.5, §5.2): which levels S sampling steps visit, the
+ * DDIM on real diffusion levels (docs/diffusion-forcing.md §4.1, §4.5, §5.2): which levels S sampling steps visit, the
  * coefficients of one move τ → τ′, the move itself on Float32Arrays, and the paper's guidance gain.
  *
  * Notation:
@@ -39,7 +39,7 @@ export function ddimLevels(steps: number, levels = 1000): Int32Array {
 /**
  * The level a finished (clean) token is labelled with when it only feeds the latent chain: the last noisy
  * DDIM level, ddimLevels(S)[S−1] (19 for S = 50, 39 for S = 25, 9 for S = 100). The paper branch feeds
- * clean tokens at this label so the network is never called with a level it rarely saw (reference §4.5).
+ * clean tokens at this label so the network is never called with a level it rarely saw (docs/diffusion-forcing.md §4.5).
  */
 export function stabilizationLevel(steps: number, levels = 1000): number {
   return ddimLevels(steps, levels)[steps - 1]!;
@@ -125,7 +125,7 @@ export function ddimStep(
 }
 
 /**
- * The paper branch's guidance gain for a token that just moved τ → τ′ (reference §5.2):
+ * The paper branch's guidance gain for a token that just moved τ → τ′ (docs/diffusion-forcing.md §5.2):
  * g = (1 − ᾱ_τ) − c·√(1 − ᾱ_τ); with η = 0 this is √(1−ᾱ_τ)(√(1−ᾱ_τ) − √(1−ᾱ_τ′)). 0 on the final move to
  * clean and for tokens that keep their level; ≈ 0 for tokens that have not started (ᾱ_999 ≈ ᾱ_979).
  */

@@ -1,5 +1,5 @@
 /**
- * The forward process and the conversions between the three prediction targets (reference §2.1, §2.3),
+ * The forward process and the conversions between the three prediction targets (docs/diffusion-forcing.md §2.1, §2.3),
  * elementwise on plain numbers or Float32Arrays. The tfjs versions in src/diffusion/ follow these formulas;
  * these are the reference they are tested against.
  *

@@ -1,5 +1,5 @@
 /**
- * Per-token loss weights for the three prediction objectives (reference §2.3).
+ * Per-token loss weights for the three prediction objectives (docs/diffusion-forcing.md §2.3).
  *
  * Notation:
  *   SNR_k   ᾱ_k/(1 − ᾱ_k) at the token's level k (`schedule.snr`)

@@ -1,5 +1,5 @@
 /**
- * β schedules and the tables derived from them (reference §2.2), computed in float64.
+ * β schedules and the tables derived from them (docs/diffusion-forcing.md §2.2), computed in float64.
  *
  * Notation (index k = 0 … K−1 is the diffusion level; k = −1 means clean, see `alphaBarAt`):
  *   K           `levels`, number of diffusion levels (1000 in the paper)

@@ -18,7 +18,7 @@ export interface Rng {
   normal(): number;
   /** Uniform integer in [0, n), unbiased; n a whole number in [1, 2³²]. */
   int(n: number): number;
-  /** Fills `out` with N(0, 1) values, clamped to ±clip when given (the reference's `clip_noise`). */
+  /** Fills `out` with N(0, 1) values, clamped to ±clip when given (the paper code's `clip_noise`). */
   fillNormal(out: Float32Array, clip?: number): Float32Array;
   /** Fills `out` with uniform integers in [0, n). */
   fillUniformInt(out: Int32Array, n: number): Int32Array;

@@ -1,5 +1,5 @@
 /**
- * Scheduling matrices 𝒦 (reference §4.2, §4.4): which noise level every plan token holds after every
+ * Scheduling matrices 𝒦 (docs/diffusion-forcing.md §4.2, §4.4): which noise level every plan token holds after every
  * denoising iteration, in the main-branch form, plus the checks a user-given matrix must pass.
  *
  * Notation:
@@ -91,7 +91,7 @@ export function schedulingMatrix(options: SchedulingMatrixOptions): SchedulingMa
         break;
       case 'trapezoid':
         // Both ends first, the middle last. For even H the two middle tokens share the largest delay; every
-        // column is written (the official code leaves the middle column of even H at 0, reference §7.13).
+        // column is written (the official code leaves the middle column of even H at 0, docs/diffusion-forcing.md §7).
         delays[t] = floorProduct(Math.min(t, horizon - 1 - t), uncertainty);
         break;
     }

@@ -1,5 +1,5 @@
 /**
- * The Diffusion Forcing network of the paper's RNN variant (reference diffusion-forcing.md §3.1), built only
+ * The Diffusion Forcing network of the paper's RNN variant (docs/diffusion-forcing.md §3.1), built only
  * from a ModelConfig.
  *
  *   e(k)  = Linear(E→E)·act(Linear(E→E)·[sin(k·f), cos(k·f)]),  f_i = exp(−i·ln(10000)/(E/2 − 1))   (raw k)
@@ -10,7 +10,7 @@
  *   out_t = Linear(z→D)·z_t                       x̂₀, ε̂ or v̂ per `objective`
  *   z_0   = init encoder MLP (O→W→W→z, ELU) of the first observation | learned vector | zeros
  *
- * Speed (reference tfjs-performance.md §3–4): everything that does not depend on z is batched over all T·B
+ * Speed (docs/performance.md §3–4): everything that does not depend on z is batched over all T·B
  * tokens before the recurrence — the level embedding, the x and e(k) parts of the first ResBlock (both its
  * W1 and its shortcut) and the head — and only the z-dependent parts run per step. Sequences stay time-major
  * [T, B, ·]; per-step tensors come from one `unstack` (copy-free with the wasm kernel patches). Linear

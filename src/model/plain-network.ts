@@ -1,6 +1,6 @@
 /**
  * The Diffusion Forcing network of create-model.ts in plain Float32Arrays: the same weights, the same maths,
- * no tensors (reference tfjs-performance.md §5, §7). For planning, where tfjs spends nearly all its time in
+ * no tensors (docs/performance.md §5, §7). For planning, where tfjs spends nearly all its time in
  * per-kernel dispatch (about 140 kernels per token for a guided row at batch 1–8): here a token costs a few
  * dense kernels over arrays that stay in cache, and the guidance gradient is a hand-written BPTT.
  *

@@ -1,5 +1,5 @@
 /**
- * Contract of the one Diffusion Forcing network (reference §3.1). Training, sampling and planning all use a
+ * Contract of the one Diffusion Forcing network (docs/diffusion-forcing.md §3.1). Training, sampling and planning all use a
  * `DfModel` built from a `ModelConfig`; nothing else re-describes its layers. Tensors are time-major.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -11,7 +11,7 @@ export type InitLatent = 'encoder' | 'learned' | 'zeros';
 /**
  * Nonlinearity of the level-embedding MLP and the pre/post ResBlocks. 'gelu' is the paper's GELU in its tanh
  * approximation (tfjs has no native GELU); 'silu' is x·σ(x); 'elu' and 'relu' fuse into the matmul kernel on
- * wasm and are the cheap choices. The init encoder always uses ELU (reference §2.1).
+ * wasm and are the cheap choices. The init encoder always uses ELU (docs/diffusion-forcing.md §2.1).
  */
 export type Activation = 'gelu' | 'silu' | 'elu' | 'relu';
 /**

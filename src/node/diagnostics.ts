@@ -1,6 +1,6 @@
 /**
  * The planner node's health report: one diagnostic_msgs/DiagnosticStatus named `<node fqn>: control loop`
- * (ros2.md §3.3) in a DiagnosticArray on /diagnostics. Levels: STALE before the first valid state message,
+ * (docs/ros2.md §3.3) in a DiagnosticArray on /diagnostics. Levels: STALE before the first valid state message,
  * ERROR when the planner failed or made a non-finite command since the last report, WARN on a needed topic that
  * stayed silent since the start, a sensor timeout, missed deadlines, a stamp restart or rejected messages (other
  * than duplicates) since the last report, OK otherwise.

@@ -1,5 +1,5 @@
 /**
- * Goal reaching, the maze objective of the paper branch (reference diffusion-forcing.md §5.1): every planned
+ * Goal reaching, the maze objective of the paper branch (docs/diffusion-forcing.md §5.1): every planned
  * step may be the arrival step, so the plan is scored by its summed distance to the goal.
  *
  * Notation (per sample b of the batch):

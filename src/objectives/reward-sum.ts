@@ -1,5 +1,5 @@
 /**
- * Reward sum (reference diffusion-forcing.md §5.1, the dense-reward alternative; §9 "expected-reward
+ * Reward sum (docs/diffusion-forcing.md §5.1, the dense-reward alternative; §9 "expected-reward
  * guidance"): the plan is scored by the rewards it predicts for itself.
  *
  * Notation (per sample b of the batch):

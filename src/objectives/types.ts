@@ -1,5 +1,5 @@
 /**
- * Contract of a guidance objective (reference §5.1): a differentiable score J of a plan's predicted clean tokens
+ * Contract of a guidance objective (docs/diffusion-forcing.md §5.1): a differentiable score J of a plan's predicted clean tokens
  * x̂₀ that the planner *maximises* (gradient ascent on the noisy tokens through the latent chain). Objectives see
  * normalised tokens and denormalise what they need through the layout; they never know about ROS, envs or
  * the sampler. One file per objective, registered by name in `index.ts`.

@@ -4,7 +4,7 @@
  * - `checkParamValue`: a runtime value (JS numbers for int and double) against a spec — type, integer-ness,
  *   range, choices. Returns every problem, not just the first.
  * - `coerceRawValue`: a params-file / `-p` value (YAML ints are bigint, floats are number) to a runtime value,
- *   with the int/double rule of rclnodejs with an explicit descriptor (ros2.md §2.4): `20` is refused for a
+ *   with the int/double rule of rclnodejs with an explicit descriptor (docs/ros2.md §2.4): `20` is refused for a
  *   `double` (write `20.0`), `20.0` is refused for an `int`.
  */
 import type { ParamSpec, ParamType, ParamValue, RawParamValue, RawScalar } from './types.js';

@@ -1,5 +1,5 @@
 /**
- * src/params — node parameters from one declaration table (style.md §6.5). Imports only src/errors.
+ * src/params — node parameters from one declaration table. Imports only src/errors.
  *
  * Declare a table (ROS snake_case names, camelCase keys with units):
  *

@@ -1,5 +1,5 @@
 /**
- * ROS 2 parameter files (ros2.md §2.4) and `-p name:=value` text, read the way rcl reads them:
+ * ROS 2 parameter files (docs/ros2.md §2.4) and `-p name:=value` text, read the way rcl reads them:
  *
  *   /**:                      # wildcard: every node
  *     ros__parameters:

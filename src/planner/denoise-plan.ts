@@ -1,6 +1,6 @@
 /**
  * Runs a plan's rows (Algorithm 2 with guidance) and skips the work that cannot change the result
- * (reference tfjs-performance.md §7, "to go faster"):
+ * (docs/performance.md §7, "to go faster"):
  *
  *   prefix     tokens 0 … p−1 that are finished (level −1) at this row. They never change again and z₀ is
  *              fixed, so the latent after them, z_p, is the same in every later row: it is computed once, when

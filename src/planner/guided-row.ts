@@ -1,5 +1,5 @@
 /**
- * One denoising row with guidance, paper branch (reference diffusion-forcing.md §5.2, §5.4):
+ * One denoising row with guidance, paper branch (docs/diffusion-forcing.md §5.2, §5.4):
  *
  *   x̂₀      clean estimate of every token from one rollout of the row (sampler's denoiseRow, time-major,
  *           batched over the B = R Monte Carlo samples)

@@ -1,5 +1,5 @@
 /**
- * The paper's flexible horizon (reference diffusion-forcing.md §4.6): a plan covers the rest of the episode,
+ * The paper's flexible horizon (docs/diffusion-forcing.md §4.6): a plan covers the rest of the episode,
  * H = min(horizonTokens, ⌈stepsLeft / F⌉) tokens, and the steps of its last token that lie past the episode's
  * end are masked out of the objective. With a fixed horizon the plan always has horizonTokens tokens and every
  * step past the end is masked.

@@ -60,7 +60,7 @@ export interface PlannerConfig {
   readonly latentMode: LatentMode;
   /** Level k at which executed tokens are absorbed (0 = clean; small > 0 = stabilised). */
   readonly observeLevel: number;
-  /** Level for steps flagged noisy (corrupted sensors): the model leans on its prior (reference §3.3). */
+  /** Level for steps flagged noisy (corrupted sensors): the model leans on its prior (docs/diffusion-forcing.md §3.3). */
   readonly noisyObserveLevel: number;
   /** How the executed action is made from the plan (see ActionSource). */
   readonly actionSource: ActionSource;

@@ -1,6 +1,6 @@
 /**
- * Warm start: begin a plan from the previous one instead of pure noise (measured in reference
- * maze-prototype.md: a clipped pyramid with 3 steps left on token 0 cost a third of a cold plan and scored
+ * Warm start: begin a plan from the previous one instead of pure noise (measured on the maze while the planner
+ * was prototyped: a clipped pyramid with 3 steps left on token 0 cost a third of a cold plan and scored
  * within noise of it).
  *
  * Notation:

@@ -1,7 +1,7 @@
 /**
  * What the training loop reads: any source of token windows (the synthetic oscillator, recorded maze episodes).
  * Arrays are plain Float32Arrays in the model's tensor layout so the trainer turns them into tensors without
- * reshuffling: time-major [T, B, D] (reference tfjs-performance §3.4: batch-major layouts are slow).
+ * reshuffling: time-major [T, B, D] (docs/performance.md §3.4: batch-major layouts are slow).
  */
 import type { Rng } from '../math/rng.js';
 import type { Normalization, TokenLayout } from './token-layout.js';

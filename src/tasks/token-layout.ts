@@ -5,7 +5,7 @@
  *   token = [ step_0 | step_1 | … | step_{F-1} ],  step = [ field_0 | field_1 | … ]  (fields in layout order)
  *
  * Normalisation is per step dimension (shared by all F frames): x_norm = (x − mean) / std. The std acts as a
- * per-dimension weight in diffusion space (reference §2.4), so it is a tuning knob, not only a statistic.
+ * per-dimension weight in diffusion space (docs/diffusion-forcing.md §2.4), so it is a tuning knob, not only a statistic.
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
 

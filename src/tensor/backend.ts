@@ -1,5 +1,5 @@
 /**
- * Picks, starts and checks the tfjs backend (reference tfjs-performance.md §0, §1, §3.7).
+ * Picks, starts and checks the tfjs backend (docs/performance.md §0, §1, §3.7).
  *
  * Order without a request: 'tensorflow' (native, from @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node if
  * either is installed) → 'wasm' (SIMD, single thread, with the copy-free kernel patches) → 'cpu' (pure JS,

@@ -1,5 +1,5 @@
 /**
- * The linear layer y = act(x·W + b) with a hand-written backward pass (reference tfjs-performance.md §3.2,
+ * The linear layer y = act(x·W + b) with a hand-written backward pass (docs/performance.md §3.2,
  * §3.3, §3.6).
  *
  * Why not plain autodiff: tfjs's matMul gradient multiplies with `transposeA`/`transposeB` flags, and the

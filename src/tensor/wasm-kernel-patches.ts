@@ -1,5 +1,5 @@
 /**
- * Copy-free replacements for four tfjs-backend-wasm 4.22.0 kernels (reference tfjs-performance.md §3.1, §3.3).
+ * Copy-free replacements for four tfjs-backend-wasm 4.22.0 kernels (docs/performance.md §3.1, §3.3).
  *
  * - `Slice` (and `SplitV`, `Unpack`, which call it) starts with `backend.readSync(x)`, a copy of the *whole*
  *   input out of the wasm heap, before copying the requested part. Cutting a [T, B, D] tensor into T pieces

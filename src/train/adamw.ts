@@ -1,9 +1,9 @@
 /**
- * AdamW (Loshchilov & Hutter) with the reference's linear warm-up, written out because tfjs ships Adam only,
- * and an optional linear decay tail (off by default, as in the reference) to anneal the end of a long run.
+ * AdamW (Loshchilov & Hutter) with the paper code's linear warm-up, written out because tfjs ships Adam only,
+ * and an optional linear decay tail (off by default; the paper code has none) to anneal the end of a long run.
  *
  * Notation (per variable θ with gradient g; n = 1, 2, … is the update count, `step` = n − 1 before it):
- *   lr_n   = lr · min(1, n / warmup) · d(n − 1)         linear warm-up (reference §2.5) times the decay tail
+ *   lr_n   = lr · min(1, n / warmup) · d(n − 1)         linear warm-up (docs/diffusion-forcing.md §2.5) times the decay tail
  *   d(s)   = 1                                  for s ≤ s₀
  *          = 1 − (1 − f) · (s − s₀) / (s₁ − s₀)  for s₀ ≤ s ≤ s₁     linear from 1 at s₀ to f at s₁
  *          = f                                  for s ≥ s₁
@@ -13,7 +13,7 @@
  *   θ      ← θ (1 − lr_n·λ) − lr_n · (m / (1 − β₁ⁿ)) / (√(v / (1 − β₂ⁿ)) + ε)
  * λ is the decoupled weight decay: it shrinks the weights directly instead of entering the gradient, so it is
  * not rescaled by the Adam denominator (PyTorch `AdamW` order: decay first, then the Adam step). It applies to
- * every variable, biases included, as the reference's `torch.optim.AdamW(model.parameters())` does.
+ * every variable, biases included, as the paper code's `torch.optim.AdamW(model.parameters())` does.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -26,7 +26,7 @@ export interface AdamWOptions {
   readonly weightDecay: number;
   /** Steps of linear warm-up (lr·min(1, (step+1)/warmup)); 0 = none. */
   readonly warmupSteps: number;
-  /** Global gradient-norm clip c; null = no clipping (the maze reference trains without). */
+  /** Global gradient-norm clip c; null = no clipping (the paper's maze training has none). */
   readonly gradClipNorm: number | null;
   /**
    * Linear lr decay tail: the factor is 1 up to `startStep`, falls linearly to `finalFactor` at `endStep`

@@ -1,5 +1,5 @@
 /**
- * The training loop: Algorithm 1 (reference §2.1) through `diffusionForcingLoss`, optimised with AdamW,
+ * The training loop: Algorithm 1 (docs/diffusion-forcing.md §2.1) through `diffusionForcingLoss`, optimised with AdamW,
  * seeded, checkpointed and resumable.
  *
  * Per step: draw a batch of windows from the dataset (data RNG), compute the Diffusion Forcing loss (the loss

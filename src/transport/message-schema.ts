@@ -1,7 +1,7 @@
 /**
  * Field schema of every type in `MsgMap`, and `normalizeMessage`, which turns a publisher's partial plain object
  * into the complete message a subscriber receives — what rclnodejs does when it builds `new TypeClass(obj)` and
- * deserialises on the other side (ros2.md §1.5):
+ * deserialises on the other side (docs/ros2.md §1.5):
  * - missing fields get the .msg defaults (0, '', false, empty arrays, zeroed nested messages, Quaternion.w = 1);
  * - unknown fields are dropped;
  * - the result is a deep copy (the publisher may reuse its object);

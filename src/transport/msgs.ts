@@ -1,5 +1,5 @@
 /**
- * Message shapes, ROS field names, in the form rclnodejs delivers them on receive (ros2.md §1.5):
+ * Message shapes, ROS field names, in the form rclnodejs delivers them on receive (docs/ros2.md §1.5):
  * - float64[] → `Float64Array`, float32[] → `Float32Array`, int8[] → `Int8Array`, uint8[] → `Uint8Array`
  *   (fixed-size arrays such as `covariance[36]` too); string[] and message arrays are plain arrays;
  * - every integer and float field that is not int64/uint64 is a `number` (none of these types has an int64);
@@ -117,7 +117,7 @@ export interface Accel {
   linear: Vector3;
   angular: Vector3;
 }
-/** A 2-D point-mass command as an acceleration (`cmd_accel`); see ros2.md §3.1: never put forces on cmd_vel. */
+/** A 2-D point-mass command as an acceleration (`cmd_accel`); see docs/ros2.md §3.1: never put forces on cmd_vel. */
 export interface AccelStamped {
   header: Header;
   accel: Accel;

@@ -1,5 +1,5 @@
 /**
- * The transport contract the planner node depends on (ros2.md §5.1). Two implementations: the in-process rxjs
+ * The transport contract the planner node depends on (docs/ros2.md §5.1). Two implementations: the in-process rxjs
  * bus (`bus/`, tests, sims, demo) and the rclnodejs adapter (`rcl/`, real ROS 2, loaded only by dynamic import).
  * Nothing outside `src/transport/rcl/` ever sees rclnodejs.
  *
@@ -14,7 +14,7 @@
  *   int from double, every declaration carries its type, and an integer override for a `double` parameter is
  *   refused (as rclnodejs does with an explicit descriptor: write `20.0`, not `20`).
  *
- * Additions to ros2.md §5.1, kept small: `name`/`namespace`/`resolve`; `param`/`setParams` (read and change own
+ * Additions to docs/ros2.md §5.1, kept small: `name`/`namespace`/`resolve`; `param`/`setParams` (read and change own
  * parameters through the same checks as an external `ros2 param set`) and `onParamChanged` (post-set listener:
  * how a node learns an accepted dynamic change); `transition`/`lifecycleState` (drive the managed-node state
  * machine locally, like rclnodejs `LifecycleNode.configure()`); `onShutdown` (close/SIGINT hooks for plain nodes);

@@ -20,7 +20,7 @@ const workedExample = [
 ];
 
 describe('df-planner schedule', () => {
-  it('--json prints the §4.2 worked example as one JSON line', () => {
+  it('--json prints the worked example of docs/diffusion-forcing.md §4.2 as one JSON line', () => {
     const { status, stdout } = cli('--mode', 'pyramid', '--steps', '3', '--horizon', '3', '--json');
     expect(status).toBe(0);
     expect(stdout.trim().split('\n').length).toBe(1);

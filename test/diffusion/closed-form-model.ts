@@ -1,5 +1,5 @@
 /**
- * A DfModel whose clean estimate is known in closed form (style.md §1: diffusers tests its DDIM loop with a
+ * A DfModel whose clean estimate is known in closed form (as diffusers tests its DDIM loop with a
  * dummy model), so the sampler must land exactly on it and its level bookkeeping can be read back.
  *
  * Latent z = [tokens seen so far, running sum of every input value]. The clean token at absolute position p

@@ -27,7 +27,7 @@ function handSchedule(): NoiseSchedule {
 }
 
 describe('ddimLevels', () => {
-  it('S = 50: 999, 979, …, 19, −1 (step 20), as in §4.1', () => {
+  it('S = 50: 999, 979, …, 19, −1 (step 20), as in docs/diffusion-forcing.md §4.1', () => {
     const levels = ddimLevels(50);
     expect(levels).toBeInstanceOf(Int32Array);
     expect(levels.length).toBe(51);
@@ -62,7 +62,7 @@ describe('ddimLevels', () => {
     expect(() => ddimLevels(10, 0)).toThrow(ConfigError);
   });
 
-  it('stabilizationLevel is the last noisy DDIM level (19, 39, 9 per §4.5)', () => {
+  it('stabilizationLevel is the last noisy DDIM level (19, 39, 9 per docs/diffusion-forcing.md §4.5)', () => {
     expect(stabilizationLevel(50)).toBe(19);
     expect(stabilizationLevel(25)).toBe(39);
     expect(stabilizationLevel(100)).toBe(9);

@@ -9,7 +9,7 @@ import {
 import type { BetaScheduleKind as ModelBetaScheduleKind } from '../../src/model/types.js';
 
 describe('noiseSchedule', () => {
-  it('matches the linear-schedule reference values of §2.2 (3 decimals, tolerance 5e-4)', () => {
+  it('matches the linear-schedule reference values of docs/diffusion-forcing.md §2.2 (3 decimals, tolerance 5e-4)', () => {
     const s = noiseSchedule('linear', 1000);
     const expected: [number, number][] = [
       [0, 0.01],

@@ -10,7 +10,7 @@ import {
   validateSchedulingMatrix,
 } from '../../src/math/scheduling-matrix.js';
 
-/** The invariants every 𝒦 must satisfy (§4.2, §4.4), collected as messages so one failure shows them all. */
+/** The invariants every 𝒦 must satisfy (docs/diffusion-forcing.md §4.2, §4.4), collected as messages so one failure shows them all. */
 function matrixViolations(m: SchedulingMatrix): string[] {
   const { steps: S, horizon: H, rows } = m;
   const out: string[] = [];
@@ -57,7 +57,7 @@ describe('schedulingMatrix contract (every mode, several S, H, u)', () => {
 });
 
 describe('schedulingMatrix modes', () => {
-  it('pyramid S=3, H=3, u=1 is the worked example of §4.2', () => {
+  it('pyramid S=3, H=3, u=1 is the worked example of docs/diffusion-forcing.md §4.2', () => {
     expect(schedulingMatrix({ mode: 'pyramid', steps: 3, horizon: 3 }).rows).toEqual([
       [3, 3, 3],
       [2, 3, 3],
@@ -126,7 +126,7 @@ describe('schedulingMatrix modes', () => {
     ]);
   });
 
-  it('trapezoid with even H writes the middle columns too (no §7.13 bug) and is mirror-symmetric', () => {
+  it('trapezoid with even H writes the middle columns too (not the main-branch bug of docs/diffusion-forcing.md §7) and is mirror-symmetric', () => {
     const m = schedulingMatrix({ mode: 'trapezoid', steps: 2, horizon: 4 });
     expect(m.rows).toEqual([
       [2, 2, 2, 2],

@@ -264,7 +264,7 @@ describe('createModel', () => {
 });
 
 /**
- * The network of reference §3.1 written out plainly in float64 from the named weights, as an independent
+ * The network of docs/diffusion-forcing.md §3.1 written out plainly in float64 from the named weights, as an independent
  * check of the fast implementation (which batches, concatenates and folds layers).
  */
 function referenceRollout(
@@ -364,7 +364,7 @@ function referenceRollout(
   return { out, z: zAll };
 }
 
-describe('the fast network equals the plain §3.1 network', () => {
+describe('the fast network equals the plain network of docs/diffusion-forcing.md §3.1', () => {
   beforeAll(async () => {
     await initBackend({ requested: 'wasm', logger: silentLogger });
   });

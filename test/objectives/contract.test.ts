@@ -1,5 +1,5 @@
 /**
- * Contract suite run over every registered objective (style.md §6.6): shapes, finite gradients that agree
+ * Contract suite run over every registered objective: shapes, finite gradients that agree
  * with finite differences, ascent along the gradient, and the registry's errors.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -36,7 +36,7 @@ describe('goal_reaching', () => {
     await initBackend({ requested: 'wasm', logger: silentLogger });
   });
 
-  it('is −(T/(H·F))·Σ_j m_j‖p̂_j − g‖ (reference §5.1), computed independently', () => {
+  it('is −(T/(H·F))·Σ_j m_j‖p̂_j − g‖ (docs/diffusion-forcing.md §5.1), computed independently', () => {
     const positions: [number, number][] = [
       [1, 1],
       [2, 1.5],

@@ -94,7 +94,7 @@ describe('AdamW', () => {
     });
   }
 
-  it('uses lr·min(1, (step+1)/warmup) and the reference defaults', () => {
+  it('uses lr·min(1, (step+1)/warmup) and the paper maze defaults', () => {
     const w = tf.variable(tf.zeros([2]));
     const opt = new AdamW([w]);
     expect(opt.options).toMatchObject({

@@ -1,6 +1,6 @@
 /**
  * FakeRcl: a recording stand-in for the parts of rclnodejs 2.2.0 listed in `RclLike` — not ROS, no DDS, no
- * rcl name expansion. It lets the adapter's own logic be checked (ros2.md §5.3 T2): which type strings, QoS
+ * rcl name expansion. It lets the adapter's own logic be checked (docs/ros2.md §5.3 T2): which type strings, QoS
  * profiles, timer periods, descriptors and calls it makes. Behaviour copied from rclnodejs's lib/*.js where the
  * adapter depends on it: INTEGER values become bigint in `Parameter`, `createTimer` refuses a non-bigint
  * period, `declareParameter` applies the override and refuses a type that differs from the descriptor, on-set

@@ -1,5 +1,5 @@
 /**
- * Import guard (ros2.md §5.3 T3): importing rclnodejs without a prebuilt match starts a synchronous 5-minute
+ * Import guard (docs/ros2.md §5.3 T3): importing rclnodejs without a prebuilt match starts a synchronous 5-minute
  * native rebuild and installs a process-wide SIGINT handler (§1.2). So only src/transport/rcl/ may load it, and
  * only with a dynamic `import()`; type-only imports are allowed in types/ (the T1 check) and src/transport/rcl/.
  */

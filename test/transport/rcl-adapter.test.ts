@@ -1,5 +1,5 @@
 /**
- * Wiring of the rclnodejs adapter against FakeRcl (ros2.md §5.3 T2). This proves the adapter's own logic
+ * Wiring of the rclnodejs adapter against FakeRcl (docs/ros2.md §5.3 T2). This proves the adapter's own logic
  * (type strings, QoS profiles, bigint periods, signal handling, params conversion, lifecycle order); it says
  * nothing about DDS or rcl (that is ros.test.ts, on a ROS machine).
  */

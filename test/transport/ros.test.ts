@@ -1,5 +1,5 @@
 /**
- * The transport contract on real ROS 2 through rclnodejs (ros2.md §5.3 T4, ROS half). Runs only where ROS 2 is
+ * The transport contract on real ROS 2 through rclnodejs (docs/ros2.md §5.3 T4, ROS half). Runs only where ROS 2 is
  * sourced and rclnodejs@2.2.0 is installed against it; elsewhere it is reported as skipped ("no ROS 2"), never
  * as passed. Record the distro with the result.
  *

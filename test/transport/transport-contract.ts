@@ -1,5 +1,5 @@
 /**
- * The transport contract (ros2.md §5.3 T4), run over every implementation: the in-process bus
+ * The transport contract (docs/ros2.md §5.3 T4), run over every implementation: the in-process bus
  * (bus.test.ts) and rclnodejs on a machine with ROS 2 sourced (ros.test.ts). A harness hides how each one moves
  * time and waits for messages; everything asserted here must hold for both.
  *

@@ -7,7 +7,7 @@
  * delivers one message, so a consumer that blocks the event loop sees only the newest `depth` messages — the DDS
  * reader-history behaviour. Nothing is delivered inside `publish()` or before the receiving node's `start()`.
  *
- * QoS (ros2.md §3.1, §5.1): sensor = best effort, depth 5; command = reliable, depth 1; latched = reliable,
+ * QoS (docs/ros2.md §3.1, §5.1): sensor = best effort, depth 5; command = reliable, depth 1; latched = reliable,
  * depth 1, transient local; default = reliable, depth 10. A reliable subscription never matches a best-effort
  * publisher, and a transient-local subscription never matches a volatile publisher (DDS request/offer rules);
  * both sides get a warning. A transient-local subscription receives the last message of every matched

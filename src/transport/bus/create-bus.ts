@@ -1,5 +1,5 @@
 /**
- * `createBus()`: the in-process rxjs bus (ros2.md §5.2, right column). Tests use virtual time
+ * `createBus()`: the in-process rxjs bus (docs/ros2.md §5.2, right column). Tests use virtual time
  * (`bus.clock.advance(ns)` / `await bus.run(ns)`); the demo and sims run it in real time.
  */
 import { type Logger, stderrLogger } from '../../logging.js';

@@ -1,7 +1,7 @@
 /**
  * `createRosTransport(name, argv)`: a `Transport` on real ROS 2 through rclnodejs 2.2.0.
  *
- * rclnodejs is not a dependency of this package (its install fails without a sourced ROS, ros2.md §1.2). On a
+ * rclnodejs is not a dependency of this package (its install fails without a sourced ROS, docs/ros2.md §1.2). On a
  * ROS machine: `source /opt/ros/<distro>/setup.bash && npm install rclnodejs@2.2.0`. This file is the only
  * place that loads it, by dynamic `import()` (default export, §1.1), and only after checking, without
  * importing, that ROS is sourced and a native addon exists — importing rclnodejs without one would start a

@@ -1,11 +1,11 @@
 /**
  * The part of rclnodejs 2.2.0's default export that the adapter uses, written by hand so that `tsc` passes on
- * machines without rclnodejs (ros2.md §1.3, §5.3 T1). `types/rcl-like-check.ts` checks, on a machine where
+ * machines without rclnodejs (docs/ros2.md §1.3, §5.3 T1). `types/rcl-like-check.ts` checks, on a machine where
  * rclnodejs is installed, that the real `typeof import('rclnodejs').default` is assignable to `RclLike`
  * (`npm run typecheck:rclnodejs`, see types/README.md). The test double is test/transport/fake-rcl.ts (FakeRcl).
  *
  * Enum values are our own numeric constants because rclnodejs's `ParameterType` and `CallbackReturnCode` are
- * ambient `const enum`s, unusable under `isolatedModules` (ros2.md §1.3 quirk 2).
+ * ambient `const enum`s, unusable under `isolatedModules` (docs/ros2.md §1.3 quirk 2).
  */
 
 import type { TypeName } from '../types.js';

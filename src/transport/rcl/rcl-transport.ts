@@ -1,5 +1,5 @@
 /**
- * `Transport` on a real rclnodejs node (ros2.md §5.2, left column). Written against `RclLike`, so it never
+ * `Transport` on a real rclnodejs node (docs/ros2.md §5.2, left column). Written against `RclLike`, so it never
  * imports rclnodejs; create-ros-transport.ts loads the module and hands it in.
  *
  * Mapping:

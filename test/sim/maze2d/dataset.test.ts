@@ -1,7 +1,7 @@
 /**
- * Dataset generation against the published D4RL statistics (maze2d.md §9.4, diffusion-forcing.md §2.4).
+ * Dataset generation against the published D4RL statistics (docs/maze2d.md §9.4, docs/diffusion-forcing.md §2.4).
  *
- * Tolerances, from the spread measured over six seeds of 100k umaze steps (the reference's 2 % holds for 1M):
+ * Tolerances, from the spread measured over six seeds of 100k umaze steps (the 2 % of docs/maze2d.md §9.4 holds for 1M):
  *   observation std   seen within 2.3 % of published → allow 5 %
  *   action std        seen within 0.5 %               → allow 2 %
  *   position mean     seen within 0.035 (umaze)       → allow 0.1 absolute

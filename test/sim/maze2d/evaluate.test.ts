@@ -1,5 +1,5 @@
 /**
- * Reference bands (maze2d.md §8) on the real MuJoCo env. Measured here before fixing the bands: the fresh
+ * Reference bands (docs/maze2d.md §8) on the real MuJoCo env. Measured here before fixing the bands: the fresh
  * expert over 50 episodes, 10 seeds, scored 137–150 (umaze), 147–161 (medium), 186–206 (large) against the
  * reference 147.0 / 154.4 / 207.3; random over 50 episodes scored −4…10 (umaze), −3…6 (medium), −2…5 (large),
  * i.e. mean returns 27.0 / 14.5 / 10.4 against ref_min 23.85 / 13.13 / 6.7. The bands are the reference value

@@ -33,7 +33,7 @@ function bfsDistances(maze: MazeName, target: Cell): Map<string, number> {
   return dist;
 }
 
-describe('Q-iteration (maze2d.md §9.1)', () => {
+describe('Q-iteration (docs/maze2d.md §9.1)', () => {
   it('the greedy path is a shortest path for every start/target pair, ties to the lowest action index', () => {
     for (const maze of MAZES) {
       const cells = freeCells(maze);

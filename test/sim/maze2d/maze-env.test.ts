@@ -1,5 +1,5 @@
 /**
- * Maze2D env on MuJoCo 3.5.1 against maze2d.md. Golden vectors: §5.5, "MuJoCo 3.5.1 (margin 0.004)" column,
+ * Maze2D env on MuJoCo 3.5.1 against docs/maze2d.md. Golden vectors: §5.5, "MuJoCo 3.5.1 (margin 0.004)" column,
  * printed there with 5 decimals; we require |ours − reference| ≤ 1e-5 (rounding alone accounts for 5e-6).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ function expectNear(actual: ArrayLike<number>, expected: number[], tol = GOLDEN_
   });
 }
 
-describe('golden vectors, maze2d.md §5.5 (MuJoCo 3.5.1, umaze)', () => {
+describe('golden vectors, docs/maze2d.md §5.5 (MuJoCo 3.5.1, umaze)', () => {
   let env: MazeEnv;
   beforeAll(async () => {
     env = await open('maze2d-umaze');

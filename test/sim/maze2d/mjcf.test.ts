@@ -1,5 +1,5 @@
 /**
- * The compiled Maze2D model against maze2d.md §2.2 / §5.1 (constants read back from MuJoCo) and the
+ * The compiled Maze2D model against docs/maze2d.md §2.2 / §5.1 (constants read back from MuJoCo) and the
  * free-space golden vectors F1/F2 of §5.5. Tolerances: constants exact or 1e-12; F1/F2 at 1e-6 (the
  * reference prints 6–8 significant digits).
  */

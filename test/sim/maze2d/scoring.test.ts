@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAZE_TASKS } from '../../../sim/maze2d/layouts.js';
 import { meanStderr, normalizedScore, summarizeEpisodes } from '../../../sim/maze2d/scoring.js';
 
-describe('normalizedScore (maze2d.md §8)', () => {
+describe('normalizedScore (docs/maze2d.md §8)', () => {
   it('maps ref_min to 0 and ref_max to 100 for every task', () => {
     for (const task of Object.values(MAZE_TASKS)) {
       expect(normalizedScore(task.id, task.refMinScore)).toBeCloseTo(0, 12);

@@ -6,7 +6,7 @@ describe('loadMujoco', () => {
     const [a, b] = await Promise.all([loadMujoco(), loadMujoco()]);
     expect(a).toBe(b);
     expect(await loadMujoco()).toBe(a);
-    // The golden vectors in maze2d.md §5.5 were measured on this engine; a different one must fail loudly.
+    // The golden vectors in docs/maze2d.md §5.5 were measured on this engine; a different one must fail loudly.
     expect(mujocoVersion(a)).toBe('3.5.1');
   });
 });
