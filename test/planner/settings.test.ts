@@ -130,11 +130,12 @@ describe('planner settings: one declaration', () => {
     } finally {
       write.mockRestore();
     }
-    const line = out
-      .join('')
-      .split('\n')
-      .find((l) => l.trimStart().startsWith('--horizon '));
-    expect(line).toContain('range [1, 1000]');
+    // The --horizon entry: its first line and the wrapped lines under it, up to the next flag.
+    const lines = out.join('').split('\n');
+    const at = lines.findIndex((l) => l.trimStart().startsWith('--horizon '));
+    const end = lines.findIndex((l, k) => k > at && l.trimStart().startsWith('--'));
+    const entry = lines.slice(at, end).join(' ').replace(/\s+/g, ' ');
+    expect(entry).toContain('range [1, 1000]');
     await expect(
       evalCommand.run(['--task', 'maze2d-umaze', '--model', '/nonexistent', '--horizon', '1001']),
     ).rejects.toThrow(/--horizon.*1001 is above the maximum 1000/);
