@@ -43,6 +43,7 @@ import {
 import { declareParams } from '../params/index.js';
 import { writePng } from '../render/index.js';
 import { createBus, type Path as PathMsg } from '../transport/index.js';
+import { BusOutputs, busOutputLines, LIVE_OPTIONS, RECORD_OPTION, withLivePort } from './bus-outputs.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
@@ -98,6 +99,8 @@ const options = {
     kind: 'string',
     description: 'ROS 2 params file for both nodes (e.g. launch/params/maze2d.yaml); flags win over it',
   },
+  record: RECORD_OPTION,
+  ...LIVE_OPTIONS,
   json: { kind: 'boolean', description: 'print the summary as one JSON line on stdout' },
   quiet: { kind: 'boolean', description: 'no progress line and no node logs on stderr' },
 } as const;
@@ -109,7 +112,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
   return defineCommand({
     summary: SUMMARY,
     usage:
-      'df-planner run [--task maze2d-medium] [--model DIR] [--lockstep] [--episodes 1] [--seed 0] [--out runs/run-<task>.png] [--ros-args -p planner:horizon:=20 …]',
+      'df-planner run [--task maze2d-medium] [--model DIR] [--lockstep] [--episodes 1] [--seed 0] [--out runs/run-<task>.png] [--record runs/run.mcap] [--live [8765]] [--ros-args -p planner:horizon:=20 …]',
     options,
     async run(opts) {
       const task = mazeTask(opts.task);
@@ -120,6 +123,13 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       const model = readModelFile(modelDir);
 
       const progress = new ProgressLine(opts.quiet === true);
+      // Before the run: a bad bag path or a busy port fails now, not after the episodes.
+      const outputs = await BusOutputs.open({
+        record: opts.record,
+        live: opts.live,
+        liveHost: opts['live-host'],
+        logger: progress.logger,
+      });
       const mode = lockstep
         ? 'lockstep'
         : `real time${opts['real-time-factor'] !== 1 ? ` ×${opts['real-time-factor']}` : ''}`;
@@ -135,13 +145,17 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
         ...(opts['params-file'] !== undefined ? { paramsFile: opts['params-file'] } : {}),
         passThrough,
+        busOutputs: outputs,
         logger: progress.logger,
         onStep: (e, planner) => progress.update(e, planner),
         onReady: (planner, loadSeconds) =>
           progress.logger.info(
             `${task.id}, ${mode}: model ${path.relative(process.cwd(), modelDir) || '.'} loaded in the planner's ${planner.host.thread} thread (${planner.info.backend}) in ${loadSeconds.toFixed(1)} s`,
           ),
-      }).finally(() => progress.done());
+      }).finally(async () => {
+        progress.done();
+        await outputs.close(); // also when the run failed before its bus existed
+      });
       const { report, plans } = result;
 
       const drawings = report.episodes.map((e) => ({
@@ -169,7 +183,15 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         seed: opts.seed,
         picture: out,
       });
-      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : summaryText(summary));
+      const outputSummary = await outputs.close();
+      process.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ ...summary, ...outputSummary })}\n`
+          : summaryText(summary) +
+              busOutputLines(outputSummary)
+                .map((l) => `${l}\n`)
+                .join(''),
+      );
       return exitAfterWrites('run', pictureError);
     },
   });
@@ -177,9 +199,10 @@ function runCommand(passThrough: readonly string[]): CliCommand {
 
 const command: CliCommand = {
   summary: SUMMARY,
-  run(argv) {
-    const i = argv.indexOf('--ros-args');
-    return i < 0 ? runCommand([]).run(argv) : runCommand(argv.slice(i + 1)).run(argv.slice(0, i));
+  run(args) {
+    const i = args.indexOf('--ros-args');
+    const argv = withLivePort(i < 0 ? args : args.slice(0, i));
+    return runCommand(i < 0 ? [] : args.slice(i + 1)).run(argv);
   },
 };
 export default command;
@@ -203,6 +226,8 @@ export interface MazePairOptions {
   readonly logger: Logger;
   readonly onStep?: (event: SimStepEvent, planner: PlannerNode) => void;
   readonly onReady?: (planner: PlannerNode, loadSeconds: number) => void;
+  /** Bag recorder / live view: tapped into the bus before any node starts, closed after the bus (every exit). */
+  readonly busOutputs?: Pick<BusOutputs, 'attachBus' | 'close'>;
   /** Give up when the sim has not stepped for this long (a stuck planner stalls a lockstep pair); default 60 s. */
   readonly stallTimeoutS?: number;
 }
@@ -244,6 +269,7 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
     );
   }
   const bus = createBus({ time: 'real', logger: o.logger });
+  o.busOutputs?.attachBus(bus);
   const shared = o.paramsFile !== undefined ? ['--params-file', o.paramsFile] : [];
   const passThrough = o.passThrough ?? [];
   const plannerArgs = [
@@ -352,6 +378,8 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
     await planner?.close();
     await bus.close();
     env?.close();
+    // After the bus: the nodes' last messages (the zero command on close) are in the bag too.
+    await o.busOutputs?.close();
   }
 }
 

@@ -125,9 +125,28 @@ export interface BusClock {
   advance(ns: bigint): void;
 }
 
+/** One published message as a bus tap sees it. `msg` is complete (normalised) and shared: never mutate it. */
+export interface BusTapEvent {
+  readonly topic: string;
+  readonly type: TypeName;
+  /** The publisher's QoS (a recorder stores it so that playback offers the same). */
+  readonly qos: { readonly reliable: boolean; readonly transientLocal: boolean; readonly depth: number };
+  readonly msg: unknown;
+  /** Bus clock time of the publish, ns. */
+  readonly stampNs: bigint;
+}
+
+/** Called synchronously inside every publish: keep it to a push onto a queue and do the work later. */
+export type BusTap = (event: BusTapEvent) => void;
+
 export interface Bus {
   node(name: string, ns?: string, argv?: readonly string[]): Transport;
   readonly clock: BusClock;
+  /**
+   * See every message published on the bus, whatever its QoS and whether or not anyone subscribes (what a
+   * recorder needs; an ordinary subscription would match QoS and keep only the last few). Returns `untap`.
+   */
+  tap(listener: BusTap): () => void;
   /** Resolves once every queued message has been delivered (tests; never needed by nodes). */
   idle(): Promise<void>;
   /** Virtual mode: advance in steps of the next due timer, letting deliveries settle after each firing. */

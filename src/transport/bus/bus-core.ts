@@ -19,7 +19,7 @@
 import { TransportError } from '../../errors.js';
 import type { Logger } from '../../logging.js';
 import { normalizeMessage } from '../message-schema.js';
-import type { BusClock, QosName, TypeName } from '../types.js';
+import type { BusClock, BusTap, QosName, TypeName } from '../types.js';
 
 /**
  * The real `setImmediate`, captured at load so that test fake timers cannot stall delivery. Real-time mode looks
@@ -101,6 +101,8 @@ export function nextDue(dueNs: bigint, periodNs: bigint, now: bigint): bigint {
 export class BusCore {
   readonly topics = new Map<string, Topic>();
   readonly timers: TimerEntry[] = [];
+  /** Listeners that see every published message (recorders, viewers); see `Bus.tap`. */
+  readonly taps = new Set<BusTap>();
   readonly logger: Logger;
   readonly mode: 'virtual' | 'real';
   readonly clock: BusClock;
@@ -213,8 +215,22 @@ export class BusCore {
   publish(pub: Pub, input: unknown): void {
     const msg = normalizeMessage(pub.topic.type, input);
     if (pub.qos.transientLocal) pub.last = msg;
+    if (this.taps.size > 0) this.#tap(pub, msg);
     for (const sub of pub.topic.subs) {
       if (incompatibility(pub.qos, sub.qos) === null) this.#enqueue(sub, msg);
+    }
+  }
+
+  /** Hand the (shared, never mutated) message to every tap; a failing tap is removed, never the publisher's problem. */
+  #tap(pub: Pub, msg: unknown): void {
+    const event = { topic: pub.topic.name, type: pub.topic.type, qos: pub.qos, msg, stampNs: this.nowNs() };
+    for (const tap of this.taps) {
+      try {
+        tap(event);
+      } catch (err) {
+        this.taps.delete(tap);
+        this.logger.error(`bus tap removed after it threw: ${(err as Error).message}`);
+      }
     }
   }
 

@@ -33,6 +33,12 @@ export function createBus(options: BusOptions = {}): Bus {
       nodes.add(node);
       return node;
     },
+    tap(listener) {
+      core.taps.add(listener);
+      return () => {
+        core.taps.delete(listener);
+      };
+    },
     idle: () => core.idle(),
     run: (ns: bigint) => core.run(ns),
     async close(): Promise<void> {
