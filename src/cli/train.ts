@@ -19,7 +19,7 @@ import { activations } from '../model/validate-model-config.js';
 import { getTask, taskNames } from '../tasks/index.js';
 import type { AdamWOptions, LrDecay } from '../train/adamw.js';
 import { createProgressBar } from '../train/progress-bar.js';
-import { LOSS_PLOT_FILE, trainModel } from '../train/train-loop.js';
+import { LOSS_PLOT_FILE, type TrainEngineKind, trainEngineKinds, trainModel } from '../train/train-loop.js';
 import { hasTrainState, readRunSettings, runLrDecay } from '../train/train-state.js';
 import { defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
@@ -151,6 +151,21 @@ const options = {
   'noise-levels': { kind: 'integer', description: 'K, diffusion levels', default: 1000, min: 2, max: 100000 },
   objective: { kind: 'string', description: 'what the head predicts', choices: objectives, default: 'x0' },
   backend: backendOption,
+  engine: {
+    kind: 'string',
+    description:
+      'what computes loss and gradients: plain (Float32Array + WebAssembly SIMD, checked against tfjs) or tfjs (the reference)',
+    choices: trainEngineKinds,
+    default: 'plain',
+  },
+  workers: {
+    kind: 'integer',
+    description:
+      'plain engine: worker threads sharing each batch (0 = the main thread; 2 uses both cores of a quiet 2-core machine)',
+    default: 0,
+    min: 0,
+    max: 64,
+  },
   quiet: { kind: 'boolean', description: 'no progress bar, only the final summary' },
   json: { kind: 'boolean', description: 'print the final summary as one JSON line' },
 } as const;
@@ -363,7 +378,8 @@ export default defineCommand({
     try {
       stderrLogger.info(
         `training ${task.name} (${dataset.id}) for ${opts.steps} steps, batch ${training.batch}, ${training.tokens} tokens, ` +
-          `${model.parameterCount} parameters, backend ${info.name}${decay ? `, ${describeDecay(decay)}` : ''}`,
+          `${model.parameterCount} parameters, backend ${info.name}, engine ${opts.engine}` +
+          `${opts.workers > 0 ? ` on ${opts.workers} workers` : ''}${decay ? `, ${describeDecay(decay)}` : ''}`,
       );
       const result = await trainModel(model, dataset, {
         steps: opts.steps,
@@ -378,6 +394,8 @@ export default defineCommand({
         command: ['df-planner', 'train', ...argv].join(' '),
         logger: stderrLogger,
         signal: controller.signal,
+        engine: opts.engine as TrainEngineKind,
+        workers: opts.workers,
         onStep: (s) => {
           if (opts.quiet) return;
           bar ??= createProgressBar(s.totalSteps, s.step - 1);

@@ -74,27 +74,8 @@ export function diffusionForcingLoss(
   const opts = resolveLossOptions(model, options);
   const [tCount, batchSize, d] = batch.x0.shape;
   checkBatch(model, schedule, batch);
-  const n = tCount * batchSize;
-  const levels = schedule.levels;
 
-  // Levels, per-token coefficients and noise are drawn in JS from the seeded rng.
-  const k = new Int32Array(n);
-  rng.fillUniformInt(k, levels);
-  if (opts.gtCondProb > 0) {
-    for (let i = 0; i < n; i++) if (rng.uniform() < opts.gtCondProb) k[i] = 0;
-  }
-  if (opts.gtFirstFrameProb > 0 && rng.uniform() < opts.gtFirstFrameProb) k.fill(0, 0, batchSize);
-  const eps = rng.fillNormal(new Float32Array(n * d), opts.clipNoise);
-  const table = weightTable(schedule, opts);
-  const signal = new Float32Array(n);
-  const noise = new Float32Array(n);
-  const weight = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const level = k[i]!;
-    signal[i] = schedule.sqrtAlphaBar[level]!;
-    noise[i] = schedule.sqrtOneMinusAlphaBar[level]!;
-    weight[i] = table[level]! * opts.lossScale;
-  }
+  const { k, eps, signal, noise, weight } = drawLossNoise(schedule, opts, rng, tCount, batchSize, d);
 
   return tf.tidy(() => {
     const shape: [number, number, number] = [tCount, batchSize, 1];
@@ -122,6 +103,51 @@ export function diffusionForcingLoss(
     const count = tf.mul(tf.maximum(tf.sum(batch.mask), 1), d);
     return tf.div(total, count) as tf.Scalar;
   });
+}
+
+/** What one loss evaluation draws from its rng, per token n = t·B + b (time-major). */
+export interface LossNoise {
+  /** Level k_n. */
+  readonly k: Int32Array;
+  /** ε [N·D], clamped to ±clipNoise. */
+  readonly eps: Float32Array;
+  /** √ᾱ_k, √(1−ᾱ_k) and the loss weight lossScale·w(k) per token. */
+  readonly signal: Float32Array;
+  readonly noise: Float32Array;
+  readonly weight: Float32Array;
+}
+
+/**
+ * Levels and noise of one batch, drawn in JS from the seeded rng (so a run is reproducible, and every training
+ * engine consumes the rng identically: the tfjs loss and the plain one see the same draws).
+ */
+export function drawLossNoise(
+  schedule: NoiseSchedule,
+  opts: ResolvedLossOptions,
+  rng: Rng,
+  tCount: number,
+  batchSize: number,
+  d: number,
+): LossNoise {
+  const n = tCount * batchSize;
+  const k = new Int32Array(n);
+  rng.fillUniformInt(k, schedule.levels);
+  if (opts.gtCondProb > 0) {
+    for (let i = 0; i < n; i++) if (rng.uniform() < opts.gtCondProb) k[i] = 0;
+  }
+  if (opts.gtFirstFrameProb > 0 && rng.uniform() < opts.gtFirstFrameProb) k.fill(0, 0, batchSize);
+  const eps = rng.fillNormal(new Float32Array(n * d), opts.clipNoise);
+  const table = weightTable(schedule, opts);
+  const signal = new Float32Array(n);
+  const noise = new Float32Array(n);
+  const weight = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const level = k[i]!;
+    signal[i] = schedule.sqrtAlphaBar[level]!;
+    noise[i] = schedule.sqrtOneMinusAlphaBar[level]!;
+    weight[i] = table[level]! * opts.lossScale;
+  }
+  return { k, eps, signal, noise, weight };
 }
 
 /** Fills in the defaults and checks the values; throws a ConfigError listing every bad option. */

@@ -22,9 +22,13 @@ import { createRng } from '../math/index.js';
 import { observationSize, tokenSize } from '../tasks/token-layout.js';
 import { activate } from '../tensor/activations.js';
 import { type LinearActivation, linear, RecurrentLinear, TransposeCache } from '../tensor/linear.js';
+import { levelFeatureTable } from './level-features.js';
 import type { Activation, CellOutput, DfModel, GradientMode, ModelConfig, RolloutOutput } from './types.js';
 import { validateModelConfig } from './validate-model-config.js';
 import { weightLayout } from './weight-layout.js';
+
+// Re-exported: callers read the table from here since before it had its own (tfjs-free) module.
+export { levelFeatureTable };
 
 let instanceCount = 0;
 
@@ -44,21 +48,6 @@ export interface CreateModelOptions {
 /** Builds a freshly initialised model; the same config and seed always give the same weights. */
 export function createModel(config: ModelConfig, seed: number, options: CreateModelOptions = {}): DfModel {
   return new DiffusionForcingNet(validateModelConfig(config), seed, options.linear ?? 'custom');
-}
-
-/** Sinusoidal features of every integer level 0 … K−1: row k = [sin(k·f_0…), cos(k·f_0…)]. */
-export function levelFeatureTable(levels: number, size: number): Float32Array {
-  const half = size / 2;
-  const table = new Float32Array(levels * size);
-  const step = Math.log(10000) / (half - 1);
-  for (let k = 0; k < levels; k++) {
-    for (let i = 0; i < half; i++) {
-      const angle = k * Math.exp(-i * step);
-      table[k * size + i] = Math.sin(angle);
-      table[k * size + half + i] = Math.cos(angle);
-    }
-  }
-  return table;
 }
 
 class DiffusionForcingNet implements DfModel {

@@ -26,6 +26,7 @@ import { lossEma, lossPlot, writePng } from '../render/index.js';
 import type { SequenceDataset } from '../tasks/sequence-dataset.js';
 import { tokenSize } from '../tasks/token-layout.js';
 import { AdamW, type AdamWOptions, defaultAdamWOptions, type LrDecay } from './adamw.js';
+import { PlainTrainEngine } from './plain-train-step.js';
 import { hasTrainState, loadTrainState, runLrDecay, saveTrainState } from './train-state.js';
 import { trainStep } from './train-step.js';
 
@@ -54,7 +55,19 @@ export interface TrainOptions {
   readonly onStep?: (info: StepInfo) => void;
   /** Stop early when aborted (Ctrl-C): the loop finishes the current step and writes a checkpoint. */
   readonly signal?: AbortSignal;
+  /**
+   * Which code computes the loss and gradients: 'tfjs' (the reference, default here) or 'plain' (Float32Array +
+   * WebAssembly SIMD, plain-gradients.ts; equal to tfjs within float32 rounding). AdamW, checkpoints and model
+   * files are the same for both. A run resumed with the engine (and worker count) it ran with equals the
+   * uninterrupted run bit for bit; switching continues it within float32 rounding.
+   */
+  readonly engine?: TrainEngineKind;
+  /** Plain engine only: worker threads for data parallel gradients (0 = this thread). */
+  readonly workers?: number;
 }
+
+export type TrainEngineKind = 'tfjs' | 'plain';
+export const trainEngineKinds: readonly TrainEngineKind[] = ['tfjs', 'plain'];
 
 export interface StepInfo {
   /** Steps completed, 1-based. */
@@ -106,6 +119,16 @@ function validate(o: TrainOptions): void {
   whole('batchSize', o.batchSize, 1);
   whole('tokens', o.tokens, 1);
   whole('checkpointEvery', o.checkpointEvery, 0);
+  whole('workers', o.workers, 0);
+  if (o.engine !== undefined && !trainEngineKinds.includes(o.engine)) {
+    issues.push({
+      path: 'engine',
+      message: `must be ${trainEngineKinds.join(' or ')}, got '${String(o.engine)}'`,
+    });
+  }
+  if ((o.workers ?? 0) > 0 && o.engine !== 'plain') {
+    issues.push({ path: 'workers', message: "worker threads need the plain engine (engine 'plain')" });
+  }
   if (!Number.isSafeInteger(o.seed) || o.seed < 0 || o.seed >= 2 ** 32) {
     issues.push({ path: 'seed', message: `must be a whole number in [0, 2^32), got ${o.seed}` });
   }
@@ -220,6 +243,9 @@ export async function trainModel(
   // A second stream for levels and noise, seeded from the high half so it never equals the data stream.
   const noiseRng = createRng(options.seed + 2 ** 32);
   const optimizer = new AdamW(model.variables, optimizerOptions);
+  const engineKind = options.engine ?? 'tfjs';
+  const plainEngine =
+    engineKind === 'plain' ? new PlainTrainEngine(model, { workers: options.workers ?? 0 }) : null;
   const outDir = options.outDir ?? null;
   const losses: number[] = [];
   let priorWallTime = 0;
@@ -314,15 +340,10 @@ export async function trainModel(
       }
       const batch = dataset.sampleBatch(b, t, dataRng);
       const lr = optimizer.learningRateAt(optimizer.step);
-      const { loss, gradNorm } = await trainStep(
-        model,
-        schedule,
-        optimizer,
-        batch,
-        { tokens: t, batchSize: b },
-        noiseRng,
-        options.loss,
-      );
+      const shape = { tokens: t, batchSize: b };
+      const { loss, gradNorm } = plainEngine
+        ? await plainEngine.step(schedule, optimizer, batch, shape, noiseRng, options.loss)
+        : await trainStep(model, schedule, optimizer, batch, shape, noiseRng, options.loss);
       if (!Number.isFinite(loss)) {
         throw new DfPlannerError(
           'training',
@@ -359,6 +380,7 @@ export async function trainModel(
       aborted,
     };
   } finally {
+    plainEngine?.dispose();
     optimizer.dispose();
   }
 }
@@ -393,6 +415,8 @@ function makeProvenance(
       tokens: o.tokens,
       optimizer: fullOptimizerOptions(o),
       loss: o.loss ?? {},
+      engine: o.engine ?? 'tfjs',
+      ...(o.engine === 'plain' ? { workers: o.workers ?? 0 } : {}),
       finalLossEma: ema.length > 0 ? ema[ema.length - 1]! : null,
       ...(history.resumes.length > 0 ? { resumedWith: history.resumes } : {}),
     },

@@ -24,7 +24,7 @@ import { oscillatorDataset, velocityConsistency } from '../../src/tasks/oscillat
 import { initBackend } from '../../src/tensor/backend.js';
 import { referenceSteps, sampleSequences, stepLabels } from '../../src/train/sample-sequences.js';
 import { sequenceStats } from '../../src/train/sequence-stats.js';
-import { trainModel } from '../../src/train/train-loop.js';
+import { trainEngineKinds, trainModel } from '../../src/train/train-loop.js';
 
 // DF_LEARNING_SEED re-runs the proof with another seed (to check the tolerances are not tuned to one seed).
 const SEED = Number(process.env['DF_LEARNING_SEED'] ?? 1);
@@ -109,32 +109,43 @@ describe('learning the oscillator', () => {
     expect(failed).toContain('velocity consistency');
   });
 
-  it('after 2000 steps samples match the data and a 10× rollout stays bounded', {
-    timeout: 300_000,
-  }, async () => {
-    const t0 = performance.now();
-    const counts: number[] = [];
-    const result = await trainModel(model, data, {
-      steps: 2000,
-      batchSize: 32,
-      tokens: TOKENS,
-      seed: SEED,
-      optimizer: { learningRate: 2e-3, warmupSteps: 50, gradClipNorm: 1 },
-      logger: silentLogger,
-      onStep: (s) => {
-        if (s.step % 500 === 0) counts.push(tf.memory().numTensors);
-      },
+  // Both training engines: the tfjs reference and the plain (Float32Array + SIMD) one must each learn it.
+  for (const engine of trainEngineKinds) {
+    it(`after 2000 steps samples match the data and a 10× rollout stays bounded (engine ${engine})`, {
+      timeout: 300_000,
+    }, async () => {
+      const trained = createModel(config, SEED);
+      try {
+        const t0 = performance.now();
+        const counts: number[] = [];
+        const result = await trainModel(trained, data, {
+          steps: 2000,
+          batchSize: 32,
+          tokens: TOKENS,
+          seed: SEED,
+          optimizer: { learningRate: 2e-3, warmupSteps: 50, gradClipNorm: 1 },
+          logger: silentLogger,
+          engine,
+          onStep: (s) => {
+            if (s.step % 500 === 0) counts.push(tf.memory().numTensors);
+          },
+        });
+        const seconds = (performance.now() - t0) / 1000;
+        expect(new Set(counts).size).toBe(1);
+        // The loss fell: mean of the last 100 steps well below the first 100.
+        const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
+        expect(mean(result.losses.slice(-100))).toBeLessThan(0.5 * mean(result.losses.slice(0, 100)));
+        const checks = await assess(trained);
+        process.stderr.write(
+          `${report(`${engine}: trained ${result.steps} steps in ${seconds.toFixed(1)} s`, checks)}\n`,
+        );
+        expect(
+          checks.filter((c) => !c.pass).map((c) => c.name),
+          report('trained', checks),
+        ).toEqual([]);
+      } finally {
+        trained.dispose();
+      }
     });
-    const seconds = (performance.now() - t0) / 1000;
-    expect(new Set(counts).size).toBe(1);
-    // The loss fell: mean of the last 100 steps well below the first 100.
-    const mean = (a: Float32Array) => a.reduce((x, y) => x + y, 0) / a.length;
-    expect(mean(result.losses.slice(-100))).toBeLessThan(0.5 * mean(result.losses.slice(0, 100)));
-    const checks = await assess(model);
-    process.stderr.write(`${report(`trained ${result.steps} steps in ${seconds.toFixed(1)} s`, checks)}\n`);
-    expect(
-      checks.filter((c) => !c.pass).map((c) => c.name),
-      report('trained', checks),
-    ).toEqual([]);
-  });
+  }
 });

@@ -1,0 +1,125 @@
+/**
+ * The plain training engine: one optimizer step like train-step.ts (same batch, same draws from the noise rng,
+ * same AdamW), but the loss and every weight gradient are computed by plain-gradients.ts instead of tfjs —
+ * on this thread, or data parallel over worker threads (each takes a share of the batch's windows; their
+ * gradients are summed in a fixed order, so a run stays deterministic). Only the AdamW update and the weights
+ * stay in tfjs, so checkpoints, resume and the model files are exactly those of the tfjs engine.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type DiffusionForcingLossOptions, drawLossNoise, resolveLossOptions } from '../diffusion/loss.js';
+import { ConfigError } from '../errors.js';
+import type { NoiseSchedule } from '../math/noise-schedule.js';
+import type { Rng } from '../math/rng.js';
+import type { DfModel } from '../model/types.js';
+import type { SequenceBatch } from '../tasks/sequence-dataset.js';
+import { observationSize, tokenSize } from '../tasks/token-layout.js';
+import type { AdamW } from './adamw.js';
+import { GradientWorkers } from './gradient-workers.js';
+import { type PlainGradientOptions, PlainGradients } from './plain-gradients.js';
+import { lossDenominator, type PlainLossBatch, shardGradients } from './plain-loss.js';
+import type { TrainStepResult } from './train-step.js';
+
+export interface PlainEngineOptions extends PlainGradientOptions {
+  /** Worker threads computing gradients (0 = this thread). Default 0. */
+  readonly workers?: number;
+}
+
+export class PlainTrainEngine {
+  readonly model: DfModel;
+  readonly workers: number;
+  readonly #trainer: PlainGradients | null;
+  readonly #pool: GradientWorkers | null;
+  #dataIds: readonly unknown[] = [];
+
+  constructor(model: DfModel, options: PlainEngineOptions = {}) {
+    const workers = options.workers ?? 0;
+    if (!(Number.isInteger(workers) && workers >= 0 && workers <= 64)) {
+      throw new ConfigError(`workers must be a whole number 0 … 64, got ${workers}`, 'workers');
+    }
+    this.model = model;
+    this.workers = workers;
+    const sizes = model.variables.map((v) => v.size);
+    const kernels = options.kernels !== undefined ? { kernels: options.kernels } : {};
+    this.#trainer =
+      workers === 0 ? new PlainGradients(model.config, model.weightNames, sizes, kernels) : null;
+    this.#pool =
+      workers > 0 ? new GradientWorkers(workers, model.config, model.weightNames, sizes, kernels) : null;
+  }
+
+  /** Runs one step on `batch`; `noiseRng` supplies levels and noise exactly as the tfjs engine draws them. */
+  async step(
+    schedule: NoiseSchedule,
+    optimizer: AdamW,
+    batch: SequenceBatch,
+    shape: { readonly tokens: number; readonly batchSize: number },
+    noiseRng: Rng,
+    lossOptions: DiffusionForcingLossOptions = {},
+  ): Promise<TrainStepResult> {
+    const model = this.model;
+    const cfg = model.config;
+    const opts = resolveLossOptions(model, lossOptions);
+    if (schedule.levels !== cfg.noise.levels || schedule.kind !== cfg.noise.schedule) {
+      throw new ConfigError(
+        `the noise schedule is ${schedule.kind} with ${schedule.levels} levels but the model was built for ` +
+          `${cfg.noise.schedule} with ${cfg.noise.levels}`,
+        'schedule',
+      );
+    }
+    const { tokens: t, batchSize: b } = shape;
+    const d = tokenSize(cfg.layout);
+    const noise = drawLossNoise(schedule, opts, noiseRng, t, b, d);
+    const whole: PlainLossBatch = {
+      tokens: t,
+      batch: b,
+      x0: batch.x0,
+      mask: batch.mask,
+      firstObservation: cfg.initLatent === 'encoder' ? batch.firstObservation : null,
+      noise,
+    };
+    const denominator = lossDenominator(batch.mask, d);
+    let loss: number;
+    let grads: readonly Float32Array[];
+    if (this.#trainer !== null) {
+      const trainer = this.#trainer;
+      if (this.#stale()) trainer.setWeights((name) => this.#weight(name));
+      loss = shardGradients(trainer, whole, opts.objective, opts.clipNoise, denominator);
+      grads = model.weightNames.map((name) => trainer.gradient(name));
+    } else {
+      const weights = this.#stale() ? model.weightNames.map((name) => this.#weight(name)) : null;
+      ({ loss, grads } = await this.#pool!.gradients(
+        whole,
+        observationSize(cfg.layout),
+        opts.objective,
+        opts.clipNoise,
+        denominator,
+        weights,
+      ));
+    }
+    const normT = tf.tidy(() =>
+      optimizer.apply(model.variables.map((v, i) => tf.tensor(grads[i]!, v.shape, 'float32'))),
+    );
+    model.weightsChanged();
+    try {
+      return { loss, gradNorm: (await normT.data())[0]! };
+    } finally {
+      normT.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.#pool?.dispose();
+  }
+
+  /** True when the model's weights changed since they were last copied in (an optimizer step, a load). */
+  #stale(): boolean {
+    const vars = this.model.variables;
+    const stale = vars.length !== this.#dataIds.length || vars.some((v, i) => v.dataId !== this.#dataIds[i]);
+    if (stale) this.#dataIds = vars.map((v) => v.dataId);
+    return stale;
+  }
+
+  #weight(name: string): Float32Array {
+    const i = this.model.weightNames.indexOf(name);
+    return this.model.variables[i]!.dataSync() as Float32Array;
+  }
+}
