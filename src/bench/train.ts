@@ -10,7 +10,18 @@
  *   train-step-T60-B64-autodiff   the same with tfjs's stock linear-layer gradients (what the custom linear saves)
  *   train-step-T60-B64-4layer     the paper's depth (num_mlp_layers 4) at a similar parameter count: more,
  *                                 narrower sequential layers per token, so slower per parameter
+ *   train-step-T60-B64-plain      the same step on the plain engine (`train --engine plain`: Float32Array +
+ *                                 WebAssembly SIMD gradients, src/train/plain-gradients.ts), this thread
+ *   train-step-T60-B64-plain-2workers   the plain engine data parallel over two worker threads (`--workers 2`)
+ *   train-step-T60-B64-4layer-plain     the 4-layer model on the plain engine
+ *
+ * Headline: `tfjsStepMsMedian` (train-step-T60-B64), `fastStepMsMedian` (the faster plain case) and their ratio
+ * `speedup`; the roof (kernel-roof.ts: the project's own kernel on a 512³ product, one core and two), measured
+ * first in the same run, and each step case's GFLOP/s (dense FLOPs of the step over its median) with its
+ * fraction of the roof. Dense FLOPs per step = 2·N·(3·forward MACs per token − the x projection's, whose
+ * input gradient no engine forms), N = T·B; element-wise work is not counted.
  */
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { diffusionForcingLoss } from '../diffusion/loss.js';
 import { silentLogger } from '../logging.js';
@@ -22,14 +33,18 @@ import type { SequenceBatch } from '../tasks/sequence-dataset.js';
 import { observationSize, type TokenLayout, tokenSize } from '../tasks/token-layout.js';
 import { initBackend } from '../tensor/backend.js';
 import { AdamW } from '../train/adamw.js';
+import { PlainTrainEngine } from '../train/plain-train-step.js';
 import { trainStep } from '../train/train-step.js';
 import { type BenchGroup, wantsCase } from './group.js';
+import { type KernelRoof, measureKernelRoof } from './kernel-roof.js';
 import { tensorCases } from './tensor-cases.js';
 import { roundTimings, roundTo } from './timing.js';
 
 export const BENCH_TOKENS = 60;
 export const BENCH_BATCH = 64;
 export const TARGET_STEP_MS = 300;
+/** Issue 11: the fast engine's step at least 3× faster than tfjs's, measured in the same run. */
+export const TARGET_SPEEDUP = 3;
 
 /** Maze token: [position 2, velocity 2, action 2, reward 1] × frame stack 10 = 70 numbers. */
 export const benchLayout: TokenLayout = {
@@ -64,6 +79,33 @@ export const benchDeepModelConfig: ModelConfig = {
   mlpLayers: 4,
   levelEmbeddingSize: 32,
 };
+
+/** Dense multiply-adds per token of one forward pass (plain-gradients.ts's layers), and of the x projection. */
+function forwardMacs(config: ModelConfig): { total: number; xProjection: number } {
+  const z = config.latentSize;
+  const hd = config.hiddenWidth;
+  const d = tokenSize(config.layout);
+  const blocks = config.mlpLayers - 2;
+  const xProjection = d * 2 * hd;
+  const total =
+    xProjection +
+    z * (2 * hd + 3 * z) + // [W1z | Wsz | Whh]
+    hd * hd + // pre block 0 W2
+    4 * blocks * hd * hd + // pre and post blocks 1 … L−2
+    hd * 3 * z + // pre.out fused with the GRU input
+    z * hd + // post block 0 W1
+    (z === hd ? 0 : z * hd) + // its shortcut
+    hd * hd + // post block 0 W2
+    hd * z + // post.out
+    z * d; // head
+  return { total, xProjection };
+}
+
+/** Dense FLOPs of one training step over `rows` = T·B tokens (see the header). */
+export function trainStepFlops(config: ModelConfig, rows: number): number {
+  const { total, xProjection } = forwardMacs(config);
+  return 2 * rows * (3 * total - xProjection);
+}
 
 /** Random N(0, 1) tokens: the step cost does not depend on what the data are. */
 function benchBatch(t: number, b: number, config: ModelConfig, seed: number): SequenceBatch {
@@ -132,35 +174,74 @@ const group: BenchGroup = {
       linear: 'custom' | 'autodiff',
       reps: number,
       config: ModelConfig = benchModelConfig,
+      plain: { workers: number } | null = null,
     ) => {
       if (!wants(name)) return;
       await withModel(
         linear,
         async (model) => {
           const optimizer = new AdamW(model.variables);
+          const engine = plain ? new PlainTrainEngine(model, plain) : null;
           const rng = createRng(3);
+          const shape = { tokens: t, batchSize: b };
+          const data = config === benchModelConfig ? batch : benchBatch(t, b, config, 1);
           try {
             await record(
               name,
-              () => trainStep(model, schedule, optimizer, batch, { tokens: t, batchSize: b }, rng),
+              () =>
+                engine
+                  ? engine.step(schedule, optimizer, data, shape, rng)
+                  : trainStep(model, schedule, optimizer, data, shape, rng),
               reps,
             );
+            stepFlops.set(name, trainStepFlops(config, t * b));
           } finally {
+            engine?.dispose();
             optimizer.dispose();
           }
         },
         config,
       );
     };
+    // The roof first, in the same run, so every step's GFLOP/s compares with it.
+    const roof: KernelRoof = await measureKernelRoof();
+    const stepFlops = new Map<string, number>();
     await stepCase('train-step-T60-B64', 'custom', repeats);
+    await stepCase('train-step-T60-B64-plain', 'custom', repeats, benchModelConfig, { workers: 0 });
+    await stepCase('train-step-T60-B64-plain-2workers', 'custom', repeats, benchModelConfig, { workers: 2 });
     await stepCase('train-step-T60-B64-autodiff', 'autodiff', Math.min(repeats, 5));
     await stepCase('train-step-T60-B64-4layer', 'custom', repeats, benchDeepModelConfig);
+    await stepCase('train-step-T60-B64-4layer-plain', 'custom', repeats, benchDeepModelConfig, {
+      workers: 0,
+    });
 
     addBaselineRatios();
     const step = cases.find((c) => c.name === 'train-step-T60-B64');
+    const fast = cases
+      .filter((c) => c.name === 'train-step-T60-B64-plain' || c.name === 'train-step-T60-B64-plain-2workers')
+      .sort((x, y) => x.medianMs - y.medianMs)[0];
+    const rates = (name: string, ms: number) => {
+      const flops = stepFlops.get(name);
+      if (flops === undefined) return {};
+      const rate = flops / (ms * 1e6);
+      return {
+        flopsPerStep: flops,
+        gflops: roundTo(rate, 2),
+        singleCoreRoofFraction: roundTo(rate / roof.singleCoreGflops, 3),
+        twoCoreRoofFraction: roof.twoCoreGflops === null ? null : roundTo(rate / roof.twoCoreGflops, 3),
+      };
+    };
     return {
       backend: info.name,
       backendInfo: info,
+      tfjsStepMsMedian: step ? roundTo(step.medianMs, 2) : null,
+      fastStepMsMedian: fast ? roundTo(fast.medianMs, 2) : null,
+      fastCase: fast?.name ?? null,
+      speedup: step && fast ? roundTo(step.medianMs / fast.medianMs, 2) : null,
+      targetSpeedup: TARGET_SPEEDUP,
+      meetsSpeedupTarget: step && fast ? step.medianMs / fast.medianMs >= TARGET_SPEEDUP : null,
+      roof,
+      loadAverage: os.loadavg().map((l) => roundTo(l, 2)),
       stepMsMedian: step ? roundTo(step.medianMs, 2) : null,
       stepsPerSecond: step ? roundTo(1000 / step.medianMs, 2) : null,
       targetStepMs: TARGET_STEP_MS,
@@ -170,7 +251,7 @@ const group: BenchGroup = {
       tokens: t,
       batch: b,
       tokenSize: tokenSize(benchLayout),
-      cases: cases.map((c) => roundTimings(c, 2)),
+      cases: cases.map((c) => ({ ...roundTimings(c, 2), ...rates(c.name, c.medianMs) })),
     };
   },
 };

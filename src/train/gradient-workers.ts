@@ -4,15 +4,14 @@
  * depend on which thread finishes first (a run stays deterministic for a given worker count; a different
  * count sums in another order and agrees to float32 rounding).
  *
- * Each worker is a TypeScript module loaded through tsx's loader, as bin/df-planner.js loads the CLI (no
+ * Each worker is the TypeScript module gradient-worker.ts, started through src/threads (tsx's loader, no
  * build step), so it also works under the test runner.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { DfPlannerError } from '../errors.js';
 import type { ModelConfig, Objective } from '../model/types.js';
 import { tokenSize } from '../tasks/token-layout.js';
+import { startTsWorker } from '../threads/start-worker.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './gradient-worker.js';
 import type { PlainGradientOptions } from './plain-gradients.js';
 import { type PlainLossBatch, shardOf } from './plain-loss.js';
@@ -43,16 +42,10 @@ export class GradientWorkers {
     this.#sizes = sizes;
     this.#d = tokenSize(config.layout);
     this.#current = new Array<boolean>(count).fill(false);
-    // tsx's ESM entry (require.resolve finds its CommonJS twin beside it).
-    const tsxCjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-    const tsx = pathToFileURL(tsxCjs.replace(/\.cjs$/, '.mjs')).href;
-    const entry = new URL('./gradient-worker.ts', import.meta.url).href;
-    // Registers tsx in the worker, then loads the worker module.
-    const source = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
     this.#workers = [];
     const ready: Promise<unknown>[] = [];
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(source, { eval: true });
+      const worker = startTsWorker(new URL('./gradient-worker.ts', import.meta.url), null);
       worker.unref();
       this.#workers.push(worker);
       ready.push(

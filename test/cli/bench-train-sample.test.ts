@@ -23,10 +23,31 @@ describe('df-planner bench train / sample', () => {
     expect(out.stepsPerSecond).toBeCloseTo(1000 / out.stepMsMedian, 1);
     expect(out.cases.map((c: { name: string }) => c.name)).toEqual([
       'train-step-T60-B64',
+      'train-step-T60-B64-plain',
+      'train-step-T60-B64-plain-2workers',
       'train-step-T60-B64-autodiff',
       'train-step-T60-B64-4layer',
+      'train-step-T60-B64-4layer-plain',
     ]);
-    for (const c of out.cases) expect(c.tensorsAfter, c.name).toBe(c.tensorsBefore);
+    for (const c of out.cases) {
+      expect(c.tensorsAfter, c.name).toBe(c.tensorsBefore);
+      // Every step case: dense FLOPs over its median, and that rate against the roof measured in the run.
+      expect(c.gflops, c.name).toBeCloseTo(c.flopsPerStep / (c.medianMs * 1e6), 1);
+      expect(c.singleCoreRoofFraction, c.name).toBeCloseTo(c.gflops / out.roof.singleCoreGflops, 2);
+    }
+    // The reference config: 2·T·B·(3·130,752 − 70·192) dense FLOPs per step.
+    expect(out.cases[0].flopsPerStep).toBe(2 * 3840 * (3 * 130_752 - 70 * 192));
+    expect(out.tfjsStepMsMedian).toBe(out.stepMsMedian);
+    expect(['train-step-T60-B64-plain', 'train-step-T60-B64-plain-2workers']).toContain(out.fastCase);
+    expect(out.fastStepMsMedian).toBe(
+      Math.min(
+        ...out.cases
+          .filter((c: { name: string }) => c.name.includes('plain') && !c.name.includes('4layer'))
+          .map((c: { medianMs: number }) => c.medianMs),
+      ),
+    );
+    expect(out.speedup).toBeCloseTo(out.tfjsStepMsMedian / out.fastStepMsMedian, 1);
+    expect(out.roof.singleCoreGflops).toBeGreaterThan(0);
     expect(out.machine.cores).toBeGreaterThan(0);
   });
 
