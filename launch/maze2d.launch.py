@@ -2,8 +2,15 @@
 
 Both nodes are Node.js programs started from this checkout (docs/ros2.md §2.1, way B: launch_ros `Node` with
 the executable `node` and no ROS package), so `ros2 launch` adds `--ros-args` (node name, params files, -p) for
-them. Parameters come from launch/params/maze2d.yaml, then the launch arguments below override task, model and
-lockstep (the last params file wins, launch_ros writes each dict as one more file).
+them. Parameters come from launch/params/maze2d.yaml and from the launch arguments below (task, model, lockstep,
+use_sim_time), which launch_ros passes as `-p name:=value` (each `Parameter(...)` entry).
+
+Precedence is rclnodejs's, not "the last one wins": a node takes the `/**` values (plain `-p`, a file's `/**`
+section) and then the values of the section named exactly after it (`planner:`), whatever the order. So the
+launch's own values are plain `-p` and the params file must not set task, model, lockstep or use_sim_time in
+its `planner:`/`maze_sim:` sections (it would beat the launch arguments; test/launch checks that it does not).
+A `-p` is also the one form that survives a launch namespace: a parameter dict would be written to a temporary
+file keyed by the node's full name (/ns/planner), a key rclnodejs ignores.
 
     source /opt/ros/jazzy/setup.bash
     ros2 launch launch/maze2d.launch.py                       # maze2d-medium, real time
@@ -13,7 +20,7 @@ The sim node publishes /clock (sim time t*dt). In lockstep the planner follows i
 the planner runs on the wall clock like on a real robot, and the sim steps at 1/dt of wall time.
 
 The planner gets its model as `--model` (so the tuned planner settings a shipped model carries in its
-provenance apply, see `df-planner node --help`) and as the `model` parameter (which wins over the params file).
+provenance apply, see `df-planner node --help`) and as the `model` parameter.
 """
 
 import os
@@ -22,7 +29,7 @@ from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
 from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
-from launch_ros.parameter_descriptions import ParameterValue
+from launch_ros.parameter_descriptions import Parameter
 
 # This file lives in <checkout>/launch; the command line entry is <checkout>/bin/df-planner.js.
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -60,10 +67,8 @@ def generate_launch_description():
         cwd=CHECKOUT,
         parameters=[
             params_file,
-            {
-                'task': ParameterValue(task, value_type=str),
-                'lockstep': ParameterValue(lockstep, value_type=bool),
-            },
+            Parameter('task', task, value_type=str),
+            Parameter('lockstep', lockstep, value_type=bool),
         ],
     )
     planner = Node(
@@ -74,12 +79,10 @@ def generate_launch_description():
         cwd=CHECKOUT,
         parameters=[
             params_file,
-            {
-                'task': ParameterValue(task, value_type=str),
-                'model': ParameterValue(model, value_type=str),
-                'lockstep': ParameterValue(lockstep, value_type=bool),
-                'use_sim_time': ParameterValue(use_sim_time, value_type=bool),
-            },
+            Parameter('task', task, value_type=str),
+            Parameter('model', model, value_type=str),
+            Parameter('lockstep', lockstep, value_type=bool),
+            Parameter('use_sim_time', use_sim_time, value_type=bool),
         ],
     )
     return LaunchDescription([*arguments, sim, planner])

@@ -4,8 +4,12 @@
  * the transport unchanged (`-p name:=value`, `--params-file f`, `-r from:=to`, `-r __node:=…`, `-r __ns:=…`), as
  * `ros2 run`/`ros2 launch` pass it.
  *
- * Parameter precedence (later wins): table defaults < the model's `provenance.planner` block (tuned settings a
- * shipped model carries; read when --model is given) < --params-file < flags < arguments after --ros-args.
+ * Parameter precedence follows rclnodejs (src/transport/param-overrides.ts): values keyed `/**` (plain
+ * `-p name:=v`, a file's `/**` section) come first, then values keyed by the node's name (a file's `planner:`
+ * section, `-p planner:name:=v`), argv order deciding within each. So: table defaults < the model's
+ * `provenance.planner` block (tuned settings a shipped model carries; read when --model is given, passed as
+ * plain -p) < --params-file `/**` < plain `-p` after --ros-args < --params-file `planner:` section < flags
+ * (passed as `-p planner:name:=v`) < `-p planner:name:=v` after --ros-args.
  *
  * SIGINT/SIGTERM: the node publishes one zero command, the transport closes (ROS: after the shutdown hooks), the
  * planner thread ends, and the process exits 0. A second signal while closing exits at once (130).
@@ -16,7 +20,7 @@ import { stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
 import { NODE_PARAMS, type NodeTask, plannerParamArgs, startPlannerNode } from '../node/index.js';
 import { loadParamsFile, paramsMarkdown, validateOverrides } from '../params/index.js';
-import { createTransport, type TransportKind } from '../transport/index.js';
+import { createTransport, finalNodeName, overrideValue, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
@@ -94,13 +98,17 @@ function nodeCommand(passThrough: readonly string[]): CliCommand {
           ...plannerParamArgs((readModelFile(opts.model).provenance as { planner?: unknown }).planner),
         );
       if (opts['params-file'] !== undefined) rosArgs.push('--params-file', opts['params-file']);
-      if (opts.model !== undefined) rosArgs.push('-p', `model:=${opts.model}`);
-      if (opts.task !== undefined) rosArgs.push('-p', `task:=${opts.task}`);
-      if (opts.lockstep) rosArgs.push('-p', 'lockstep:=true');
-      if (opts['planner-thread'] !== undefined)
-        rosArgs.push('-p', `planner_thread:=${opts['planner-thread']}`);
-      if (opts.backend !== undefined) rosArgs.push('-p', `backend:=${opts.backend}`);
+      // Flags are keyed by the node's final name so that they beat the params file's node section.
+      const nodeName = finalNodeName(opts.name, ['--ros-args', ...passThrough]);
+      const flag = (param: string, value: string) => rosArgs.push('-p', `${nodeName}:${param}:=${value}`);
+      if (opts.model !== undefined) flag('model', opts.model);
+      if (opts.task !== undefined) flag('task', opts.task);
+      if (opts.lockstep) flag('lockstep', 'true');
+      if (opts['planner-thread'] !== undefined) flag('planner_thread', opts['planner-thread']);
+      if (opts.backend !== undefined) flag('backend', opts.backend);
       rosArgs.push(...passThrough);
+      // rclnodejs makes a node managed (a LifecycleNode) at construction, before any parameter is declared.
+      const managed = overrideValue(opts.name, rosArgs, 'managed') === true;
       const kind: TransportKind =
         (opts.transport as TransportKind | undefined) ?? (process.env['ROS_DISTRO'] ? 'ros' : 'bus');
       if (kind === 'bus') {
@@ -108,12 +116,12 @@ function nodeCommand(passThrough: readonly string[]): CliCommand {
           'bus transport: this node is alone on an in-process bus, so nothing can reach it; use --transport ros, or `df-planner run` for the sim and planner in one process',
         );
       }
-      const transport = await createTransport(kind, opts.name, rosArgs, { handleSignals: false });
+      const transport = await createTransport(kind, opts.name, rosArgs, { handleSignals: false, managed });
       // ROS ignores params-file entries no node declares; a typo would then silently keep the default. Say so.
       if (opts['params-file'] !== undefined) {
         for (const issue of validateOverrides(
           NODE_PARAMS,
-          loadParamsFile(opts['params-file'], transport.fqn),
+          loadParamsFile(opts['params-file'], transport.name),
         )) {
           if (issue.message.startsWith('unknown'))
             stderrLogger.warn(`${opts['params-file']}: ${issue.path}: ${issue.message}`);

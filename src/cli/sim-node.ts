@@ -4,14 +4,16 @@
  * the commands on cmd_force, and exits after its episodes with a report (stdout; `--json` for one JSON line).
  *
  * Flags are shorthands for the node's parameters (`--params` prints the table); everything after `--ros-args`
- * goes to the transport unchanged, as `ros2 launch` passes it. Precedence (later wins): table defaults <
- * --params-file < flags < arguments after --ros-args.
+ * goes to the transport unchanged, as `ros2 launch` passes it. Precedence follows rclnodejs
+ * (src/transport/param-overrides.ts): table defaults < --params-file `/**` < plain `-p` after --ros-args <
+ * --params-file `maze_sim:` section < flags (passed as `-p maze_sim:name:=v`) < `-p maze_sim:name:=v` after
+ * --ros-args.
  */
 import { createMazeEnv } from '../../sim/maze2d/index.js';
 import { MazeSimNode, type MazeSimReport, SIM_PARAMS } from '../../sim/nodes/index.js';
 import { stderrLogger } from '../logging.js';
 import { declareParams, paramsMarkdown } from '../params/index.js';
-import { createTransport, type TransportKind } from '../transport/index.js';
+import { createTransport, finalNodeName, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 
@@ -54,13 +56,16 @@ function simNodeCommand(passThrough: readonly string[]): CliCommand {
       }
       const rosArgs = ['--ros-args'];
       if (opts['params-file'] !== undefined) rosArgs.push('--params-file', opts['params-file']);
-      if (opts.task !== undefined) rosArgs.push('-p', `task:=${opts.task}`);
-      if (opts.lockstep) rosArgs.push('-p', 'lockstep:=true');
-      if (opts.seed !== undefined) rosArgs.push('-p', `seed:=${opts.seed}`);
-      if (opts.episodes !== undefined) rosArgs.push('-p', `episodes:=${opts.episodes}`);
-      if (opts['max-steps'] !== undefined) rosArgs.push('-p', `max_steps:=${opts['max-steps']}`);
+      // Flags are keyed by the node's final name so that they beat the params file's node section (rclnodejs).
+      const nodeName = finalNodeName(opts.name, ['--ros-args', ...passThrough]);
+      const flag = (param: string, value: string) => rosArgs.push('-p', `${nodeName}:${param}:=${value}`);
+      if (opts.task !== undefined) flag('task', opts.task);
+      if (opts.lockstep) flag('lockstep', 'true');
+      if (opts.seed !== undefined) flag('seed', String(opts.seed));
+      if (opts.episodes !== undefined) flag('episodes', String(opts.episodes));
+      if (opts['max-steps'] !== undefined) flag('max_steps', String(opts['max-steps']));
       if (opts['real-time-factor'] !== undefined)
-        rosArgs.push('-p', `real_time_factor:=${doubleText(opts['real-time-factor'])}`);
+        flag('real_time_factor', doubleText(opts['real-time-factor']));
       rosArgs.push(...passThrough);
       const kind: TransportKind =
         (opts.transport as TransportKind | undefined) ?? (process.env['ROS_DISTRO'] ? 'ros' : 'bus');

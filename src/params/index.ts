@@ -15,13 +15,13 @@
  * - `declareParams(transport, table)` → the typed config (argv / params-file overrides applied; all refusals in
  *   one ConfigError);
  * - `configPatch(table, changes)` → the camelCase keys of an accepted runtime change (`transport.onParamChanged`);
- * - `validateParams(table, values, {runtime})`, `validateOverrides(table, loadParamsFile(path, fqn))` → every
+ * - `validateParams(table, values, {runtime})`, `validateOverrides(table, loadParamsFile(path, name))` → every
  *   ConfigIssue (unknown names with a suggestion, static params, int/double rule, ranges, choices);
  * - `paramsMarkdown(table)` → the README table; `paramSpec(decl)` → the transport's ParamSpec.
  *
  * Values: int and double are both JS numbers at runtime; files and `-p` keep YAML's distinction (ints are bigint
  * in `RawParamValue`) so `coerceRawValue` can refuse `20` for a double (write `20.0`) exactly as rclnodejs does.
- * `loadParamsFile(path, nodeFqn)` is the one params-file reader (the bus uses it for `--params-file`).
+ * `readParamsFile(path)` is the one params-file reader; `loadParamsFile(path, nodeName)` gives one node's values.
  */
 export { checkParamSpec, checkParamValue, coerceRawValue, formatParamValue } from './check-value.js';
 export {
@@ -45,6 +45,7 @@ export {
   paramsForNode,
   parseParamsFile,
   parseParamText,
+  readParamsFile,
 } from './params-file.js';
 export {
   PARAM_TYPES,

@@ -4,16 +4,16 @@
  *   /**:                      # wildcard: every node
  *     ros__parameters:
  *       use_sim_time: true
- *   planner:                  # the node's name (any namespace, as rclnodejs matches it)
+ *   planner:                  # exactly the node's name
  *     ros__parameters:
  *       control_frequency: 20.0          # double (20 would be an int and is refused for a double)
  *       planner: { num_samples: 8 }      # nested maps become dotted names: planner.num_samples
- *   /robot1/planner:          # the fully qualified name (nested keys robot1: planner: … mean the same)
- *     ros__parameters: { … }
  *
  * Values keep YAML's int/float distinction: integers are `bigint`, floats `number` (RawParamValue).
- * Within one file the matching sections apply from least to most specific (wildcards, then the plain name, then
- * the fully qualified name); across files and `-p` options the later one wins, in argv order.
+ * Which sections a node gets follows rclnodejs 2.2 (lib/node.js:2550-2566 of its npm package): the `/**`
+ * section, then the section named exactly after the node, whatever their order in the file. Every other key is
+ * parsed (so its mistakes are reported) but ignored: `/planner`, `/robot1/planner`, keys with a wildcard before the
+ * name, nested namespaces (`robot1: planner:`). Across files and `-p`, see src/transport/param-overrides.ts.
  */
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
@@ -164,45 +164,28 @@ export function parseParamsFile(text: string, source: string): ParamsFileContent
   return { source, sections };
 }
 
-/** Specificity of a section key for `nodeFqn`, or -1 when it does not apply (0 wildcard, 1 plain name, 2 full name). */
-export function matchNodeKey(key: string, nodeFqn: string): number {
-  const name = nodeFqn.slice(nodeFqn.lastIndexOf('/') + 1);
-  if (key.includes('*')) {
-    const pattern = key
-      .split('/')
-      .map((seg) =>
-        seg === '**'
-          ? '(?:/[^/]+)*'
-          : seg === '*'
-            ? '/[^/]+'
-            : seg === ''
-              ? ''
-              : `/${seg.replace(/[.+?^${}()|[\]\\]/g, '\\$&')}`,
-      )
-      .join('');
-    return new RegExp(`^${pattern}$`).test(nodeFqn) ? 0 : -1;
+/** How a section key applies to the node named `nodeName` (no namespace): 0 `/**`, 1 its exact name, -1 not. */
+export function matchNodeKey(key: string, nodeName: string): number {
+  if (nodeName.includes('/')) {
+    throw new Error(`matchNodeKey takes a node name, not '${nodeName}' (rclnodejs matches the bare name)`);
   }
-  if (!key.startsWith('/') && !key.includes('/')) return key === name ? 1 : -1;
-  const full = key.startsWith('/') ? key : `/${key}`;
-  return full === nodeFqn ? 2 : -1;
+  if (key === '/**') return 0;
+  return key === nodeName ? 1 : -1;
 }
 
-/** The parameters one parsed file gives the node `nodeFqn` (`/ns/name`), least to most specific section. */
-export function paramsForNode(file: ParamsFileContents, nodeFqn: string): Map<string, RawParamValue> {
+/** The parameters one parsed file gives the node `nodeName`: the `/**` sections, then its own, in file order. */
+export function paramsForNode(file: ParamsFileContents, nodeName: string): Map<string, RawParamValue> {
   const out = new Map<string, RawParamValue>();
   const ranked = file.sections
-    .map((s, i) => ({ s, i, rank: matchNodeKey(s.node, nodeFqn) }))
+    .map((s, i) => ({ s, i, rank: matchNodeKey(s.node, nodeName) }))
     .filter((r) => r.rank >= 0)
     .sort((a, b) => a.rank - b.rank || a.i - b.i);
   for (const { s } of ranked) for (const [k, v] of s.params) out.set(k, v);
   return out;
 }
 
-/**
- * Read a ROS 2 params file and return the parameters for the node `nodeFqn` (e.g. `/robot1/planner`), dotted
- * names → raw values. Throws ConfigError (unreadable file, bad YAML, bad structure — every issue at once).
- */
-export function loadParamsFile(path: string, nodeFqn: string): Map<string, RawParamValue> {
+/** Read and parse a params file. Throws ConfigError (unreadable file, bad YAML, bad structure — every issue). */
+export function readParamsFile(path: string): ParamsFileContents {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -210,7 +193,15 @@ export function loadParamsFile(path: string, nodeFqn: string): Map<string, RawPa
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new ConfigError(`cannot read params file (${code}); check the --params-file path`, path);
   }
-  return paramsForNode(parseParamsFile(text, path), nodeFqn);
+  return parseParamsFile(text, path);
+}
+
+/**
+ * Read a ROS 2 params file and return the parameters it gives the node named `nodeName` (e.g. `planner`),
+ * dotted names → raw values. Throws ConfigError (unreadable file, bad YAML, bad structure — every issue at once).
+ */
+export function loadParamsFile(path: string, nodeName: string): Map<string, RawParamValue> {
+  return paramsForNode(readParamsFile(path), nodeName);
 }
 
 /**

@@ -16,6 +16,7 @@ export { type BusOptions, createBus } from './bus/create-bus.js';
 export { defaultMessage, isKnownType, normalizeMessage } from './message-schema.js';
 export * from './msgs.js';
 export { expandTopicName, fullyQualifiedName, resolveTopicName } from './names.js';
+export { finalNodeName, overridesForNode, overrideValue } from './param-overrides.js';
 export type { RosTransportOptions } from './rcl/create-ros-transport.js';
 export { parseRosArgs, type RosArgs } from './ros-args.js';
 export * from './types.js';
@@ -29,6 +30,11 @@ export interface CreateTransportOptions {
   readonly logger?: Logger;
   /** `ros`: install SIGINT/SIGTERM handlers (default true); see rcl/create-ros-transport.ts. */
   readonly handleSignals?: boolean;
+  /**
+   * `ros`: create a managed (lifecycle) node; rclnodejs decides that at construction. The bus becomes managed
+   * when `lifecycle()` is called, so it ignores this.
+   */
+  readonly managed?: boolean;
 }
 
 /**
@@ -51,6 +57,7 @@ export async function createTransport(
     return createRosTransport(name, argv, {
       ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
       ...(options.handleSignals !== undefined ? { handleSignals: options.handleSignals } : {}),
+      ...(options.managed !== undefined ? { managed: options.managed } : {}),
     });
   }
   throw new TransportError(`unknown transport '${String(kind)}': use 'bus' or 'ros'`);

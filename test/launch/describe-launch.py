@@ -23,6 +23,9 @@ def render(value):
         return '/'.join(render(p) for p in value.parts)
     if isinstance(value, ParameterValue):
         return {'value': render(value.value), 'type': value.value_type.__name__}
+    if isinstance(value, Parameter):
+        # launch_ros passes a Parameter entry as `-p name:=value` (docs/ros2.md §2.4).
+        return {'param': value.name, 'value': render(value.value), 'type': value.value_type.__name__}
     if isinstance(value, (list, tuple)):
         return ''.join(render(v) for v in value)
     if isinstance(value, dict):
@@ -46,6 +49,13 @@ class ParameterValue:
         self.value_type = value_type
 
 
+class Parameter:
+    def __init__(self, name, value, value_type=None):
+        self.name = name
+        self.value = value
+        self.value_type = value_type
+
+
 class DeclareLaunchArgument:
     def __init__(self, name, default_value=None, description='', choices=None):
         self.record = {'kind': 'arg', 'name': name, 'default': render(default_value) if default_value is not None else None,
@@ -59,7 +69,7 @@ class Node:
             raise TypeError('unexpected Node arguments: %s' % sorted(rest))
         self.record = {'kind': 'node', 'executable': executable, 'package': package, 'name': name,
                        'arguments': [render(a) for a in (arguments or [])],
-                       'parameters': [render(p) if not isinstance(p, dict) else render(p) for p in (parameters or [])],
+                       'parameters': [render(p) for p in (parameters or [])],
                        'output': output, 'cwd': cwd, 'remappings': remappings}
 
 
@@ -80,7 +90,7 @@ module('launch.actions', DeclareLaunchArgument=DeclareLaunchArgument)
 module('launch.substitutions', LaunchConfiguration=LaunchConfiguration, PathJoinSubstitution=PathJoinSubstitution)
 module('launch_ros')
 module('launch_ros.actions', Node=Node)
-module('launch_ros.parameter_descriptions', ParameterValue=ParameterValue)
+module('launch_ros.parameter_descriptions', ParameterValue=ParameterValue, Parameter=Parameter)
 
 spec = importlib.util.spec_from_file_location('launch_file', sys.argv[1])
 launch_file = importlib.util.module_from_spec(spec)

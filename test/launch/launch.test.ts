@@ -4,6 +4,10 @@
  *   `launch`/`launch_ros` modules (describe-launch.py) it builds the nodes, arguments and parameters expected;
  * - launch/maze2d.launch.xml is well-formed XML and describes the same launch as the Python file;
  * - the command lines both files start parse (`sim-node`/`node` with their flags);
+ * - `task:=maze2d-umaze lockstep:=true` really gives both nodes umaze in lockstep under rclnodejs's parameter
+ *   precedence: the ROS arguments launch_ros builds (docs/ros2.md §2.1, §2.4: `-r __node:=name`, then each params
+ *   file as `--params-file`, each `Parameter` as `-p name:=value`) go through the bus's override rules, which
+ *   are rclnodejs's (src/transport/param-overrides.ts), and the node's own parameter table;
  * - every launch/params/*.yaml loads through src/params (the loader the nodes use) against the sim's and the
  *   planner's parameter tables without a single issue, and has no section that matches neither node.
  * What this cannot prove (launch_ros accepting the files, rclnodejs, DDS) is the README's ROS 2 machine check.
@@ -16,11 +20,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SIM_PARAMS } from '../../sim/nodes/sim-params.js';
 import { NODE_PARAMS } from '../../src/node/node-params.js';
 import {
+  declareParams,
   loadParamsFile,
+  type ParamTable,
   parseParamsFile,
   TRANSPORT_PARAMS,
   validateOverrides,
 } from '../../src/params/index.js';
+import { createBus } from '../../src/transport/index.js';
 import { repoRoot, runCli } from '../cli/run-cli.js';
 import { parseXml, type XmlElement } from './parse-xml.js';
 
@@ -43,8 +50,9 @@ interface LaunchNode {
   readonly executable: string;
   readonly arguments: string[];
   readonly cwd: string;
-  /** Params files (in order), then `name → value` overrides. */
+  /** Params files (in order). */
   readonly files: string[];
+  /** What the launch passes as plain `-p name:=value` (rclnodejs keys these `/**`). */
   readonly values: Record<string, string>;
 }
 
@@ -76,9 +84,11 @@ function describePython(): { args: LaunchArg[]; nodes: LaunchNode[] } {
     .map((e) => {
       const files: string[] = [];
       const values: Record<string, string> = {};
-      for (const p of e['parameters'] as (string | Record<string, { value: string } | string>)[]) {
+      for (const p of e['parameters'] as (string | Record<string, string>)[]) {
         if (typeof p === 'string') files.push(rooted(p));
-        else for (const [k, v] of Object.entries(p)) values[k] = rooted(typeof v === 'string' ? v : v.value);
+        else if (typeof p['param'] === 'string') values[p['param']] = rooted(p['value']!);
+        // A dict would become a temporary params file keyed by the node's full name or '/**' (launch_ros).
+        else throw new Error(`parameter dicts are not used by these launch files: ${JSON.stringify(p)}`);
       }
       expect(e['package'], 'no ROS package: the nodes run from the checkout').toBeNull();
       return {
@@ -108,8 +118,14 @@ function describeXml(root: XmlElement): { args: LaunchArg[]; nodes: LaunchNode[]
       const values: Record<string, string> = {};
       for (const p of c.children) {
         expect(p.name).toBe('param');
-        if (p.attributes['from'] !== undefined) files.push(rooted(p.attributes['from']));
-        else values[p.attributes['name']!] = rooted(p.attributes['value']!);
+        expect(p.attributes['from'], '<param name value> would be keyed by the full node name').toBeDefined();
+        files.push(rooted(p.attributes['from']!));
+      }
+      const rosArgs = rooted(c.attributes['ros_args'] ?? '').match(/(?:\$\([^)]*\)|\S)+/g) ?? [];
+      for (let i = 0; i < rosArgs.length; i += 2) {
+        expect(rosArgs[i]).toBe('-p');
+        const rule = rosArgs[i + 1]!;
+        values[rule.slice(0, rule.indexOf(':='))] = rule.slice(rule.indexOf(':=') + 2);
       }
       expect(c.attributes['pkg'], 'no ROS package: the nodes run from the checkout').toBeUndefined();
       return {
@@ -201,6 +217,83 @@ describe('launch/maze2d.launch.xml', () => {
   });
 });
 
+/** `$(var x)` and `<root>` replaced as `ros2 launch … name:=value` would (defaults, then the given values). */
+function substitute(
+  text: string,
+  args: readonly LaunchArg[],
+  given: Readonly<Record<string, string>>,
+): string {
+  const value = (name: string): string => {
+    if (name in given) return given[name]!;
+    const d = args.find((a) => a.name === name)?.default;
+    if (d === undefined || d === null) throw new Error(`launch argument ${name} has no value`);
+    return substitute(d, args, given);
+  };
+  return text
+    .replace(/\$\(var (\w+)\)/g, (_, name: string) => value(name))
+    .split('<root>')
+    .join(repoRoot);
+}
+
+/** The ROS arguments launch_ros gives a node without a namespace: its name, then each params entry in order. */
+function rosArgv(
+  n: LaunchNode,
+  args: readonly LaunchArg[],
+  given: Readonly<Record<string, string>>,
+): string[] {
+  const out = ['--ros-args', '-r', `__node:=${n.name}`];
+  for (const f of n.files) out.push('--params-file', substitute(f, args, given));
+  for (const [k, v] of Object.entries(n.values)) out.push('-p', `${k}:=${substitute(v, args, given)}`);
+  return out;
+}
+
+const TABLES: Record<string, ParamTable> = NODE_TABLES;
+
+describe('what the nodes start with under rclnodejs precedence', () => {
+  const launches = (): [string, { args: LaunchArg[]; nodes: LaunchNode[] }][] => {
+    const out: [string, { args: LaunchArg[]; nodes: LaunchNode[] }][] = [
+      ['maze2d.launch.xml', describeXml(parseXml(readFileSync(xmlFile, 'utf8')))],
+    ];
+    if (hasPython) out.push(['maze2d.launch.py', describePython()]);
+    return out;
+  };
+
+  it('task:=maze2d-umaze lockstep:=true runs umaze in lockstep (sim and planner, planner on sim time)', async () => {
+    for (const [file, { args, nodes }] of launches()) {
+      for (const given of [{ task: 'maze2d-umaze', lockstep: 'true' }, {}] as Record<string, string>[]) {
+        const bus = createBus();
+        try {
+          for (const n of nodes) {
+            const node = bus.node('launched', '', rosArgv(n, args, given));
+            expect(node.name, file).toBe(n.name);
+            const cfg = declareParams(node, TABLES[n.name]!) as Record<string, unknown>;
+            const where = `${file} ${n.name} ${JSON.stringify(given)}`;
+            expect(cfg['task'], where).toBe(given['task'] ?? 'maze2d-medium');
+            expect(cfg['lockstep'], where).toBe(given['lockstep'] === 'true');
+            if (n.name === 'planner') {
+              expect(node.param('use_sim_time'), where).toBe(given['lockstep'] === 'true');
+              expect(cfg['model'], where).toBe(join(repoRoot, 'models', given['task'] ?? 'maze2d-medium'));
+            }
+          }
+        } finally {
+          await bus.close();
+        }
+      }
+    }
+  });
+
+  it('the params file leaves the launch-controlled parameters to the launch', () => {
+    for (const file of readdirSync(join(launchDir, 'params')).filter((f) => f.endsWith('.yaml'))) {
+      const parsed = parseParamsFile(readFileSync(join(launchDir, 'params', file), 'utf8'), file);
+      for (const s of parsed.sections) {
+        for (const key of ['task', 'model', 'lockstep', 'use_sim_time']) {
+          expect(s.params.has(key), `${file}: ${s.node}.${key} would beat the launch argument`).toBe(false);
+        }
+      }
+    }
+  });
+});
+
 describe('the command lines the launch files start', () => {
   it('parse, with the flags the launch passes (checked without ROS through --params)', () => {
     const sim = runCli(['sim-node', '--transport', 'ros', '--params']);
@@ -224,19 +317,18 @@ describe('launch/params/*.yaml', () => {
     const path = join(launchDir, 'params', file);
     it(`${file} loads through src/params against both nodes' tables without issues`, () => {
       for (const [node, table] of Object.entries(NODE_TABLES)) {
-        const raw = loadParamsFile(path, `/${node}`);
+        const raw = loadParamsFile(path, node);
         expect(raw.size, `${file} sets nothing for /${node}`).toBeGreaterThan(0);
         expect(validateOverrides(table, raw), `${file} for /${node}`).toEqual([]);
       }
       // A section that matches neither node (a typo such as 'planer') would be ignored silently by ROS.
       const sections = parseParamsFile(readFileSync(path, 'utf8'), path).sections.map((s) => s.node);
       for (const s of sections) {
-        expect(['/**', 'maze_sim', '/maze_sim', 'planner', '/planner'], `${file}: section '${s}'`).toContain(
-          s,
-        );
+        // rclnodejs reads only '/**' and the bare node name; '/planner' or '/robot1/planner' would be ignored.
+        expect(['/**', 'maze_sim', 'planner'], `${file}: section '${s}'`).toContain(s);
       }
       // Model paths are relative to the checkout (the launch runs the nodes there) and must exist.
-      const model = loadParamsFile(path, '/planner').get('model');
+      const model = loadParamsFile(path, 'planner').get('model');
       if (typeof model === 'string') expect(existsSync(join(repoRoot, model)), model).toBe(true);
     });
   }

@@ -182,7 +182,7 @@ describe('declareParams on a transport', () => {
       '--params-file',
       join(FIX, 'overrides.yaml'),
       '-p',
-      'objective:=fastest',
+      'planner:objective:=fastest',
     ]);
     let err: unknown;
     try {
@@ -207,7 +207,7 @@ describe('table helpers', () => {
   });
 
   it('validateOverrides checks a params file against the table: unknown names with a suggestion, types', () => {
-    const issues = validateOverrides(TABLE, loadParamsFile(join(FIX, 'overrides.yaml'), '/planner'));
+    const issues = validateOverrides(TABLE, loadParamsFile(join(FIX, 'overrides.yaml'), 'planner'));
     expect(issues.map((i) => i.path)).toEqual(['control_frequency', 'planner.horizon', 'planner.num_sample']);
     expect(issues[2]!.message).toBe("unknown parameter (did you mean 'planner.num_samples'?)");
   });

@@ -17,13 +17,13 @@ function issuesOf(fn: () => unknown): { path: string; message: string }[] {
 
 describe('loadParamsFile', () => {
   it('reads ros__parameters for a node by name, keeping YAML ints as bigint and floats as number', () => {
-    const p = loadParamsFile(join(FIX, 'planner.yaml'), '/planner');
+    const p = loadParamsFile(join(FIX, 'planner.yaml'), 'planner');
     expect(p.get('control_frequency')).toBe(20);
     expect(p.get('planner.horizon')).toBe(16n);
     expect(p.get('planner.num_samples')).toBe(8n);
     expect(p.get('planner.guidance_scale')).toBe(2.5);
     expect(p.get('action_limits')).toEqual([1, 1]);
-    expect(p.get('seeds')).toEqual([1n, 2n, 3n]);
+    expect(p.get('weights')).toEqual([1.5, 2.5, 3.5]);
     expect(p.get('joint_names')).toEqual(['x', 'y']);
     expect(p.get('enable_stamped_cmd_vel')).toBe(false);
     expect(p.get('quoted_number')).toBe('16');
@@ -31,24 +31,24 @@ describe('loadParamsFile', () => {
     expect(p.get('frame_id')).toBe('map');
   });
 
-  it('applies wildcard, then plain name, then fully qualified sections, whatever the file order', () => {
-    const inNs = loadParamsFile(join(FIX, 'planner.yaml'), '/robot1/planner');
-    expect(inNs.get('control_frequency')).toBe(30);
-    expect(inNs.get('frame_id')).toBe('robot1/odom');
-    expect(inNs.get('planner.horizon')).toBe(16n);
-    const other = loadParamsFile(join(FIX, 'planner.yaml'), '/sim');
+  it('applies the /** section, then the one named exactly after the node, whatever the file order (rclnodejs)', () => {
+    // planner.yaml has /robot1/planner first, then /**, then planner: only /** and planner count.
+    const p = loadParamsFile(join(FIX, 'planner.yaml'), 'planner');
+    expect(p.get('control_frequency')).toBe(20);
+    expect(p.get('frame_id')).toBe('map');
+    const other = loadParamsFile(join(FIX, 'planner.yaml'), 'sim');
     expect([...other.keys()].sort()).toEqual(['control_frequency', 'frame_id', 'use_sim_time']);
     expect(other.get('control_frequency')).toBe(10);
   });
 
-  it('reads nested namespace keys as a fully qualified node name', () => {
-    expect(loadParamsFile(join(FIX, 'nested-ns.yaml'), '/robot1/planner').get('planner.horizon')).toBe(32n);
-    expect(loadParamsFile(join(FIX, 'nested-ns.yaml'), '/robot2/planner').get('planner.horizon')).toBe(8n);
-    expect(loadParamsFile(join(FIX, 'nested-ns.yaml'), '/planner').size).toBe(0);
+  it('ignores fully qualified keys and nested namespaces, as rclnodejs does', () => {
+    expect(loadParamsFile(join(FIX, 'nested-ns.yaml'), 'planner').size).toBe(0);
+    expect(loadParamsFile(join(FIX, 'planner.yaml'), 'planner').get('frame_id')).not.toBe('robot1/odom');
+    expect(() => loadParamsFile(join(FIX, 'planner.yaml'), '/robot1/planner')).toThrow(/node name/);
   });
 
   it('reports every structural problem of a file at once', () => {
-    const issues = issuesOf(() => loadParamsFile(join(FIX, 'bad.yaml'), '/planner'));
+    const issues = issuesOf(() => loadParamsFile(join(FIX, 'bad.yaml'), 'planner'));
     const text = issues.map((i) => `${i.path}: ${i.message}`);
     expect(text).toHaveLength(5);
     expect(text.some((t) => t.includes("'ros__parameters' must sit under a node name"))).toBe(true);
@@ -67,7 +67,7 @@ describe('loadParamsFile', () => {
   });
 
   it('names a missing file and the fix', () => {
-    const issues = issuesOf(() => loadParamsFile(join(FIX, 'nope.yaml'), '/planner'));
+    const issues = issuesOf(() => loadParamsFile(join(FIX, 'nope.yaml'), 'planner'));
     expect(issues).toEqual([
       { path: join(FIX, 'nope.yaml'), message: expect.stringMatching(/ENOENT.*--params-file/) },
     ]);
@@ -79,17 +79,12 @@ describe('loadParamsFile', () => {
 });
 
 describe('matchNodeKey', () => {
-  it('ranks wildcard 0, plain name 1, fully qualified 2, and rejects others', () => {
-    expect(matchNodeKey('/**', '/a/b/planner')).toBe(0);
-    expect(matchNodeKey('/**/planner', '/a/b/planner')).toBe(0);
-    expect(matchNodeKey('/**/planner', '/planner')).toBe(0);
-    expect(matchNodeKey('/*/planner', '/a/planner')).toBe(0);
-    expect(matchNodeKey('/*/planner', '/a/b/planner')).toBe(-1);
-    expect(matchNodeKey('planner', '/a/planner')).toBe(1);
-    expect(matchNodeKey('planner', '/a/other')).toBe(-1);
-    expect(matchNodeKey('/a/planner', '/a/planner')).toBe(2);
-    expect(matchNodeKey('a/planner', '/a/planner')).toBe(2);
-    expect(matchNodeKey('/planner', '/a/planner')).toBe(-1);
+  it('matches only /** and the bare node name (rclnodejs lib/node.js:2550-2566)', () => {
+    expect(matchNodeKey('/**', 'planner')).toBe(0);
+    expect(matchNodeKey('planner', 'planner')).toBe(1);
+    for (const key of ['/planner', '/a/planner', 'a/planner', '/**/planner', '/*/planner', 'other']) {
+      expect(matchNodeKey(key, 'planner'), key).toBe(-1);
+    }
   });
 });
 

@@ -1,23 +1,56 @@
 /**
- * Wiring of the rclnodejs adapter against FakeRcl (docs/ros2.md §5.3 T2). This proves the adapter's own logic
- * (type strings, QoS profiles, bigint periods, signal handling, params conversion, lifecycle order); it says
- * nothing about DDS or rcl (that is ros.test.ts, on a ROS machine).
+ * The rclnodejs adapter against FakeRcl (docs/ros2.md §5.3 T2, T4): the transport contract suite on the adapter,
+ * with FakeRcl following rclnodejs 2.2.0's rules (fake-rcl.ts cites them), and the adapter's own wiring (type
+ * strings, QoS profiles, bigint periods, signal handling, params conversion, lifecycle order). It says nothing
+ * about DDS or rcl itself (that is ros.test.ts, on a ROS machine).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, TransportError } from '../../src/errors.js';
 import { createTransport, type Transport } from '../../src/transport/index.js';
-import { createRosTransport, NEEDS_ROS_MESSAGE } from '../../src/transport/rcl/create-ros-transport.js';
-import { FakeRcl } from './fake-rcl.js';
+import {
+  assertNodeVersion,
+  createRosTransport,
+  NEEDS_ROS_MESSAGE,
+  osCodename,
+} from '../../src/transport/rcl/create-ros-transport.js';
+import { FakeLifecycleNode, FakeRcl } from './fake-rcl.js';
+import { runTransportContract } from './transport-contract.js';
 
 const ROS_ENV = { ROS_DISTRO: 'jazzy', AMENT_PREFIX_PATH: '/opt/ros/jazzy' };
 
-async function make(argv: string[] = [], name = 'planner') {
+runTransportContract('rclnodejs adapter on FakeRcl (rclnodejs 2.2.0 rules, no ROS)', async () => {
+  const rcl = new FakeRcl();
+  const open: Transport[] = [];
+  return {
+    exact: true,
+    async node(name, ns = '', argv = [], options = {}) {
+      const t = await createRosTransport(name, argv, {
+        env: ROS_ENV,
+        load: async () => rcl,
+        handleSignals: false,
+        flushMs: 0,
+        namespace: ns,
+        managed: options.managed ?? false,
+      });
+      open.push(t);
+      return t;
+    },
+    advance: (ns) => rcl.core.run(ns),
+    settle: () => rcl.core.idle(),
+    async close() {
+      for (const t of open) await t.close();
+    },
+  };
+});
+
+async function make(argv: string[] = [], name = 'planner', managed = false) {
   const rcl = new FakeRcl();
   const t = await createRosTransport(name, argv, {
     env: ROS_ENV,
     load: async () => rcl,
     handleSignals: false,
     flushMs: 0,
+    managed,
   });
   const node = rcl.nodes.at(-1)!;
   return { rcl, t, node };
@@ -64,7 +97,7 @@ describe('rclnodejs adapter wiring (FakeRcl)', () => {
   });
 
   it('publishes normalised messages and stamps received ones with the node clock', async () => {
-    const { t, node } = await make();
+    const { rcl, t, node } = await make();
     open.push(t);
     const pub = t.advertise('geometry_msgs/msg/Twist', 'cmd_vel', 'command');
     pub({ linear: { x: 0.5 } });
@@ -75,7 +108,7 @@ describe('rclnodejs adapter wiring (FakeRcl)', () => {
     expect(() => pub({ linear: { x: 'fast' as unknown as number } })).toThrow(TransportError);
     const got: bigint[] = [];
     t.observe('std_msgs/msg/Empty', 'ping', 'default').subscribe((r) => got.push(r.recvNs));
-    node.nowNs = 123n;
+    rcl.core.advance(123n);
     node.subscriptions[0]!.callback({});
     expect(got).toEqual([123n]);
   });
@@ -98,7 +131,7 @@ describe('rclnodejs adapter wiring (FakeRcl)', () => {
   });
 
   it('declares with explicit descriptors and returns integers as numbers', async () => {
-    const { t, node } = await make(['--ros-args', '-p', 'planner.horizon:=16', '-p', 'ids:=[1, 2]']);
+    const { t, node } = await make(['--ros-args', '-p', 'planner.horizon:=16']);
     open.push(t);
     const h = t.declare('planner.horizon', { type: 'int', default: 8, range: [1, 64], description: 'H' });
     expect(h).toBe(16);
@@ -108,7 +141,8 @@ describe('rclnodejs adapter wiring (FakeRcl)', () => {
     expect(d['type']).toBe(2);
     expect(d['description']).toBe('H');
     expect(d['range']).toMatchObject({ bigFrom: 1n, bigTo: 64n });
-    expect(t.declare('ids', { type: 'int[]', default: [] })).toEqual([1, 2]);
+    expect(t.declare('ids', { type: 'int[]', default: [1, 2] })).toEqual([1, 2]);
+    expect(node.params.get('ids')!.value).toEqual([1n, 2n]);
     t.declare('rate', { type: 'double', default: 20.0, range: [1, 100], readOnly: true });
     const rd = node.descriptors.get('rate') as unknown as Record<string, unknown>;
     expect(rd['type']).toBe(3);
@@ -151,7 +185,7 @@ describe('rclnodejs adapter wiring (FakeRcl)', () => {
   });
 
   it('lifecycle: registers hooks, activates publishers before activate and deactivates after deactivate', async () => {
-    const { rcl, t, node } = await make();
+    const { rcl, t, node } = await make([], 'planner', true);
     open.push(t);
     let zero: (() => void) | undefined;
     t.lifecycle({
@@ -180,6 +214,47 @@ describe('rclnodejs adapter wiring (FakeRcl)', () => {
     ]);
   });
 
+  it('an unmanaged transport is a plain rclnodejs Node: no lifecycle services, no lifecycle()', async () => {
+    const plain = await make();
+    open.push(plain.t);
+    expect(plain.node).not.toBeInstanceOf(FakeLifecycleNode);
+    expect(plain.node.services).toEqual([]);
+    expect(plain.t.lifecycleState()).toBe('active');
+    expect(() => plain.t.lifecycle({})).toThrow(/plain \(unmanaged\) ROS node.*managed: true/);
+    const managed = await make([], 'planner', true);
+    open.push(managed.t);
+    expect(managed.node).toBeInstanceOf(FakeLifecycleNode);
+    expect(managed.node.services).toContain('get_state');
+    expect(managed.t.lifecycleState()).toBe('unconfigured');
+  });
+
+  it('ranges reach `ros2 param describe`; external sets out of range or of the wrong type get a readable reason', async () => {
+    const { t, node } = await make();
+    open.push(t);
+    t.declare('rate', { type: 'double', default: 20.0, range: [1, 100] });
+    t.declare('samples', { type: 'int', default: 8, range: [1, 256] });
+    expect(node.describeParameter('rate')).toMatchObject({
+      floating_point_range: [{ from_value: 1, to_value: 100, step: 0 }],
+    });
+    expect(node.describeParameter('samples')).toMatchObject({
+      integer_range: [{ from_value: 1n, to_value: 256n, step: 1n }],
+    });
+    // As `ros2 param set /planner rate 500.0` and `… rate 50` reach rclnodejs (parameter_service.js).
+    const outOfRange = node.setParametersAtomically([new rcl.Parameter('rate', 3, 500)]);
+    expect(outOfRange).toEqual({ successful: false, reason: `'rate' (double) 500 is outside [1, 100]` });
+    const integer = node.setParametersAtomically([new rcl.Parameter('rate', 2, 50n)]);
+    expect(integer.successful).toBe(false);
+    expect(integer.reason).toMatch(/'rate' is a double; 50 is an integer.*write 50\.0/);
+    expect(node.setParametersAtomically([new rcl.Parameter('samples', 2, 300n)]).reason).toMatch(
+      /outside \[1, 256\]/,
+    );
+    expect(node.setParametersAtomically([new rcl.Parameter('rate', 3, 50.5)])).toEqual({
+      successful: true,
+      reason: '',
+    });
+    expect(t.param('rate')).toBe(50.5);
+  });
+
   it('close: shutdown hooks publish the zero command before the node is destroyed and the context shut down', async () => {
     const { rcl, t, node } = await make();
     const cmd = t.advertise('geometry_msgs/msg/WrenchStamped', 'cmd_force', 'command');
@@ -203,6 +278,33 @@ describe('rclnodejs adapter wiring (FakeRcl)', () => {
     await t.close();
     expect(process.listenerCount('SIGINT')).toBe(before.int);
     expect(process.listenerCount('SIGTERM')).toBe(before.term);
+  });
+});
+
+describe('what rclnodejs 2.2 needs from the machine', () => {
+  it('reads only VERSION_CODENAME, as rclnodejs picks its prebuilt addon by it', () => {
+    const mint = 'NAME="Linux Mint"\nVERSION_CODENAME=wilma\nUBUNTU_CODENAME=noble\n';
+    expect(osCodename(mint)).toBe('wilma');
+    expect(osCodename('UBUNTU_CODENAME=noble\n')).toBeUndefined();
+    expect(osCodename('VERSION_CODENAME=noble\n')).toBe('noble');
+  });
+
+  it('refuses a Node.js older than 20.20.2 with the fix, before loading rclnodejs', async () => {
+    expect(() => assertNodeVersion('20.19.5')).toThrow(/Node\.js >= 20\.20\.2, this is 20\.19\.5/);
+    expect(() => assertNodeVersion('20.20.2')).not.toThrow();
+    expect(() => assertNodeVersion('22.1.0')).not.toThrow();
+    let loads = 0;
+    await expect(
+      createRosTransport('planner', [], {
+        env: ROS_ENV,
+        load: async () => {
+          loads++;
+          return new FakeRcl();
+        },
+        nodeVersion: '20.19.0',
+      }),
+    ).rejects.toThrow(TransportError);
+    expect(loads).toBe(0);
   });
 });
 
@@ -232,6 +334,8 @@ describe("transport 'ros' without ROS 2", () => {
     },
   );
 });
+
+const rcl = new FakeRcl();
 
 class rclParam {
   constructor(

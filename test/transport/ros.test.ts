@@ -34,10 +34,11 @@ if (!ROS_DISTRO) {
     let simNow = 0n;
     return {
       exact: false,
-      async node(name, ns = '', argv = []) {
+      async node(name, ns = '', argv = [], options = {}) {
         const t = await createRosTransport(name, [...argv, '--ros-args', '-p', 'use_sim_time:=true'], {
           ...opts,
           namespace: ns,
+          managed: options.managed ?? false,
         });
         nodes.push(t);
         return t;

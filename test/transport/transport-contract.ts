@@ -1,7 +1,8 @@
 /**
  * The transport contract (docs/ros2.md §5.3 T4), run over every implementation: the in-process bus
- * (bus.test.ts) and rclnodejs on a machine with ROS 2 sourced (ros.test.ts). A harness hides how each one moves
- * time and waits for messages; everything asserted here must hold for both.
+ * (bus.test.ts), the rclnodejs adapter on FakeRcl (rcl-adapter.test.ts: rclnodejs's rules from its sources, no
+ * ROS) and rclnodejs on a machine with ROS 2 sourced (ros.test.ts). A harness hides how each one moves time and
+ * waits for messages; everything asserted here must hold for all.
  *
  * `exact` harnesses (the bus) are deterministic, so counts under keep-last are exact; on DDS they are bounds.
  */
@@ -16,8 +17,16 @@ import { MESSAGE_SCHEMA, messageFields } from '../../src/transport/message-schem
 export interface ContractHarness {
   /** Deterministic delivery and time (exact counts). */
   readonly exact: boolean;
-  /** A node; argv may carry `--ros-args`. Nodes run on the harness's controllable ROS clock. */
-  node(name: string, ns?: string, argv?: readonly string[]): Promise<Transport>;
+  /**
+   * A node; argv may carry `--ros-args`. Nodes run on the harness's controllable ROS clock. `managed`: a
+   * lifecycle node (rclnodejs decides that at construction).
+   */
+  node(
+    name: string,
+    ns?: string,
+    argv?: readonly string[],
+    options?: { readonly managed?: boolean },
+  ): Promise<Transport>;
   /** Move the nodes' ROS clock forward by `ns`, firing timers period by period, and settle deliveries. */
   advance(ns: bigint): Promise<void>;
   /** Wait until pending deliveries are done (`until` lets a real transport stop waiting early). */
@@ -256,13 +265,9 @@ export function runTransportContract(name: string, factory: ContractFactory): vo
       expect(volatile).toHaveLength(0);
     });
 
-    it('params: params file (nested, /** and node keys) then -p, in argv order; int/double kept apart', async () => {
+    it('params: /** values first, then the section named after the node, whatever the argument order; other keys ignored', async () => {
       const file = writeYaml(
         [
-          '/**:',
-          '  ros__parameters:',
-          '    control_frequency: 10.0',
-          '    frame_id: map',
           'pp:',
           '  ros__parameters:',
           '    control_frequency: 20.0',
@@ -271,19 +276,68 @@ export function runTransportContract(name: string, factory: ContractFactory): vo
           '      limits: [0.5, 1.5]',
           '    joint_names: [a, b]',
           '    seed: 3',
+          '/**:',
+          '  ros__parameters:',
+          '    control_frequency: 10.0',
+          '    frame_id: map',
+          '    gain: 0.5',
+          '/pp:',
+          '  ros__parameters:',
+          '    gain: 9.0',
+          '/**/pp:',
+          '  ros__parameters:',
+          '    gain: 8.0',
+          'ns:',
+          '  pp:',
+          '    ros__parameters:',
+          '      gain: 7.0',
         ].join('\n'),
       );
-      const node = await h.node('pp', '', ['--ros-args', '--params-file', file, '-p', 'seed:=7']);
+      const later = writeYaml(['/**:', '  ros__parameters:', '    seed: 5', '    gain: 1.5'].join('\n'));
+      const argv = [
+        '--ros-args',
+        '--params-file',
+        file,
+        '-p',
+        'control_frequency:=30.0',
+        '--params-file',
+        later,
+        '-p',
+        'pp:frame_id:=odom2',
+        '-p',
+        'pp:planner.horizon:=24',
+        '-p',
+        'other:seed:=11',
+      ];
+      const node = await h.node('pp', '', argv);
+      // The node's section beats a later plain -p and a later file's /** section.
       expect(node.declare('control_frequency', { type: 'double', default: 5.0 })).toBe(20);
-      expect(node.declare('frame_id', { type: 'string', default: 'odom' })).toBe('map');
+      expect(node.declare('seed', { type: 'int', default: 0 })).toBe(3);
+      // Within one key, argv order: pp:planner.horizon after the file's pp section wins.
       const horizon = node.declare('planner.horizon', { type: 'int', default: 8 });
-      expect(horizon).toBe(16);
+      expect(horizon).toBe(24);
       expect(typeof horizon).toBe('number');
+      // -p pp:name is keyed by the node name, so it beats the file's /** value.
+      expect(node.declare('frame_id', { type: 'string', default: 'odom' })).toBe('odom2');
+      // /pp, /**/pp and ns: pp: are ignored; the later /** file wins over the earlier /** section.
+      expect(node.declare('gain', { type: 'double', default: 0.0 })).toBe(1.5);
       expect(node.declare('planner.limits', { type: 'double[]', default: [1, 1] })).toEqual([0.5, 1.5]);
       expect(node.declare('joint_names', { type: 'string[]', default: [] })).toEqual(['a', 'b']);
-      expect(node.declare('seed', { type: 'int', default: 0 })).toBe(7);
       expect(node.declare('untouched', { type: 'double', default: 0.25 })).toBe(0.25);
-      expect(node.param('planner.horizon')).toBe(16);
+      expect(node.param('planner.horizon')).toBe(24);
+      // A node of another name gets only /** values.
+      const other = await h.node('other', '', argv);
+      expect(other.declare('seed', { type: 'int', default: 0 })).toBe(11);
+      expect(other.declare('control_frequency', { type: 'double', default: 5.0 })).toBe(30);
+    });
+
+    it('params: an integer-array override stops node creation with our error and the fix', async () => {
+      await expect(h.node('ia', '', ['--ros-args', '-p', 'start:=[1, 2]'])).rejects.toThrow(ConfigError);
+      await expect(h.node('ia', '', ['--ros-args', '-p', 'start:=[1, 2]'])).rejects.toThrow(
+        /start.*integer array.*\[1\.0, 2\.0\]/,
+      );
+      const ok = await h.node('ia', '', ['--ros-args', '-p', 'start:=[1.0, 2.0]']);
+      expect(ok.declare('start', { type: 'double[]', default: [] })).toEqual([1, 2]);
     });
 
     it('params: an integer override for a double and a double for an int are refused with the fix', async () => {
@@ -332,6 +386,37 @@ export function runTransportContract(name: string, factory: ContractFactory): vo
       expect(() => node.declare('mode', { type: 'string', default: 'safe' })).toThrow(/disabled/);
     });
 
+    it('/clock is subscribed reliable: a best-effort clock source does not drive a sim-time node', async () => {
+      const node = await h.node('sim_time', '', ['--ros-args', '-p', 'use_sim_time:=true']);
+      const source = await h.node('be_clock');
+      const clock = source.advertise('rosgraph_msgs/msg/Clock', '/clock', 'sensor');
+      node.start();
+      source.start();
+      const before = node.nowNs();
+      clock({ clock: { sec: 1000, nanosec: 0 } });
+      await h.settle();
+      expect(node.param('use_sim_time')).toBe(true);
+      expect(node.nowNs() - before).toBeLessThan(1_000_000_000_000n);
+    });
+
+    it('one message per subscription per round, in subscription creation order (rclnodejs executor)', async () => {
+      const a = await h.node('exec_pub');
+      const b = await h.node('exec_sub');
+      const order: string[] = [];
+      b.observe('std_msgs/msg/Float64', '/exec/first', 'default').subscribe(() => order.push('first'));
+      b.observe('std_msgs/msg/Float64', '/exec/second', 'default').subscribe(() => order.push('second'));
+      const second = a.advertise('std_msgs/msg/Float64', '/exec/second', 'default');
+      const first = a.advertise('std_msgs/msg/Float64', '/exec/first', 'default');
+      a.start();
+      b.start();
+      second({ data: 1 });
+      first({ data: 1 });
+      await h.settle(() => order.length >= 2);
+      expect([...order].sort()).toEqual(['first', 'second']);
+      // Both were ready at once: rclnodejs takes them in creation order, not publish order.
+      if (h.exact) expect(order).toEqual(['first', 'second']);
+    });
+
     it('timers follow the ROS clock period by period and stop when cancelled', async () => {
       const node = await h.node('timer');
       const ticks: bigint[] = [];
@@ -350,7 +435,7 @@ export function runTransportContract(name: string, factory: ContractFactory): vo
     });
 
     it('lifecycle: publishes are dropped unless active; deactivate can still send its zero command', async () => {
-      const node = await h.node('managed');
+      const node = await h.node('managed', '', [], { managed: true });
       const listener = await h.node('lc_listener');
       const got = collect<{ linear: { x: number } }>(
         listener,
@@ -359,16 +444,16 @@ export function runTransportContract(name: string, factory: ContractFactory): vo
         'default',
       );
       let failActivate = true;
-      let cmd: ((m: { linear: { x: number } }) => void) | undefined;
+      // Advertised before lifecycle(), as the planner node does: still a lifecycle publisher.
+      const cmd = node.advertise('geometry_msgs/msg/Twist', '/lc/cmd', 'default');
       node.lifecycle({
         configure: () => true,
         activate: () => !failActivate,
         deactivate: () => {
-          cmd!({ linear: { x: 0 } });
+          cmd({ linear: { x: 0 } });
           return true;
         },
       });
-      cmd = node.advertise('geometry_msgs/msg/Twist', '/lc/cmd', 'default');
       node.start();
       listener.start();
       expect(node.lifecycleState()).toBe('unconfigured');

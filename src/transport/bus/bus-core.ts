@@ -3,8 +3,12 @@
  * delivery, and the clock with its timers. Nodes (bus-node.ts) sit on top.
  *
  * Delivery: a publish copies the message into the queue of every matched subscription (keep-last `depth`: the
- * oldest is dropped when the consumer has not taken it yet) and schedules a drain with `setImmediate`; each drain
- * delivers one message, so a consumer that blocks the event loop sees only the newest `depth` messages — the DDS
+ * oldest is dropped when the consumer has not taken it yet) and schedules a round of the receiving node's
+ * executor with `setImmediate`. A round is what rclnodejs's `Node.execute` does with the subscriptions that are
+ * ready (lib/node.js:234-296 of rclnodejs 2.2.0): it takes one message from each, in the order the subscriptions
+ * were created, whatever order the messages were published in. So when a publisher sends `reward` then `odom`,
+ * a node that subscribed `odom` first gets `odom` first, as on ROS 2 (DDS gives no order across topics either).
+ * A consumer that blocks the event loop sees only the newest `depth` messages of each topic — the DDS
  * reader-history behaviour. Nothing is delivered inside `publish()` or before the receiving node's `start()`.
  *
  * QoS (docs/ros2.md §3.1, §5.1): sensor = best effort, depth 5; command = reliable, depth 1; latched = reliable,
@@ -60,7 +64,6 @@ export interface Sub {
   readonly qos: QosProfile;
   readonly queue: unknown[];
   readonly deliver: (msg: unknown) => void;
-  scheduled: boolean;
   closed: boolean;
   /** Messages dropped by the keep-last queue (consumer too slow). */
   dropped: number;
@@ -114,6 +117,8 @@ export class BusCore {
   #firing = false;
   #realTimeout: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  /** Each node's subscriptions in creation order (its executor's order) and whether a round is scheduled. */
+  readonly #executors = new Map<Endpoint, { subs: Sub[]; scheduled: boolean }>();
 
   constructor(mode: 'virtual' | 'real', startNs: bigint, logger: Logger) {
     this.mode = mode;
@@ -190,11 +195,16 @@ export class BusCore {
       qos,
       queue: [],
       deliver,
-      scheduled: false,
       closed: false,
       dropped: 0,
     };
     t.subs.push(sub);
+    let exec = this.#executors.get(owner);
+    if (!exec) {
+      exec = { subs: [], scheduled: false };
+      this.#executors.set(owner, exec);
+    }
+    exec.subs.push(sub);
     for (const pub of t.pubs) {
       const bad = incompatibility(pub.qos, qos);
       if (bad) this.#warnMismatch(pub, sub, bad);
@@ -208,6 +218,12 @@ export class BusCore {
     sub.queue.length = 0;
     const i = sub.topic.subs.indexOf(sub);
     if (i >= 0) sub.topic.subs.splice(i, 1);
+    const exec = this.#executors.get(sub.owner);
+    if (exec) {
+      const k = exec.subs.indexOf(sub);
+      if (k >= 0) exec.subs.splice(k, 1);
+      if (exec.subs.length === 0 && !exec.scheduled) this.#executors.delete(sub.owner);
+    }
     this.#dropTopicIfEmpty(sub.topic);
   }
 
@@ -244,26 +260,33 @@ export class BusCore {
     this.schedule(sub);
   }
 
-  /** Arrange delivery of `sub`'s queue (no-op before its node starts). */
+  /** Arrange delivery of `sub`'s queue: a round of its node's executor (no-op before the node starts). */
   schedule(sub: Sub): void {
-    if (sub.scheduled || sub.closed || !sub.owner.started || sub.queue.length === 0) return;
-    sub.scheduled = true;
+    if (sub.closed || !sub.owner.started || sub.queue.length === 0) return;
+    const exec = this.#executors.get(sub.owner);
+    if (!exec || exec.scheduled) return;
+    exec.scheduled = true;
     this.#pending++;
-    defer(() => this.#drain(sub));
+    defer(() => this.#round(sub.owner, exec));
   }
 
-  #drain(sub: Sub): void {
-    sub.scheduled = false;
+  /** One executor round: one message from each ready subscription, in creation order. */
+  #round(owner: Endpoint, exec: { subs: Sub[]; scheduled: boolean }): void {
+    exec.scheduled = false;
     this.#pending--;
-    if (sub.closed) return;
-    const msg = sub.queue.shift();
-    if (msg === undefined) return;
-    // Each subscription gets its own copy, as each rclnodejs subscription deserialises its own.
-    const copy = normalizeMessage(sub.topic.type, msg);
+    const ready = exec.subs.filter((s) => !s.closed && s.queue.length > 0);
     try {
-      sub.deliver(copy);
+      for (const sub of ready) {
+        if (sub.closed || !owner.started) continue;
+        const msg = sub.queue.shift();
+        if (msg === undefined) continue;
+        // Each subscription gets its own copy, as each rclnodejs subscription deserialises its own.
+        sub.deliver(normalizeMessage(sub.topic.type, msg));
+      }
     } finally {
-      this.schedule(sub);
+      if (exec.subs.length === 0) this.#executors.delete(owner);
+      const next = exec.subs.find((s) => !s.closed && s.queue.length > 0);
+      if (next) this.schedule(next);
     }
   }
 

@@ -2,8 +2,8 @@
  * One node on the in-process bus: the `Transport` the planner sees when no ROS 2 is around. It mirrors what the
  * rclnodejs adapter does, so that tests on the bus say something about the ROS node:
  * - names: own resolver with argv remaps (names.ts); `-r __node:=`, `-r __ns:=` rename the node;
- * - params: `use_sim_time` auto-declared; overrides from `-p` and `--params-file` in argv order (later wins), the
- *   int/double rule, ranges, choices, read-only, on-set checks (veto) on declare and set, post-set listeners;
+ * - params: `use_sim_time` auto-declared; overrides from `-p` and `--params-file` by rclnodejs's rules
+ *   (param-overrides.ts: `/**` values, then the node's own section, whatever the order), the int/double rule, ranges, choices, read-only, on-set checks (veto) on declare and set, post-set listeners;
  * - time: the bus clock, or sim time from `/clock` when `use_sim_time` is true (then `ros` timers fire as
  *   `/clock` advances; `steady` timers stay on the bus clock);
  * - lifecycle: once `lifecycle(hooks)` is called the node is managed (unconfigured → inactive → active →
@@ -15,16 +15,11 @@
  */
 import { type Observable, Subject } from 'rxjs';
 import { ConfigError, TransportError } from '../../errors.js';
-import {
-  checkParamSpec,
-  checkParamValue,
-  coerceRawValue,
-  loadParamsFile,
-  type RawParamValue,
-} from '../../params/index.js';
+import { checkParamSpec, checkParamValue, coerceRawValue, type RawParamValue } from '../../params/index.js';
 import type { MsgInput, MsgMap } from '../msgs.js';
 import { nsFromTime } from '../msgs.js';
 import { checkNodeName, fullyQualifiedName, normalizeNamespace, resolveTopicName } from '../names.js';
+import { overridesForNode } from '../param-overrides.js';
 import type { RosArgs } from '../ros-args.js';
 import type {
   ClockKind,
@@ -51,8 +46,12 @@ import {
 
 const PARAM_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-/** rclcpp's ClockQoS: best effort, keep-last 1. */
-const CLOCK_QOS: QosProfile = { reliable: false, transientLocal: false, depth: 1 };
+/**
+ * rclnodejs subscribes `/clock` with the 3-argument `createSubscription` (lib/time_source.js:174-181), so with
+ * the default profile (lib/node.js:611): reliable, keep-last 10, volatile. A best-effort `/clock` source (such as
+ * `ros2 bag play --clock`) therefore never drives a rclnodejs node, and does not drive a bus node either.
+ */
+const CLOCK_QOS: QosProfile = QOS_PROFILES.default;
 
 const TRANSITIONS: Readonly<Record<LifecycleHook, { from: readonly LifecycleState[]; to: LifecycleState }>> =
   {
@@ -111,13 +110,13 @@ export class BusNode implements Transport {
     this.namespace = normalizeNamespace(args.namespace ?? ns);
     this.fqn = fullyQualifiedName(this.name, this.namespace);
     this.#logLevel = args.logLevel ?? 'info';
-    this.#overrides = new Map();
-    for (const src of args.params) {
-      if (src.kind === 'file') {
-        for (const [k, v] of loadParamsFile(src.path, this.fqn)) this.#overrides.set(k, v);
-      } else if (src.node === undefined || src.node === this.name) {
-        this.#overrides.set(src.name, src.value);
-      }
+    const overrides = overridesForNode(args.params, this.name);
+    this.#overrides = new Map(overrides.values);
+    for (const where of overrides.ignored) {
+      this.log(
+        'warn',
+        `params file ${where}: section ignored (rclnodejs reads only '/**' and '${this.name}', the node's bare name)`,
+      );
     }
     this.declare('use_sim_time', {
       type: 'bool',

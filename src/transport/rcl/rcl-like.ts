@@ -1,8 +1,9 @@
 /**
  * The part of rclnodejs 2.2.0's default export that the adapter uses, written by hand so that `tsc` passes on
- * machines without rclnodejs (docs/ros2.md §1.3, §5.3 T1). `types/rcl-like-check.ts` checks, on a machine where
- * rclnodejs is installed, that the real `typeof import('rclnodejs').default` is assignable to `RclLike`
- * (`npm run typecheck:rclnodejs`, see types/README.md). The test double is test/transport/fake-rcl.ts (FakeRcl).
+ * machines without rclnodejs (docs/ros2.md §1.3, §5.3 T1). `types/rcl-like-check.ts` checks that the real
+ * `typeof import('rclnodejs').default` is assignable to `RclLike`, against rclnodejs's own declarations
+ * (`npm run typecheck:rclnodejs`; `npm test` runs it too, see types/README.md). The test double is
+ * test/transport/fake-rcl.ts (FakeRcl), which follows rclnodejs's behaviour where the adapter depends on it.
  *
  * Enum values are our own numeric constants because rclnodejs's `ParameterType` and `CallbackReturnCode` are
  * ambient `const enum`s, unusable under `isolatedModules` (docs/ros2.md §1.3 quirk 2).
@@ -53,10 +54,23 @@ export interface RclRangeLike {
   isValidType(parameterType: number): boolean;
 }
 
+/** What `ros2 param describe` gets (rcl_interfaces/msg/ParameterDescriptor), as far as the adapter sets it. */
+export interface RclDescriptorMessageLike {
+  name: string;
+  type: number;
+  description: string;
+  additional_constraints: string;
+  read_only: boolean;
+  floating_point_range?: { from_value: number; to_value: number; step: number }[];
+  integer_range?: { from_value: bigint; to_value: bigint; step: bigint }[];
+}
+
 export interface RclDescriptorLike {
   readonly name: string;
   readonly type: number;
   additionalConstraints: string;
+  validateParameter(parameter: RclParameterLike): void;
+  toMessage(): object;
 }
 
 export interface RclSetResultLike {
@@ -151,6 +165,7 @@ export interface RclNodeLike {
   destroy(): void;
 }
 
+/** A managed node (`rcl.lifecycle.LifecycleNode`). */
 export interface RclLifecycleNodeLike extends RclNodeLike {
   readonly currentState: RclStateLike;
   registerOnConfigure(cb: (prev: RclStateLike) => number): void;
@@ -184,6 +199,12 @@ export interface RclLike<C extends RclContextLike = RclContextLike> {
   shutdown(context?: C): void;
   removeSignalHandlers(): void;
   readonly Context: new () => C;
+  /** A plain node: what an unmanaged transport uses (no lifecycle state machine, no lifecycle services). */
+  readonly Node: new (
+    name: string,
+    namespace?: string,
+    context?: C,
+  ) => RclNodeLike;
   readonly lifecycle: {
     readonly LifecycleNode: new (
       name: string,

@@ -3,8 +3,11 @@
  * imports rclnodejs; create-ros-transport.ts loads the module and hands it in.
  *
  * Mapping:
- * - node: always an `rcl.lifecycle.LifecycleNode` (so `lifecycle()` can be called after construction); an
- *   unmanaged transport simply never drives its state machine and uses plain publishers;
+ * - node: a plain `rcl.Node` for an unmanaged transport (no lifecycle state machine or services, so
+ *   `ros2 lifecycle get` finds nothing, as for any plain node); an `rcl.lifecycle.LifecycleNode` when created
+ *   managed. rclnodejs fixes this at construction (lib/lifecycle.js:285-330: the state machine and its services
+ *   are made in the constructor), so `managed` is a creation option here; a managed transport's publishers
+ *   are lifecycle publishers whether `advertise()` comes before or after `lifecycle()`;
  * - QoS: sensor → `QoS.profileSensorData`; command → reliable keep-last 1 volatile; latched → reliable
  *   keep-last 1 transient-local; default → `QoS.profileDefault`;
  * - topics: names go to rcl untouched (rcl expands `~/`, applies `-r` remaps); publishes pass through
@@ -13,8 +16,13 @@
  *   `new rcl.Clock(STEADY_TIME)`;
  * - params: every declare passes an explicit `ParameterDescriptor` (type, description, read-only, range), so
  *   an int override for a double is refused; overrides are checked first with src/params for a clear message;
- *   bigint values come out as numbers; one on-set callback runs the spec checks (choices) then `onParamSet`
- *   checks and answers `{ successful, reason }`;
+ *   bigint values come out as numbers; one on-set callback runs the spec checks (type, range, choices) then
+ *   `onParamSet` checks and answers `{ successful, reason }`. The descriptor is a subclass (`describedDescriptor`)
+ *   because rclnodejs 2.2 gets two things wrong for us: its `toMessage()` reads a `_rangeConstraint` field that
+ *   nothing sets (lib/parameter.js:364-376; the constructor stores `_range`, :238), so ranges never reached
+ *   `ros2 param describe`; and a type or range refusal of its own `validateParameter` is reported as
+ *   "Parameter x does not  readonly" (lib/node.js:2485-2497 swallows the error). Our subclass describes the
+ *   range and leaves type and range to the on-set callback, whose reason names the value and the fix;
  * - lifecycle: hooks registered with `registerOn*`, returning SUCCESS/FAILURE (a throw is ERROR for rclnodejs);
  *   lifecycle publishers are activated before the activate hook and deactivated after the deactivate hook;
  * - close: lifecycle shutdown hook, `onShutdown` hooks (zero command), a short flush, then `node.destroy()`.
@@ -43,9 +51,12 @@ import {
   RCL_CALLBACK,
   RCL_CLOCK,
   RCL_PARAM,
+  type RclDescriptorLike,
+  type RclDescriptorMessageLike,
   type RclLifecycleNodeLike,
   type RclLifecyclePublisherLike,
   type RclLike,
+  type RclNodeLike,
   type RclParameterLike,
   type RclPubSubOptions,
   type RclRangeLike,
@@ -120,11 +131,52 @@ function rawFromOverride(p: RclParameterLike): RawParamValue {
   return v as RawParamValue;
 }
 
+/**
+ * A descriptor class for `rcl` whose `toMessage()` carries the range (for `ros2 param describe`) and whose
+ * `validateParameter` checks only the name, so that type and range refusals come from our on-set callback with
+ * a readable reason instead of rclnodejs's garbled one (see the header).
+ */
+export function describedDescriptor(rcl: RclLike, spec: ParamSpec) {
+  return class DescribedDescriptor extends rcl.ParameterDescriptor {
+    override validateParameter(parameter: RclParameterLike): void {
+      if (parameter.name !== this.name)
+        throw new TransportError(`descriptor ${this.name} checked against parameter ${parameter.name}`);
+    }
+    override toMessage(): RclDescriptorMessageLike {
+      const msg = { ...(super.toMessage() as RclDescriptorMessageLike) };
+      delete msg.floating_point_range;
+      delete msg.integer_range;
+      if (!spec.range) return msg;
+      const [from, to] = spec.range;
+      if (spec.type === 'int' || spec.type === 'int[]') {
+        msg.integer_range = [{ from_value: BigInt(from), to_value: BigInt(to), step: 1n }];
+      } else {
+        msg.floating_point_range = [{ from_value: from, to_value: to, step: 0 }];
+      }
+      return msg;
+    }
+  };
+}
+
+/** Why an rcl parameter's type is refused for `spec` (null when it matches). */
+function typeProblem(name: string, spec: ParamSpec, p: RclParameterLike): string | null {
+  const want = TYPE_CODE[spec.type];
+  if (p.type === want) return null;
+  if (spec.type === 'double' && p.type === RCL_PARAM.INTEGER)
+    return `'${name}' is a double; ${String(p.value)} is an integer (ROS refuses an integer for a double): write ${String(p.value)}.0`;
+  if (spec.type === 'double[]' && p.type === RCL_PARAM.INTEGER_ARRAY)
+    return `'${name}' is a double[]; the value is an integer array: write the elements with a decimal point (1.0)`;
+  const names = Object.entries(TYPE_CODE).find(([, code]) => code === p.type)?.[0] ?? `type ${p.type}`;
+  return `'${name}' is a ${spec.type}; the value is a ${names}`;
+}
+
 export interface RclTransportOptions {
   /** Delay before destroying the node on close, so the last (zero) command leaves DDS. Default 50 ms. */
   readonly flushMs?: number;
   /** Called after close (e.g. `rcl.shutdown()` when this transport owns the context). */
   readonly afterClose?: () => void;
+  /** The node is an `rcl.lifecycle.LifecycleNode` (managed); otherwise a plain `rcl.Node`. Default false. */
+  readonly managed?: boolean;
 }
 
 export class RclTransport implements Transport {
@@ -132,7 +184,9 @@ export class RclTransport implements Transport {
   readonly name: string;
   readonly namespace: string;
   readonly #rcl: RclLike;
-  readonly #node: RclLifecycleNodeLike;
+  readonly #node: RclNodeLike;
+  /** The same node when managed. */
+  readonly #managed: RclLifecycleNodeLike | null;
   readonly #specs = new Map<string, ParamSpec>();
   readonly #checks: ParamCheck[] = [];
   readonly #listeners: ((changes: Readonly<Record<string, ParamValue>>) => void)[] = [];
@@ -143,14 +197,14 @@ export class RclTransport implements Transport {
   readonly #options: RclTransportOptions;
   #hooks: Partial<Record<LifecycleHook, () => boolean>> | undefined;
   #declaring = false;
-  #advertised = false;
   #started = false;
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  constructor(rcl: RclLike, node: RclLifecycleNodeLike, options: RclTransportOptions = {}) {
+  constructor(rcl: RclLike, node: RclNodeLike, options: RclTransportOptions = {}) {
     this.#rcl = rcl;
     this.#node = node;
+    this.#managed = options.managed ? (node as RclLifecycleNodeLike) : null;
     this.#options = options;
     this.name = node.name();
     this.namespace = node.namespace() || '/';
@@ -187,10 +241,9 @@ export class RclTransport implements Transport {
 
   advertise<T extends TypeName>(type: T, topic: string, qos: QosName): (msg: MsgInput<MsgMap[T]>) => void {
     this.#assertOpen(`advertise '${topic}'`);
-    this.#advertised = true;
     const options: RclPubSubOptions = { qos: rclQos(this.#rcl, qos) };
-    if (this.#hooks) {
-      const pub = this.#node.createLifecyclePublisher(type, topic, options);
+    if (this.#managed) {
+      const pub = this.#managed.createLifecyclePublisher(type, topic, options);
       if (this.lifecycleState() === 'active') pub.activate();
       this.#lifecyclePubs.push(pub);
       return (msg) => pub.publish(normalizeMessage(type, msg) as object);
@@ -247,9 +300,12 @@ export class RclTransport implements Transport {
   #onSet(ps: RclParameterLike[]): RclSetResultLike {
     const changes = this.#changesOf(ps);
     const problems: string[] = [];
-    for (const [name, value] of Object.entries(changes)) {
-      const spec = this.#specs.get(name);
-      if (spec) problems.push(...checkParamValue(name, spec, value));
+    for (const p of ps) {
+      const spec = p.name === 'use_sim_time' ? undefined : this.#specs.get(p.name);
+      if (!spec) continue;
+      const typeIssue = typeProblem(p.name, spec, p);
+      if (typeIssue) problems.push(typeIssue);
+      else problems.push(...checkParamValue(p.name, spec, changes[p.name]));
     }
     if (problems.length > 0) return { successful: false, reason: problems.join('; ') };
     for (const check of this.#checks) {
@@ -279,7 +335,8 @@ export class RclTransport implements Transport {
     } else if (spec.range) {
       range = new this.#rcl.FloatingPointRange(spec.range[0], spec.range[1], 0);
     }
-    const descriptor = new this.#rcl.ParameterDescriptor(
+    const Descriptor = describedDescriptor(this.#rcl, spec);
+    const descriptor: RclDescriptorLike = new Descriptor(
       name,
       code,
       spec.description ?? '',
@@ -344,17 +401,21 @@ export class RclTransport implements Transport {
 
   lifecycle(hooks: Partial<Record<LifecycleHook, () => boolean>>): void {
     this.#assertOpen('lifecycle()');
-    if (this.#hooks) throw new TransportError(`lifecycle() called twice on ${this.fqn}`);
-    if (this.#started || this.#advertised) {
-      throw new TransportError(`lifecycle() must be called before advertise() and start() on ${this.fqn}`);
+    const node = this.#managed;
+    if (!node) {
+      throw new TransportError(
+        `${this.fqn} was created as a plain (unmanaged) ROS node, which has no lifecycle: create the transport with managed: true (df-planner node does when the managed parameter is true)`,
+      );
     }
+    if (this.#hooks) throw new TransportError(`lifecycle() called twice on ${this.fqn}`);
+    if (this.#started) throw new TransportError(`lifecycle() must be called before start() on ${this.fqn}`);
     this.#hooks = { ...hooks };
     const run = (hook: LifecycleHook): number => {
       const fn = this.#hooks?.[hook];
       return !fn || fn() ? RCL_CALLBACK.SUCCESS : RCL_CALLBACK.FAILURE;
     };
-    this.#node.registerOnConfigure(() => run('configure'));
-    this.#node.registerOnActivate(() => {
+    node.registerOnConfigure(() => run('configure'));
+    node.registerOnActivate(() => {
       for (const p of this.#lifecyclePubs) p.activate();
       let code: number = RCL_CALLBACK.ERROR;
       try {
@@ -364,23 +425,24 @@ export class RclTransport implements Transport {
       }
       return code;
     });
-    this.#node.registerOnDeactivate(() => {
+    node.registerOnDeactivate(() => {
       const code = run('deactivate');
       if (code === RCL_CALLBACK.SUCCESS) for (const p of this.#lifecyclePubs) p.deactivate();
       return code;
     });
-    this.#node.registerOnCleanup(() => run('cleanup'));
-    this.#node.registerOnShutdown(() => run('shutdown'));
+    node.registerOnCleanup(() => run('cleanup'));
+    node.registerOnShutdown(() => run('shutdown'));
   }
 
   lifecycleState(): LifecycleState {
     if (this.#closed) return 'finalized';
-    if (!this.#hooks) return 'active';
-    return STATE_BY_ID[rclStateId(this.#node.currentState)] ?? 'unconfigured';
+    if (!this.#managed) return 'active';
+    return STATE_BY_ID[rclStateId(this.#managed.currentState)] ?? 'unconfigured';
   }
 
   transition(hook: LifecycleHook): boolean {
-    if (!this.#hooks) {
+    const node = this.#managed;
+    if (!node) {
       this.log(
         'warn',
         `transition '${hook}' ignored: ${this.fqn} is not a managed node (call lifecycle() first)`,
@@ -395,7 +457,7 @@ export class RclTransport implements Transport {
       shutdown: 'finalized',
     };
     try {
-      this.#node[hook]();
+      node[hook]();
     } catch (err) {
       this.log(
         'warn',
@@ -403,7 +465,7 @@ export class RclTransport implements Transport {
       );
       return false;
     }
-    return STATE_BY_ID[rclStateId(this.#node.currentState)] === target[hook];
+    return STATE_BY_ID[rclStateId(node.currentState)] === target[hook];
   }
 
   onShutdown(hook: () => void): void {
@@ -423,7 +485,7 @@ export class RclTransport implements Transport {
   }
 
   async #close(): Promise<void> {
-    if (this.#hooks && this.lifecycleState() !== 'finalized') this.transition('shutdown');
+    if (this.#managed && this.lifecycleState() !== 'finalized') this.transition('shutdown');
     for (const hook of this.#shutdownHooks) {
       try {
         hook();
