@@ -72,19 +72,26 @@ async function rig(
   open.push({ bus, envs: [env] });
   const seen: Seen[] = [];
   const controller = bus.node('controller');
-  controller
+  // One listener node per topic: each node's executor takes one message per subscription per round in
+  // subscription order (as rclnodejs does), so separate nodes are what shows the sim's publish order.
+  const listener = (topic: string) => {
+    const n = bus.node(`listen_${topic}`);
+    n.start();
+    return n;
+  };
+  listener('odom')
     .observe(MAZE_TYPES.odom, MAZE_TOPICS.odom, MAZE_QOS.odom)
     .subscribe((r) => seen.push({ topic: 'odom', msg: r.msg }));
-  controller
+  listener('reward')
     .observe(MAZE_TYPES.reward, MAZE_TOPICS.reward, MAZE_QOS.reward)
     .subscribe((r) => seen.push({ topic: 'reward', msg: r.msg }));
-  controller
+  listener('goal')
     .observe(MAZE_TYPES.goal, MAZE_TOPICS.goal, MAZE_QOS.goal)
     .subscribe((r) => seen.push({ topic: 'goal', msg: r.msg }));
-  controller
+  listener('episode')
     .observe(MAZE_TYPES.episodeStart, MAZE_TOPICS.episodeStart, MAZE_QOS.episodeStart)
     .subscribe(() => seen.push({ topic: 'episode' }));
-  controller
+  listener('clock')
     .observe(MAZE_TYPES.clock, MAZE_TOPICS.clock, MAZE_QOS.clock)
     .subscribe((r) => seen.push({ topic: 'clock', ns: nsFromTime(r.msg.clock) }));
   controller.start();
