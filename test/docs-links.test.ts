@@ -19,7 +19,7 @@ const texts = SCANNED.flatMap((d) => files(join(ROOT, d)))
   .filter((f) => /\.(ts|mts|mjs|js|py|xml|yaml|md)$/.test(f) && !f.endsWith('docs-links.test.ts'))
   .map((f) => ({ file: relative(ROOT, f), text: readFileSync(f, 'utf8') }));
 
-/** A citation of a notes file by bare name (`docs/ros2.md §3.1`), i.e. not a path inside the repository. */
+/** A citation of a notes file by bare name (`ros2.md §3.1`), i.e. not a path inside the repository. */
 const OUTSIDE =
   /(^|[^\w/.-])(ros2|maze2d|diffusion-forcing|tfjs-performance|style|maze-prototype|arm-swap|realtime-chunking)\.md\b|shared\/reference|reference §/;
 
@@ -44,7 +44,7 @@ describe('documentation links', () => {
   });
 
   it('the detector catches a bare citation and lets a docs/ path through', () => {
-    expect(OUTSIDE.test(' * QoS (docs/ros2.md §3.1): sensor')).toBe(true);
+    expect(OUTSIDE.test(' * QoS (ros2.md §3.1): sensor')).toBe(true);
     expect(OUTSIDE.test(' * (reference §2.3)')).toBe(true);
     expect(OUTSIDE.test(' * QoS (docs/ros2.md §3.1): sensor')).toBe(false);
   });
