@@ -125,7 +125,9 @@ export interface PlainNetworkOptions {
 
 /** The network's weights in Float32Arrays; build with `PlainNetwork.fromModel` or `plainNetworkFor`. */
 export class PlainNetwork {
-  readonly model: DfModel;
+  /** The tfjs model the weights were read from; null for a copy made from a weight map (`fromWeights`). */
+  readonly model: DfModel | null;
+  readonly config: ModelConfig;
   readonly latentSize: number;
   readonly hiddenWidth: number;
   readonly tokenSize: number;
@@ -175,9 +177,15 @@ export class PlainNetwork {
   #taped = -1;
   /** Multiply-adds of the dense products so far (for GFLOP/s figures). */
   #macs = 0;
+  #version = 0;
+  #source: ReadonlyMap<string, Float32Array> = new Map();
 
-  private constructor(model: DfModel, options: PlainNetworkOptions) {
-    const config = model.config as ModelConfig;
+  private constructor(
+    model: DfModel | null,
+    config: ModelConfig,
+    weights: ReadonlyMap<string, Float32Array> | null,
+    options: PlainNetworkOptions,
+  ) {
     const activation = config.activation ?? defaultActivation;
     const code = activationCodes[activation];
     if (code === undefined) {
@@ -201,6 +209,7 @@ export class PlainNetwork {
       );
     }
     this.model = model;
+    this.config = config;
     this.#kernelKind = kernels;
     this.#act = code;
     this.latentSize = config.latentSize;
@@ -213,12 +222,30 @@ export class PlainNetwork {
     this.#features = levelFeatureTable(this.levels, this.#e);
     this.#levelPart = new Float32Array(this.levels * 2 * this.hiddenWidth);
     this.#levelReady = new Uint8Array(this.levels);
-    this.refresh();
+    if (weights === null) this.refresh();
+    else this.#load(weights);
   }
 
   /** Snapshots `model`'s current weights (one dataSync per weight). */
   static fromModel(model: DfModel, options: PlainNetworkOptions = {}): PlainNetwork {
-    return new PlainNetwork(model, options);
+    return new PlainNetwork(model, model.config as ModelConfig, null, options);
+  }
+
+  /**
+   * A network from a model config and its weights by name (as `weights()` gives them): no tfjs, e.g. in a
+   * worker thread.
+   */
+  static fromWeights(
+    config: ModelConfig,
+    weights: ReadonlyMap<string, Float32Array>,
+    options: PlainNetworkOptions = {},
+  ): PlainNetwork {
+    return new PlainNetwork(null, config, weights, options);
+  }
+
+  /** The weights this network was built from, by name (the JS-heap copies; do not modify). */
+  weights(): Map<string, Float32Array> {
+    return new Map(this.#source);
   }
 
   /** Floating-point operations (2 per multiply-add) of every dense product this network has run. */
@@ -233,19 +260,33 @@ export class PlainNetwork {
 
   /** True when the model's weights were replaced since the snapshot (an optimizer step, an assign). */
   get stale(): boolean {
+    if (this.model === null) return false;
     const vars = this.model.variables;
     if (vars.length !== this.#dataIds.length) return true;
     for (let i = 0; i < vars.length; i++) if (vars[i]!.dataId !== this.#dataIds[i]) return true;
     return false;
   }
 
-  /** Re-reads every weight from the model; call after the weights change. */
+  /** Re-reads every weight from the model; call after the weights change (no-op without a model). */
   refresh(): void {
     const model = this.model;
+    if (model === null) return;
     const byName = new Map<string, Float32Array>();
     const names = model.weightNames;
     const vars = model.variables;
-    for (let i = 0; i < names.length; i++) byName.set(names[i]!, vars[i]!.dataSync() as Float32Array);
+    for (let i = 0; i < names.length; i++) byName.set(names[i]!, Float32Array.from(vars[i]!.dataSync()));
+    this.#load(byName);
+    this.#dataIds = vars.map((v) => v.dataId);
+    this.#version++;
+  }
+
+  /** Counts weight snapshots (refresh calls), so copies elsewhere (a helper thread) know when to reload. */
+  get version(): number {
+    return this.#version;
+  }
+
+  #load(byName: ReadonlyMap<string, Float32Array>): void {
+    this.#source = byName;
     const get = (name: string, size: number): Float32Array => {
       const v = byName.get(name);
       if (v === undefined) {
@@ -332,7 +373,6 @@ export class PlainNetwork {
       head: dense('head.w', 'head.b', z, d),
     };
     this.#levelReady.fill(0);
-    this.#dataIds = vars.map((v) => v.dataId);
     this.#place(Math.max(this.#rowCap, 1), Math.max(this.#batchCap, 1));
   }
 

@@ -31,6 +31,7 @@ import {
 } from '../diffusion/sampler.js';
 import type { MatrixTransition } from '../math/index.js';
 import type { PlainNetwork } from '../model/plain-network.js';
+import { batchPass } from '../model/plain-network-split.js';
 
 export interface GuidedRowOptions {
   /** Sampler context of the active tokens: z0 is the latent after the finished prefix, horizon their count. */
@@ -142,7 +143,8 @@ export function plainRow(options: PlainRowOptions): PlainRowResult {
     const from = transition.fromLevel[t]!;
     labels.fill(from === -1 ? context.stabilizationLevel : from, t * b, (t + 1) * b);
   }
-  const forward = guidance === null ? net.forward(z0, x, labels) : net.forwardChain(z0, x, labels);
+  // The batch may be split across both cores (plain-network-split.ts); the numbers are the same either way.
+  const forward = batchPass(net, z0, x, labels, guidance !== null);
   let out = forward.out;
   if (objective === 'eps') {
     // As the tfjs row: ε̂ clamped to ±clipNoise (its gradient is 0 where the clamp is active).
@@ -173,7 +175,7 @@ export function plainRow(options: PlainRowOptions): PlainRowResult {
     if (objective === 'eps') {
       for (let i = 0; i < dOut.length; i++) if (Math.abs(forward.out[i]!) > clipNoise) dOut[i] = 0;
     }
-    const dX = net.backwardInputs(forward.tape!, dOut);
+    const dX = forward.backward(dOut);
     average = new Float32Array(ha * d);
     for (let t = 0; t < ha; t++) {
       const p = p0[t]!;
