@@ -44,6 +44,7 @@ import { silentLogger } from '../logging.js';
 import { loadModel, MODEL_FILE } from '../model/checkpoint.js';
 import { createModel, type DfModel, type ModelConfig } from '../model/index.js';
 import { plainNetworkFor } from '../model/plain-network.js';
+import { awaitNetworkHelper, helperFlops, setPlainThreads } from '../model/plain-network-helper.js';
 import {
   type Agent,
   createAgent,
@@ -93,6 +94,8 @@ interface PlanCase extends TensorCase {
   warm: boolean;
   mcgSamples: number;
   planNetwork: string;
+  /** Threads the plain network ran on (2: the MCG batch split with the helper thread). */
+  threads: number;
   /** Dense-product FLOPs per plan (plain network only; null for 'tfjs', whose kernels are not counted). */
   flopsPerTick: number | null;
   /** flopsPerTick over the median wall time, and its fraction of the roof's single-core / two-core figure. */
@@ -188,8 +191,8 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
   const tensorsAtStart = tf.memory().numTensors;
   const { model, source, plannerBlock, modelFile } = await benchModel(task, options.modelsDir ?? 'models');
   const { cases, recordBaselineMatmul, addBaselineRatios } = tensorCases();
-  // The roof first, in the same run, so every case's GFLOP/s compares with it.
-  const roof: KernelRoof = await measureKernelRoof();
+  // Measured in the same run before the first plain case, so every case's GFLOP/s compares with it.
+  let roof: KernelRoof | null = null;
   const layout = model.config.layout;
   const frames = layout.frameStack;
   const horizon = Math.ceil(maze.episodeLength / frames);
@@ -209,8 +212,14 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
     config: Partial<PlannerConfig>,
     reps: number,
     explain?: (err: unknown) => unknown,
+    threads: 1 | 2 = 2,
   ): Promise<PlanCase | undefined> => {
     if (!wants(name)) return undefined;
+    if (config.planNetwork === 'plain') roof ??= await measureKernelRoof();
+    setPlainThreads(threads);
+    // Plain MCG plans split their batch across both cores once the helper thread is up: wait for it, so the
+    // timed ticks measure what a running planner does.
+    const helper = threads === 2 && config.planNetwork === 'plain' ? await awaitNetworkHelper() : false;
     let agent: Agent;
     try {
       agent = createAgent(model, { config, actionLow: [-1, -1], actionHigh: [1, 1] });
@@ -235,13 +244,17 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
             0,
           );
         }
-        const flops0 = plain?.denseFlops ?? 0;
+        const flops0 = plain === null ? 0 : plain.denseFlops + helperFlops();
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
         last = agent.plan();
         const wall = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
-        return { wall, cpu: (cpu.user + cpu.system) / 1000, flops: (plain?.denseFlops ?? 0) - flops0 };
+        return {
+          wall,
+          cpu: (cpu.user + cpu.system) / 1000,
+          flops: plain === null ? 0 : plain.denseFlops + helperFlops() - flops0,
+        };
       };
       for (let i = 0; i < 2; i++) tick();
       const before = tf.memory().numTensors;
@@ -271,15 +284,17 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
         warm: last.warm,
         mcgSamples: agent.config.mcgSamples,
         planNetwork: agent.config.planNetwork,
+        threads: helper && agent.config.mcgSamples > 1 ? 2 : 1,
         flopsPerTick: flopsPerTick === null ? null : Math.round(flopsPerTick),
         gflops: rate === null ? null : roundTo(rate, 2),
-        singleCoreRoofFraction: fraction(roof.singleCoreGflops),
-        twoCoreRoofFraction: fraction(roof.twoCoreGflops),
+        singleCoreRoofFraction: fraction(roof?.singleCoreGflops ?? null),
+        twoCoreRoofFraction: fraction(roof?.twoCoreGflops ?? null),
       };
       cases.push(entry);
       return entry;
     } finally {
       agent.dispose();
+      setPlainThreads(2);
     }
   };
 
@@ -293,6 +308,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
   ];
   let resolved: ResolvedPlannerConfig | null = null;
   let shipped: PlanCase | undefined;
+  let shipped1: PlanCase | undefined;
   try {
     // What eval and the node run with this model, checked as eval checks it; a bad block stops the bench only
     // when the shipped case was asked for (the other cases do not use it).
@@ -302,18 +318,29 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
       const fixed = { ...config, horizonTokens: horizon, warmStart: warm };
       await record(name, { ...fixed, planNetwork: 'tfjs' }, reps);
       await record(`${name}-plain`, { ...fixed, planNetwork: 'plain' }, reps);
+      // The same on one core, for the two-thread speed-up in the same run.
+      if ((fixed.mcgSamples ?? 1) > 1) {
+        await record(`${name}-plain-1thread`, { ...fixed, planNetwork: 'plain' }, reps, undefined, 1);
+      }
     }
     const settings = resolved;
     if (settings !== null) {
       const c = settings.config;
       // Eval's largest tick: the flexible horizon plans min(cap, the episode's tokens) at the episode's start.
       const h = c.flexibleHorizon ? Math.min(c.horizonTokens, horizon) : c.horizonTokens;
-      shipped = await record(
-        c.planNetwork === 'plain' ? 'shipped-plain' : 'shipped',
-        { ...c, horizonTokens: h },
-        c.warmStart ? repeats : coldRepeats,
-        (err) => explainConfigError(err, settings, modelFile ?? MODEL_FILE),
-      );
+      const shippedName = c.planNetwork === 'plain' ? 'shipped-plain' : 'shipped';
+      const explain = (err: unknown) => explainConfigError(err, settings, modelFile ?? MODEL_FILE);
+      const shippedReps = c.warmStart ? repeats : coldRepeats;
+      shipped = await record(shippedName, { ...c, horizonTokens: h }, shippedReps, explain);
+      if (c.planNetwork === 'plain' && c.mcgSamples > 1) {
+        shipped1 = await record(
+          `${shippedName}-1thread`,
+          { ...c, horizonTokens: h },
+          shippedReps,
+          explain,
+          1,
+        );
+      }
     }
   } finally {
     model.dispose();
@@ -382,8 +409,11 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
             horizonTokens: shipped.horizonTokens,
             warm: shipped.warm,
             mcgSamples: shipped.mcgSamples,
+            threads: shipped.threads,
             gflops: shipped.gflops,
             singleCoreRoofFraction: shipped.singleCoreRoofFraction,
+            oneThreadMsMedian: shipped1 ? roundTo(shipped1.medianMs, 1) : null,
+            oneThreadP99Ms: shipped1 ? roundTo(shipped1.p99Ms, 1) : null,
             settingsFrom: settingsFromModel(resolved) ? 'model' : 'defaults',
             settingsNote: shippedNote(resolved, plannerBlock, modelFile),
             planner: { ...resolved.config },

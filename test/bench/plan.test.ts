@@ -129,7 +129,9 @@ describe('bench plan: the shipped case (the settings eval and the node run with 
     expect(shipped.rowsPerTick).toBe(4 + 2);
     expect(typeof result['shippedMeetsTarget']).toBe('boolean');
     const cases = result['cases'] as { name: string; tensorsBefore: number; tensorsAfter: number }[];
-    expect(cases.map((c) => c.name)).toEqual(['shipped-plain']);
+    // MCG 2 on the plain network: also timed on one thread, beside the two-thread split.
+    expect(cases.map((c) => c.name)).toEqual(['shipped-plain', 'shipped-plain-1thread']);
+    expect(cases.map((c) => (c as unknown as { threads: number }).threads)).toEqual([2, 1]);
     expect(cases[0]!.tensorsAfter).toBe(cases[0]!.tensorsBefore);
     const tensors = result['numTensors'] as { before: number; after: number };
     expect(tensors.after).toBe(tensors.before);
