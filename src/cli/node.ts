@@ -12,7 +12,7 @@
  * (passed as `-p planner:name:=v`) < `-p planner:name:=v` after --ros-args.
  *
  * SIGINT/SIGTERM: the node publishes one zero command, the transport closes (ROS: after the shutdown hooks), the
- * planner thread ends, and the process exits 0. A second signal while closing exits at once (130).
+ * planner thread ends, and the process exits 0. A second signal while closing exits at once (130; stop-signals.ts).
  */
 
 import { ConfigError } from '../errors.js';
@@ -20,11 +20,18 @@ import { stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
 import { NODE_PARAMS, type NodeTask, plannerParamArgs, startPlannerNode } from '../node/index.js';
 import { loadParamsFile, paramsMarkdown, validateOverrides } from '../params/index.js';
-import { createTransport, finalNodeName, overrideValue, type TransportKind } from '../transport/index.js';
+import {
+  type Bus,
+  createTransport,
+  finalNodeName,
+  overrideValue,
+  type TransportKind,
+} from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
 import { modelTask } from './planner-policy.js';
+import { onStopSignals, type StopSignals } from './stop-signals.js';
 
 const options = {
   model: { kind: 'string', description: 'model directory (model.json + weights.bin); sets -p model:=…' },
@@ -80,8 +87,16 @@ function resolveTask(taskId: string, modelDir: string): NodeTask {
 
 const SUMMARY = COMMAND_SUMMARIES.node;
 
+export interface NodeCommandOptions {
+  /**
+   * `--transport bus`: join this bus instead of a new one holding only the node, so other nodes in the same
+   * process (a test's observer) can talk to it.
+   */
+  readonly bus?: Bus;
+}
+
 /** The command for one invocation; `passThrough` is what followed `--ros-args`. */
-function nodeCommand(passThrough: readonly string[]): CliCommand {
+function nodeCommand(passThrough: readonly string[], deps: NodeCommandOptions = {}): CliCommand {
   return defineCommand({
     summary: SUMMARY,
     usage:
@@ -111,12 +126,16 @@ function nodeCommand(passThrough: readonly string[]): CliCommand {
       const managed = overrideValue(opts.name, rosArgs, 'managed') === true;
       const kind: TransportKind =
         (opts.transport as TransportKind | undefined) ?? (process.env['ROS_DISTRO'] ? 'ros' : 'bus');
-      if (kind === 'bus') {
+      if (kind === 'bus' && !deps.bus) {
         stderrLogger.warn(
           'bus transport: this node is alone on an in-process bus, so nothing can reach it; use --transport ros, or `df-planner run` for the sim and planner in one process',
         );
       }
-      const transport = await createTransport(kind, opts.name, rosArgs, { handleSignals: false, managed });
+      const transport = await createTransport(kind, opts.name, rosArgs, {
+        handleSignals: false,
+        managed,
+        ...(deps.bus ? { bus: deps.bus } : {}),
+      });
       // ROS ignores params-file entries no node declares; a typo would then silently keep the default. Say so.
       if (opts['params-file'] !== undefined) {
         for (const issue of validateOverrides(
@@ -135,38 +154,38 @@ function nodeCommand(passThrough: readonly string[]): CliCommand {
         throw err;
       }
       stderrLogger.info(`planner node ${transport.fqn} running (Ctrl-C to stop)`);
-      return new Promise<number>((resolve) => {
-        let closing = false;
-        const stop = (signal: NodeJS.Signals) => {
-          if (closing) {
-            stderrLogger.warn(`${signal} again while closing: exiting now`);
-            process.exit(130);
-          }
-          closing = true;
-          node
-            .close()
-            .then(() => {
-              stderrLogger.info(`${signal}: zero command published, node closed`);
-              resolve(0);
-            })
-            .catch((err: unknown) => {
-              stderrLogger.error(`closing the node failed: ${(err as Error).message}`);
-              resolve(1);
-            });
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      let signals: StopSignals | undefined;
+      try {
+        return await new Promise<number>((resolve) => {
+          signals = onStopSignals((signal) => {
+            node
+              .close()
+              .then(() => {
+                stderrLogger.info(`${signal}: zero command published, node closed`);
+                resolve(0);
+              })
+              .catch((err: unknown) => {
+                stderrLogger.error(`closing the node failed: ${(err as Error).message}`);
+                resolve(1);
+              });
+          });
+        });
+      } finally {
+        signals?.dispose();
+      }
     },
   });
 }
 
+/** `df-planner node` with `argv` (everything after `node`); resolves to the exit code. */
+export function runNodeCommand(argv: readonly string[], deps: NodeCommandOptions = {}): Promise<number> {
+  const { own, ros } = splitRosArgs(argv);
+  return nodeCommand(ros, deps).run(own);
+}
+
 const command: CliCommand = {
   summary: SUMMARY,
-  run(argv) {
-    const { own, ros } = splitRosArgs(argv);
-    return nodeCommand(ros).run(own);
-  },
+  run: (argv) => runNodeCommand(argv),
 };
 export default command;
 

@@ -16,6 +16,7 @@ import { declareParams, paramsMarkdown } from '../params/index.js';
 import { createTransport, finalNodeName, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
+import { onStopSignals, SIGNAL_EXIT_CODE, type StopSignals } from './stop-signals.js';
 
 const options = {
   task: { kind: 'string', description: 'Maze2D task (default maze2d-medium); sets -p task:=…' },
@@ -91,24 +92,24 @@ function simNodeCommand(passThrough: readonly string[]): CliCommand {
       stderrLogger.info(
         `sim node ${transport.fqn}: ${node.env.id}, ${mode}, ${node.config.episodes} episode(s), seed ${node.config.seed} (Ctrl-C to stop)`,
       );
+      let signals: StopSignals | undefined;
       const stopped = new Promise<'signal'>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
+        signals = onStopSignals((signal) => {
           stderrLogger.info(`${signal}: stopping the sim`);
           resolve('signal');
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        });
       });
       try {
         const outcome = await Promise.race([node.done, stopped]);
         const report: MazeSimReport =
           outcome === 'signal' ? { task: node.env.id, config: node.config, episodes: node.records } : outcome;
         process.stdout.write(opts.json ? `${JSON.stringify(reportJson(report))}\n` : reportText(report));
-        return outcome === 'signal' ? 130 : 0;
+        return outcome === 'signal' ? SIGNAL_EXIT_CODE : 0;
       } finally {
         node.stop();
         await transport.close();
         node.env.close();
+        signals?.dispose();
       }
     },
   });

@@ -16,33 +16,51 @@ beforeAll(async () => {
 });
 afterAll(() => model?.cleanup());
 
-/** Starts the node, waits for "running", sends `signal`, returns the exit code and stderr. */
+/**
+ * Starts `df-planner node` (through `script`, default the bin), waits for "running", lets it run, sends each of
+ * `signals` (1 ms apart), returns the exit code, stdout and stderr.
+ */
 function runUntilSignal(
   args: string[],
-  signal: NodeJS.Signals,
-): Promise<{ code: number | null; stderr: string }> {
+  signals: NodeJS.Signals[],
+  script: string[] = [join(repoRoot, 'bin/df-planner.js'), 'node'],
+): Promise<{
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  stdoutAtSignal: number;
+}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, 'bin/df-planner.js'), 'node', ...args], {
+    const child = spawn(process.execPath, [...script, ...args], {
       cwd: repoRoot,
       env: { ...process.env, DF_BACKEND: 'wasm' },
     });
     let stderr = '';
+    let stdout = '';
+    let stdoutAtSignal = -1;
     let sent = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`node did not start or stop in time:\n${stderr}`));
     }, 60_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
       if (!sent && stderr.includes('running (Ctrl-C to stop)')) {
         sent = true;
         // Let it run a few control periods first.
-        setTimeout(() => child.kill(signal), 300);
+        setTimeout(() => {
+          stdoutAtSignal = stdout.length;
+          signals.forEach((signal, i) => setTimeout(() => child.kill(signal), i));
+        }, 300);
       }
     });
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stderr });
+      resolve({ code, signal, stdout, stderr, stdoutAtSignal });
     });
   });
 }
@@ -82,7 +100,7 @@ describe('df-planner node', () => {
     writeFileSync(file, 'planner:\n  ros__parameters:\n    sampling_step: 2\n');
     const r = await runUntilSignal(
       ['--transport', 'bus', '--model', model.dir, '--task', 'maze2d-umaze', '--params-file', file],
-      'SIGINT',
+      ['SIGINT'],
     );
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/sampling_step: unknown parameter \(did you mean 'sampling_steps'\?\)/);
@@ -90,9 +108,37 @@ describe('df-planner node', () => {
   });
 
   it('SIGTERM (what ros2 launch sends after sigterm_timeout) does the same', async () => {
-    const r = await runUntilSignal(['--transport', 'bus', '--model', model.dir, '--lockstep'], 'SIGTERM');
+    const r = await runUntilSignal(['--transport', 'bus', '--model', model.dir, '--lockstep'], ['SIGTERM']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/task maze2d-umaze, lockstep/);
     expect(r.stderr).toMatch(/SIGTERM: zero command published/);
+  });
+
+  it('SIGINT seen from another node: commands flow, then the zero command is the last one on cmd_force', async () => {
+    const r = await runUntilSignal(
+      ['--transport', 'bus', '--model', model.dir, '--task', 'maze2d-umaze', '--planner-thread', 'inline'],
+      ['SIGINT'],
+      ['--import', 'tsx', join(repoRoot, 'test/node/signal-child.ts')],
+    );
+    expect(r.code).toBe(0);
+    const commands = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { x: number; y: number });
+    const before = r.stdout.slice(0, r.stdoutAtSignal).trim().split('\n').length;
+    // The planner was really commanding the robot before the signal …
+    expect(commands.slice(0, before).some((c) => c.x !== 0 || c.y !== 0)).toBe(true);
+    // … and the observer's last command is the zero, published on the way out; nothing came after it.
+    expect(commands.at(-1)).toEqual({ x: 0, y: 0, z: 0 });
+    expect(r.stderr).toMatch(/SIGINT: zero command published, node closed/);
+  });
+
+  it('a second signal while closing exits at once with 130 and says so', async () => {
+    const r = await runUntilSignal(
+      ['--transport', 'bus', '--model', model.dir, '--task', 'maze2d-umaze'],
+      ['SIGINT', 'SIGINT'],
+    );
+    expect(r.code).toBe(130);
+    expect(r.stderr).toMatch(/SIGINT again while stopping: exiting now \(130\)/);
   });
 });
