@@ -15,6 +15,10 @@
  *   train-step-T60-B64-plain-2workers   the plain engine data parallel over two worker threads (`--workers 2`)
  *   train-step-T60-B64-4layer-plain     the 4-layer model on the plain engine
  *
+ * Step cases of one model run interleaved (one step of each in turn), so load changes on a shared machine hit
+ * them alike; each also reports the process CPU time per step (`cpuMsMedian`, all threads), and
+ * `cpuSpeedupOneThread` compares tfjs and the plain engine on one thread by that measure.
+ *
  * Headline: `tfjsStepMsMedian` (train-step-T60-B64), `fastStepMsMedian` (the faster plain case) and their ratio
  * `speedup`; the roof (kernel-roof.ts: the project's own kernel on a 512³ product, one core and two), measured
  * first in the same run, and each step case's GFLOP/s (dense FLOPs of the step over its median) with its
@@ -38,7 +42,7 @@ import { trainStep } from '../train/train-step.js';
 import { type BenchGroup, wantsCase } from './group.js';
 import { type KernelRoof, measureKernelRoof } from './kernel-roof.js';
 import { tensorCases } from './tensor-cases.js';
-import { roundTimings, roundTo } from './timing.js';
+import { roundTimings, roundTo, summarize } from './timing.js';
 
 export const BENCH_TOKENS = 60;
 export const BENCH_BATCH = 64;
@@ -169,51 +173,90 @@ const group: BenchGroup = {
       });
     }
 
-    const stepCase = async (
-      name: string,
-      linear: 'custom' | 'autodiff',
-      reps: number,
-      config: ModelConfig = benchModelConfig,
-      plain: { workers: number } | null = null,
-    ) => {
-      if (!wants(name)) return;
-      await withModel(
-        linear,
-        async (model) => {
-          const optimizer = new AdamW(model.variables);
-          const engine = plain ? new PlainTrainEngine(model, plain) : null;
-          const rng = createRng(3);
-          const shape = { tokens: t, batchSize: b };
-          const data = config === benchModelConfig ? batch : benchBatch(t, b, config, 1);
-          try {
-            await record(
-              name,
-              () =>
-                engine
-                  ? engine.step(schedule, optimizer, data, shape, rng)
-                  : trainStep(model, schedule, optimizer, data, shape, rng),
-              reps,
-            );
-            stepFlops.set(name, trainStepFlops(config, t * b));
-          } finally {
-            engine?.dispose();
-            optimizer.dispose();
+    interface StepSpec {
+      readonly name: string;
+      readonly linear: 'custom' | 'autodiff';
+      readonly config: ModelConfig;
+      readonly plain: { readonly workers: number } | null;
+    }
+    const cpuMs = new Map<string, number>();
+    const stepFlops = new Map<string, number>();
+    /**
+     * Times the steps of `specs` interleaved (repeat r of every spec before repeat r + 1 of any), so a shared
+     * machine's load changes hit every spec alike and their ratios hold. Wall time per step is the figure;
+     * process CPU time per step (all threads) is kept beside it: on one thread it is what the step costs
+     * whatever else runs.
+     */
+    const stepCases = async (specs: readonly StepSpec[], reps: number) => {
+      const chosen = specs.filter((sp) => wants(sp.name));
+      if (chosen.length === 0) return;
+      const runs = chosen.map((sp) => {
+        const model = createModel(sp.config, 0, { linear: sp.linear });
+        const optimizer = new AdamW(model.variables);
+        const engine = sp.plain ? new PlainTrainEngine(model, sp.plain) : null;
+        const rng = createRng(3);
+        const shape = { tokens: t, batchSize: b };
+        const data = sp.config === benchModelConfig ? batch : benchBatch(t, b, sp.config, 1);
+        const step = () =>
+          engine
+            ? engine.step(schedule, optimizer, data, shape, rng)
+            : trainStep(model, schedule, optimizer, data, shape, rng);
+        return { sp, model, optimizer, engine, step, wall: [] as number[], cpu: [] as number[] };
+      });
+      try {
+        for (const r of runs) for (let i = 0; i < 2; i++) await r.step();
+        const before = tf.memory().numTensors;
+        for (let i = 0; i < reps; i++) {
+          for (const r of runs) {
+            const c0 = process.cpuUsage();
+            const t0 = performance.now();
+            await r.step();
+            r.wall.push(performance.now() - t0);
+            const c = process.cpuUsage(c0);
+            r.cpu.push((c.user + c.system) / 1000);
           }
-        },
-        config,
-      );
+        }
+        const after = tf.memory().numTensors;
+        for (const r of runs) {
+          cases.push({ name: r.sp.name, ...summarize(r.wall), tensorsBefore: before, tensorsAfter: after });
+          cpuMs.set(r.sp.name, summarize(r.cpu).medianMs);
+          stepFlops.set(r.sp.name, trainStepFlops(r.sp.config, t * b));
+        }
+      } finally {
+        for (const r of runs) {
+          r.engine?.dispose();
+          r.optimizer.dispose();
+          r.model.dispose();
+        }
+      }
     };
+    const spec = (
+      name: string,
+      config: ModelConfig,
+      plain: StepSpec['plain'] = null,
+      linear: StepSpec['linear'] = 'custom',
+    ): StepSpec => ({ name, config, plain, linear });
     // The roof first, in the same run, so every step's GFLOP/s compares with it.
     const roof: KernelRoof = await measureKernelRoof();
-    const stepFlops = new Map<string, number>();
-    await stepCase('train-step-T60-B64', 'custom', repeats);
-    await stepCase('train-step-T60-B64-plain', 'custom', repeats, benchModelConfig, { workers: 0 });
-    await stepCase('train-step-T60-B64-plain-2workers', 'custom', repeats, benchModelConfig, { workers: 2 });
-    await stepCase('train-step-T60-B64-autodiff', 'autodiff', Math.min(repeats, 5));
-    await stepCase('train-step-T60-B64-4layer', 'custom', repeats, benchDeepModelConfig);
-    await stepCase('train-step-T60-B64-4layer-plain', 'custom', repeats, benchDeepModelConfig, {
-      workers: 0,
-    });
+    await stepCases(
+      [
+        spec('train-step-T60-B64', benchModelConfig),
+        spec('train-step-T60-B64-plain', benchModelConfig, { workers: 0 }),
+        spec('train-step-T60-B64-plain-2workers', benchModelConfig, { workers: 2 }),
+      ],
+      repeats,
+    );
+    await stepCases(
+      [spec('train-step-T60-B64-autodiff', benchModelConfig, null, 'autodiff')],
+      Math.min(repeats, 5),
+    );
+    await stepCases(
+      [
+        spec('train-step-T60-B64-4layer', benchDeepModelConfig),
+        spec('train-step-T60-B64-4layer-plain', benchDeepModelConfig, { workers: 0 }),
+      ],
+      repeats,
+    );
 
     addBaselineRatios();
     const step = cases.find((c) => c.name === 'train-step-T60-B64');
@@ -225,6 +268,7 @@ const group: BenchGroup = {
       if (flops === undefined) return {};
       const rate = flops / (ms * 1e6);
       return {
+        cpuMsMedian: roundTo(cpuMs.get(name) ?? Number.NaN, 2),
         flopsPerStep: flops,
         gflops: roundTo(rate, 2),
         singleCoreRoofFraction: roundTo(rate / roof.singleCoreGflops, 3),
@@ -238,6 +282,12 @@ const group: BenchGroup = {
       fastStepMsMedian: fast ? roundTo(fast.medianMs, 2) : null,
       fastCase: fast?.name ?? null,
       speedup: step && fast ? roundTo(step.medianMs / fast.medianMs, 2) : null,
+      // Process CPU time per step, tfjs over the plain engine on this thread: the one-core speedup, which the
+      // machine's load does not change (wall times on a shared machine include waiting for a core).
+      cpuSpeedupOneThread:
+        cpuMs.has('train-step-T60-B64') && cpuMs.has('train-step-T60-B64-plain')
+          ? roundTo(cpuMs.get('train-step-T60-B64')! / cpuMs.get('train-step-T60-B64-plain')!, 2)
+          : null,
       targetSpeedup: TARGET_SPEEDUP,
       meetsSpeedupTarget: step && fast ? step.medianMs / fast.medianMs >= TARGET_SPEEDUP : null,
       roof,

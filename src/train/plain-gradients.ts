@@ -767,24 +767,12 @@ export class PlainGradients {
       single(L.postBlocks[2 * i - 1]!, `post.block${i}.w2`, `post.block${i}.b2`);
     }
     single(L.wih, 'gru.wih', 'gru.bih');
-    // F = W_out·W_ih, f = b_out·W_ih + b_ih (float64 sums, as plain-network.ts fuses them).
-    const outW = w('pre.out.w');
-    const outB = w('pre.out.b');
-    const wih = w('gru.wih');
-    const bih = w('gru.bih');
-    const fused = new Float32Array(hd * 3 * z);
-    const fusedB = new Float32Array(3 * z);
-    for (let o = 0; o < 3 * z; o++) {
-      for (let i = 0; i < hd; i++) {
-        let s = 0;
-        for (let k = 0; k < z; k++) s += outW[i * z + k]! * wih[k * 3 * z + o]!;
-        fused[i * 3 * z + o] = s;
-      }
-      let s = bih[o]!;
-      for (let k = 0; k < z; k++) s += outB[k]! * wih[k * 3 * z + o]!;
-      fusedB[o] = s;
-    }
-    set(L.gruIn, [fused], [3 * z], [fusedB]);
+    // F = W_out·W_ih, f = b_out·W_ih + b_ih: two products on the kernels (every step, after each update).
+    const k = this.#k;
+    const wih = k.kind === 'simd' ? L.wih.w : L.wih.wt;
+    k.dense(w('pre.out.w'), 0, hd, z, wih, 3 * z, this.#zeros, L.gruIn.w, 0, false);
+    this.#fwd(L.wih, w('pre.out.b'), 0, 1, L.gruIn.b, 0, false); // L.wih's bias is b_ih
+    transpose(L.gruIn.w, 0, hd, 3 * z, L.gruIn.wt);
     single(L.postW1, 'post.block0.w1', 'post.block0.b1');
     single(L.postW2, 'post.block0.w2', 'post.block0.b2');
     if (L.postWs !== null) single(L.postWs, 'post.block0.ws', 'post.block0.bs');
