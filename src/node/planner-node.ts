@@ -61,6 +61,7 @@ import type {
 } from '../transport/index.js';
 import {
   commandMessage,
+  type GoalSample,
   isRejection,
   pathMessage,
   type Rejection,
@@ -202,6 +203,8 @@ export class PlannerNode {
   #latest: Sample | null = null;
   #lastOdomStamp: bigint | null = null;
   #lastGoalStamp: bigint | null = null;
+  /** The last goal refused as out of order since the last accepted state (see #onEpisodeStart). */
+  #olderGoal: GoalSample | null = null;
   #reward: number | null = null;
   #goal: Float32Array | null;
   #resetRequested = false;
@@ -463,6 +466,7 @@ export class PlannerNode {
     }
     if (order === 'restart') this.#stampRestart('odom', this.#lastOdomStamp!, s.stampNs);
     this.#lastOdomStamp = s.stampNs;
+    this.#olderGoal = null;
     // The reward travels with the state it belongs to, so queued states (lockstep) keep their own rewards.
     const reward = this.#reward;
     this.#reward = null;
@@ -524,9 +528,16 @@ export class PlannerNode {
         rejected: 'out_of_order',
         detail: `stamp ${g.stampNs} ns is older than the current goal's ${this.#lastGoalStamp} ns`,
       });
+      // Kept in case episode_start follows before the next state: then it was a restarted sim's first goal.
+      this.#olderGoal = g;
       return;
     }
     if (order === 'restart') this.#stampRestart('goal_pose', this.#lastGoalStamp!, g.stampNs);
+    this.#setGoal(g);
+  }
+
+  #setGoal(g: GoalSample): void {
+    this.#olderGoal = null;
     this.#lastGoalStamp = g.stampNs;
     this.#goal = Float32Array.from(g.goal);
     this.counters.goals += 1;
@@ -536,9 +547,15 @@ export class PlannerNode {
 
   #onEpisodeStart(_r: Received<Empty>): void {
     this.#count('episode');
-    // A new episode may come from a restarted sim whose clock begins again near 0: its stamps start afresh.
+    // A new episode may come from a restarted sim whose clock begins again near 0: its stamps start afresh,
+    // and the goal it published just before (refused then as older than the old run's goal) is its goal.
     this.#lastOdomStamp = null;
     this.#lastGoalStamp = null;
+    const older = this.#olderGoal;
+    if (older) {
+      this.#t.log('info', 'episode_start right after an older goal: taking that goal (a restarted sim)');
+      this.#setGoal(older);
+    }
     if (this.#lockstep) {
       this.#queue.push({ kind: 'episode' });
       this.#drain();

@@ -54,7 +54,7 @@ function runUntilSignal(
         // Let it run a few control periods first.
         setTimeout(() => {
           stdoutAtSignal = stdout.length;
-          signals.forEach((signal, i) => setTimeout(() => child.kill(signal), i));
+          for (const [i, signal] of signals.entries()) setTimeout(() => child.kill(signal), i);
         }, 300);
       }
     });

@@ -131,6 +131,7 @@ describe('stamps that restart', () => {
     const h = await startHarness({ model: model.dir, planner_thread: 'inline', lockstep: true });
     try {
       // The first run is short: its last stamp (50 ms) is within the threshold, so only episode_start can help.
+      await h.goal(2, 2, 10n * MS);
       let stamp = 10n * MS;
       for (const [x, y, vx, vy] of trajectory(5)) {
         await h.odom(x, y, vx, vy, stamp);
@@ -145,8 +146,12 @@ describe('stamps that restart', () => {
         stamp += PERIOD;
       }
       expect(h.commands.length).toBe(8);
-      expect(h.node.counters.rejected).toEqual({});
-      expect(h.node.counters.goals).toBe(1);
+      // The restarted sim's goal (stamp 1 ms, older than the first run's 10 ms) came before episode_start: it was
+      // refused on arrival, and taken when episode_start showed it was the new run's goal.
+      expect(h.node.counters.rejected).toEqual({ 'goal.out_of_order': 1 });
+      expect(h.node.counters.goals).toBe(2);
+      expect(h.logs.some((l) => /taking that goal \(a restarted sim\)/.test(l))).toBe(true);
+      expect(h.logs.filter((l) => /new goal/.test(l)).at(-1)).toMatch(/new goal \(3\.000, 1\.000\)/);
       expect(h.node.counters.resets).toBe(resets + 1);
       expect(h.node.counters.stampRestarts).toBe(0);
     } finally {
