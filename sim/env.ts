@@ -24,6 +24,8 @@ export interface ResetOptions {
   readonly randomGoal?: boolean;
   /** Task-specific start override (e.g. a maze cell); implementations document what they accept. */
   readonly start?: readonly number[];
+  /** Force one of the env's `cases` (e.g. the arm's 'AB' / 'BA'); envs without cases ignore it. */
+  readonly case?: string;
 }
 
 export interface ResetResult {
@@ -46,6 +48,11 @@ export interface EnvInfo {
   readonly goal?: readonly number[];
   /** Steps since reset. */
   readonly t: number;
+  /**
+   * Set on the step that ends the episode by tasks judged on their final state (the arm): whether the
+   * episode succeeded at its end. Not the same as a `success` that was reached once along the way.
+   */
+  readonly episodeSuccess?: boolean;
   /** Task-specific extras (e.g. `success` for reaching the goal). */
   readonly [key: string]: unknown;
 }
@@ -59,8 +66,13 @@ export interface Env {
   readonly episodeLength: number;
   /** Control period in seconds. */
   readonly dt: number;
-  /** Token fields one env step produces, in token order [action, reward, next observation…]. */
+  /**
+   * Token fields one env step produces, in token order [action, reward, next observation…]. The reward field
+   * is optional: a pure imitation task (the arm) has none, and its `StepResult.reward` is then always 0.
+   */
   readonly tokenFields: readonly TokenField[];
+  /** Named start cases `ResetOptions.case` accepts (e.g. ['AB', 'BA']); absent when the task has none. */
+  readonly cases?: readonly string[];
   reset(seed: number, options?: ResetOptions): ResetResult;
   /** Throws InputError for a wrong-length action or NaN/inf components. */
   step(action: ArrayLike<number>): StepResult;

@@ -1,17 +1,19 @@
 /**
- * The Env contract, run over every simulator behind sim/env.ts (the three mazes now; add the arm to
- * IMPLEMENTATIONS when it lands). Uses only the generic interface: nothing maze-specific here.
+ * The Env contract, run over every simulator behind sim/env.ts (the three mazes and the fruit-swap arm).
+ * Uses only the generic interface: nothing task-specific here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../sim/env.js';
 import { InputError } from '../../src/errors.js';
 import { createRng } from '../../src/math/rng.js';
+import { makeArm } from '../helpers/make-arm.js';
 import { makeMaze } from '../helpers/make-maze.js';
 
 const IMPLEMENTATIONS: ReadonlyArray<readonly [name: string, make: () => Promise<Env>]> = [
   ['maze2d-umaze', () => makeMaze('maze2d-umaze')],
   ['maze2d-medium', () => makeMaze('maze2d-medium')],
   ['maze2d-large', () => makeMaze('maze2d-large')],
+  ['arm-swap', () => makeArm()],
 ];
 
 function randomAction(env: Env, rng: ReturnType<typeof createRng>): number[] {
@@ -56,13 +58,15 @@ describe.each(IMPLEMENTATIONS)('Env contract: %s', (name, make) => {
     expect([...env.actionSpace.low, ...env.actionSpace.high].every(Number.isFinite)).toBe(true);
   });
 
-  it('lists token fields [action, reward, observation…] matching the spaces', () => {
+  it('lists token fields [action, reward?, observation…] matching the spaces', () => {
     const fields = env.tokenFields;
     expect(fields[0]!.kind).toBe('action');
     expect(fields[0]!.size).toBe(env.actionSpace.low.length);
-    expect(fields[1]!.kind).toBe('reward');
-    expect(fields[1]!.size).toBe(1);
-    const obs = fields.slice(2);
+    // The reward field is optional (pure imitation tasks have none); when present it is one scalar.
+    const hasReward = fields[1]!.kind === 'reward';
+    if (hasReward) expect(fields[1]!.size).toBe(1);
+    expect(fields.filter((f) => f.kind === 'reward').length).toBe(hasReward ? 1 : 0);
+    const obs = fields.slice(hasReward ? 2 : 1);
     expect(obs.length).toBeGreaterThan(0);
     expect(obs.every((f) => f.kind === 'observation')).toBe(true);
     expect(obs.reduce((n, f) => n + f.size, 0)).toBe(env.observationSpace.low.length);
@@ -124,6 +128,33 @@ describe.each(IMPLEMENTATIONS)('Env contract: %s', (name, make) => {
     expect(() => env.step(randomAction(env, rng))).toThrow(InputError);
     env.reset(10);
     expect(env.step(randomAction(env, rng)).info.t).toBe(1);
+  });
+
+  it('forces each of its cases on reset, keeps other draws, and rejects unknown cases', () => {
+    const cases = env.cases ?? [];
+    for (const name of cases) {
+      expect(env.reset(21, { case: name }).info['case']).toBe(name);
+    }
+    if (cases.length > 0) {
+      const natural = env.reset(21);
+      const forced = env.reset(21, { case: natural.info['case'] as string });
+      expect(Array.from(forced.observation)).toEqual(Array.from(natural.observation));
+      expect(() => env.reset(21, { case: 'no-such-case' })).toThrow(InputError);
+    }
+  });
+
+  it('says at the end of an episode whether it succeeded, if it judges episodes at their end', () => {
+    const rng = createRng(4);
+    env.reset(4);
+    let last = env.step(randomAction(env, rng));
+    while (!last.truncated && !last.terminated) {
+      expect(last.info.episodeSuccess).toBeUndefined();
+      last = env.step(randomAction(env, rng));
+    }
+    const verdict = last.info.episodeSuccess;
+    // Envs either never set it (the maze) or set a boolean on the final step; random play never swaps fruit.
+    expect(verdict === undefined || verdict === false).toBe(true);
+    if (env.cases) expect(typeof verdict).toBe('boolean');
   });
 
   it('rejects malformed actions with InputError', () => {

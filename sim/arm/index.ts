@@ -1,0 +1,8 @@
+// Public exports of the fruit-swap arm package: one line per module.
+
+export * from './arm-env.js';
+export * from './geometry.js';
+export * from './kinematics.js';
+export * from './mjcf.js';
+export * from './sensor-noise.js';
+export * from './success.js';
