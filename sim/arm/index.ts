@@ -1,8 +1,11 @@
 // Public exports of the fruit-swap arm package: one line per module.
 
 export * from './arm-env.js';
+export * from './dataset.js';
+export * from './expert.js';
 export * from './geometry.js';
 export * from './kinematics.js';
+export * from './leak-check.js';
 export * from './mjcf.js';
 export * from './sensor-noise.js';
 export * from './success.js';

@@ -19,20 +19,8 @@
  * `reset(seed, { start: [x, y, vx, vy] })`, which restores the exact state (no jitter). Only MuJoCo's solver
  * warm start is lost there, which changes contacts by solver tolerance (~1e-8), far below the action noise.
  *
- * File format, version 1 (all little-endian):
- *   offset  size     content
- *   0       8        magic, ASCII 'DFMAZE2D'
- *   8       4        u32 format version (1)
- *   12      4        u32 H, header size in bytes (multiple of 8); arrays start at byte H
- *   16      4        u32 N, number of transitions
- *   20      4        u32 F, number of fields
- *   24      8        f64 generation seed
- *   32      8        f64 action noise σ
- *   40      32       task id, ASCII, NUL-padded (e.g. 'maze2d-medium')
- *   72      F × 24   field descriptors: name (16 bytes ASCII, NUL-padded), u32 rows, u32 columns
- *   …       …        zero padding up to H
- *   H       …        the F arrays in descriptor order, float32, rows × columns, row-major
- * File size = H + 4 · Σ rows·columns. Version 1 fields:
+ * File format: the shared container of sim/dataset-file.ts with magic 'DFMAZE2D', version 1.
+ * Version 1 fields:
  *   observations  (N+1) × 4  x, y, vx, vy; row t is the state before action t, row N the final state
  *   actions       N × 2      executed action (after noise and clip)
  *   rewards       N × 1      D4RL sparse relabel from observations[t] against the task's eval goal
@@ -40,21 +28,24 @@
  *   goals         N × 2      the random navigation goal the expert was chasing
  *   timeouts      N × 1      1 on the last step of a goal segment (goal reached or time limit), else 0
  */
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { endianness } from 'node:os';
-import { DatasetError, InputError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { createRng } from '../../src/math/rng.js';
 import { writeFileAtomic } from '../../src/write-file-atomic.js';
+import {
+  columnStats,
+  type DatasetFieldSpec,
+  type DatasetFormat,
+  describeFormat,
+  type ReadDatasetOptions,
+  readDatasetFile,
+  writeDatasetFile,
+} from '../dataset-file.js';
 import type { Env } from '../env.js';
 import { WaypointExpert, type WaypointExpertConfig } from './expert.js';
 import { freeCells, goalCell, jitteredCell, mazeTask, withinGoal } from './layouts.js';
 
 export const DATASET_MAGIC = 'DFMAZE2D';
 export const DATASET_VERSION = 1;
-const FIXED_HEADER_BYTES = 72;
-const FIELD_DESCRIPTOR_BYTES = 24;
-const FIELD_NAME_BYTES = 16;
-const TASK_ID_BYTES = 32;
 
 export interface MazeDataset {
   readonly task: string;
@@ -76,16 +67,9 @@ export interface MazeDataset {
   readonly timeouts: Float32Array;
 }
 
-interface FieldSpec {
-  readonly name: string;
-  readonly key: keyof MazeDataset;
-  readonly columns: number;
-  /** Extra rows beyond N (observations carry the final state). */
-  readonly extraRows: number;
-  readonly description: string;
-}
+type MazeArrayKey = 'observations' | 'actions' | 'rewards' | 'rewardsNext' | 'goals' | 'timeouts';
 
-const FIELDS: readonly FieldSpec[] = [
+const FIELDS: readonly DatasetFieldSpec<MazeArrayKey>[] = [
   {
     name: 'observations',
     key: 'observations',
@@ -261,22 +245,6 @@ export function segmentStatistics(data: MazeDataset): SegmentStatistics {
   };
 }
 
-function columnStats(values: Float32Array, columns: number): { mean: number[]; std: number[] } {
-  const rows = values.length / columns;
-  const mean = new Array<number>(columns).fill(0);
-  const std = new Array<number>(columns).fill(0);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < columns; c++) mean[c]! += values[r * columns + c]!;
-  for (let c = 0; c < columns; c++) mean[c] = mean[c]! / rows;
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < columns; c++) {
-      const d = values[r * columns + c]! - mean[c]!;
-      std[c]! += d * d;
-    }
-  }
-  for (let c = 0; c < columns; c++) std[c] = Math.sqrt(std[c]! / rows);
-  return { mean, std };
-}
-
 // ---------------------------------------------------------------------------------------------- file I/O
 
 /** The command that regenerates a dataset, for error messages and the sidecar. */
@@ -310,14 +278,18 @@ export interface DatasetSidecar {
   readonly [extra: string]: unknown;
 }
 
-function headerBytesFor(fieldCount: number): number {
-  const raw = FIXED_HEADER_BYTES + fieldCount * FIELD_DESCRIPTOR_BYTES;
-  return Math.ceil(raw / 8) * 8;
-}
-
-function fieldRows(spec: FieldSpec, steps: number): number {
-  return steps + spec.extraRows;
-}
+const MAZE_FORMAT: DatasetFormat<MazeArrayKey> = {
+  magic: DATASET_MAGIC,
+  version: DATASET_VERSION,
+  label: 'Maze2D',
+  fields: FIELDS,
+  foreignHint: 'D4RL HDF5 files are not read directly: generate one with df-planner dataset',
+  regenerateCommand: datasetCommand,
+  missingHint: (expectTask, path) =>
+    expectTask
+      ? `generate it with: df-planner dataset --task ${expectTask} --steps 1000000 --seed 0 --out ${path}`
+      : 'generate it with: df-planner dataset --task <task> --steps <N> --seed <s> --out <file>',
+};
 
 /**
  * Writes `<path>` (binary, via a temporary file renamed into place so a crash never leaves a half file under
@@ -328,56 +300,14 @@ export function writeMazeDataset(
   data: MazeDataset,
   extra: Record<string, unknown> = {},
 ): DatasetSidecar {
-  const headerBytes = headerBytesFor(FIELDS.length);
-  let total = headerBytes;
-  for (const f of FIELDS) total += 4 * fieldRows(f, data.steps) * f.columns;
-  const buf = Buffer.alloc(total);
-  buf.write(DATASET_MAGIC, 0, 'ascii');
-  buf.writeUInt32LE(DATASET_VERSION, 8);
-  buf.writeUInt32LE(headerBytes, 12);
-  buf.writeUInt32LE(data.steps, 16);
-  buf.writeUInt32LE(FIELDS.length, 20);
-  buf.writeDoubleLE(data.seed, 24);
-  buf.writeDoubleLE(data.noise, 32);
-  if (data.task.length > TASK_ID_BYTES)
-    throw new InputError(`task id '${data.task}' is longer than 32 characters`);
-  buf.write(data.task, 40, 'ascii');
-  let offset = headerBytes;
-  FIELDS.forEach((f, k) => {
-    const at = FIXED_HEADER_BYTES + k * FIELD_DESCRIPTOR_BYTES;
-    buf.write(f.name, at, 'ascii');
-    const rows = fieldRows(f, data.steps);
-    buf.writeUInt32LE(rows, at + FIELD_NAME_BYTES);
-    buf.writeUInt32LE(f.columns, at + FIELD_NAME_BYTES + 4);
-    const values = data[f.key] as Float32Array;
-    if (values.length !== rows * f.columns) {
-      throw new InputError(
-        `dataset field ${f.name} has ${values.length} values, expected ${rows} × ${f.columns}`,
-      );
-    }
-    writeFloat32(buf, offset, values);
-    offset += 4 * values.length;
-  });
-  writeFileAtomic(path, buf);
+  writeDatasetFile(path, MAZE_FORMAT, data, data);
 
   const sidecar: DatasetSidecar = {
     task: data.task,
     seed: data.seed,
     steps: data.steps,
     noise: data.noise,
-    format: {
-      name: 'df-planner maze2d dataset',
-      version: DATASET_VERSION,
-      byteOrder: 'little-endian',
-      dtype: 'float32',
-      headerBytes,
-      fields: FIELDS.map((f) => ({
-        name: f.name,
-        rows: fieldRows(f, data.steps),
-        columns: f.columns,
-        description: f.description,
-      })),
-    },
+    format: describeFormat(MAZE_FORMAT, data.steps),
     statistics: datasetStatistics(data),
     segments: segmentStatistics(data),
     staleObservationQuirk: false,
@@ -388,133 +318,10 @@ export function writeMazeDataset(
   return sidecar;
 }
 
-export interface ReadDatasetOptions {
-  /** Refuse a dataset of another task (DatasetError naming both). */
-  readonly expectTask?: string;
-}
+export type { ReadDatasetOptions };
 
 /** Reads and validates a dataset file; every problem is a DatasetError naming the file and the fix. */
 export function readMazeDataset(path: string, options: ReadDatasetOptions = {}): MazeDataset {
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch (err) {
-    const hint = options.expectTask
-      ? `generate it with: df-planner dataset --task ${options.expectTask} --steps 1000000 --seed 0 --out ${path}`
-      : 'generate it with: df-planner dataset --task <task> --steps <N> --seed <s> --out <file>';
-    throw new DatasetError(path, `cannot read the dataset (${(err as Error).message}); ${hint}`, {
-      cause: err,
-    });
-  }
-  if (size < FIXED_HEADER_BYTES) {
-    throw new DatasetError(
-      path,
-      `truncated: ${size} bytes, shorter than the ${FIXED_HEADER_BYTES}-byte header; regenerate it with df-planner dataset`,
-    );
-  }
-  const head = Buffer.alloc(FIXED_HEADER_BYTES);
-  const fd = openSync(path, 'r');
-  try {
-    readSync(fd, head, 0, FIXED_HEADER_BYTES, 0);
-  } finally {
-    closeSync(fd);
-  }
-  const magic = head.toString('ascii', 0, 8);
-  if (magic !== DATASET_MAGIC) {
-    throw new DatasetError(
-      path,
-      `not a df-planner Maze2D dataset (magic '${printable(magic)}', expected '${DATASET_MAGIC}'); ` +
-        'D4RL HDF5 files are not read directly: generate one with df-planner dataset',
-    );
-  }
-  const version = head.readUInt32LE(8);
-  const headerBytes = head.readUInt32LE(12);
-  const steps = head.readUInt32LE(16);
-  const fieldCount = head.readUInt32LE(20);
-  const seed = head.readDoubleLE(24);
-  const noise = head.readDoubleLE(32);
-  const task = head.toString('ascii', 40, 40 + TASK_ID_BYTES).replace(/\0+$/, '');
-  const regenerate = `regenerate it with: ${datasetCommand(task, steps, seed, noise, path)}`;
-  if (version !== DATASET_VERSION) {
-    throw new DatasetError(
-      path,
-      `format version ${version}, this build reads version ${DATASET_VERSION}; ${regenerate}`,
-    );
-  }
-  if (options.expectTask !== undefined && task !== options.expectTask) {
-    throw new DatasetError(
-      path,
-      `holds task '${task}' but '${options.expectTask}' was requested; use a ${options.expectTask} dataset ` +
-        `(df-planner dataset --task ${options.expectTask} ...) or switch the task to ${task}`,
-    );
-  }
-  if (headerBytes !== headerBytesFor(fieldCount) || fieldCount !== FIELDS.length) {
-    throw new DatasetError(
-      path,
-      `corrupt header (${fieldCount} fields, header ${headerBytes} bytes; version ${DATASET_VERSION} has ` +
-        `${FIELDS.length} fields in ${headerBytesFor(FIELDS.length)} bytes); ${regenerate}`,
-    );
-  }
-  let expected = headerBytes;
-  for (const f of FIELDS) expected += 4 * fieldRows(f, steps) * f.columns;
-  if (size !== expected) {
-    const what = size < expected ? 'truncated' : 'longer than its header says';
-    throw new DatasetError(
-      path,
-      `${what}: expected ${expected} bytes for ${steps} steps of ${task}, found ${size}; ${regenerate}`,
-    );
-  }
-  const buf = readFileSync(path);
-  const out: Record<string, Float32Array> = {};
-  let offset = headerBytes;
-  FIELDS.forEach((f, k) => {
-    const at = FIXED_HEADER_BYTES + k * FIELD_DESCRIPTOR_BYTES;
-    const name = buf.toString('ascii', at, at + FIELD_NAME_BYTES).replace(/\0+$/, '');
-    const rows = buf.readUInt32LE(at + FIELD_NAME_BYTES);
-    const columns = buf.readUInt32LE(at + FIELD_NAME_BYTES + 4);
-    if (name !== f.name || rows !== fieldRows(f, steps) || columns !== f.columns) {
-      throw new DatasetError(
-        path,
-        `field ${k} is '${name}' ${rows}×${columns}, expected '${f.name}' ${fieldRows(f, steps)}×${f.columns}; ${regenerate}`,
-      );
-    }
-    out[f.key] = readFloat32(buf, offset, rows * columns);
-    offset += 4 * rows * columns;
-  });
-  return {
-    task,
-    seed,
-    noise,
-    steps,
-    observations: out['observations']!,
-    actions: out['actions']!,
-    rewards: out['rewards']!,
-    rewardsNext: out['rewardsNext']!,
-    goals: out['goals']!,
-    timeouts: out['timeouts']!,
-  };
-}
-
-const littleEndianHost = endianness() === 'LE';
-
-function writeFloat32(buf: Buffer, offset: number, values: Float32Array): void {
-  if (littleEndianHost) {
-    buf.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
-    return;
-  }
-  for (let i = 0; i < values.length; i++) buf.writeFloatLE(values[i]!, offset + 4 * i);
-}
-
-function readFloat32(buf: Buffer, offset: number, count: number): Float32Array {
-  const out = new Float32Array(count);
-  if (littleEndianHost) {
-    new Uint8Array(out.buffer).set(buf.subarray(offset, offset + 4 * count));
-    return out;
-  }
-  for (let i = 0; i < count; i++) out[i] = buf.readFloatLE(offset + 4 * i);
-  return out;
-}
-
-function printable(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, '?');
+  const { arrays, ...header } = readDatasetFile(path, MAZE_FORMAT, options);
+  return { ...header, ...arrays };
 }

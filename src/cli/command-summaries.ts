@@ -6,7 +6,7 @@ export const COMMAND_SUMMARIES = {
   schedule: 'print a scheduling matrix (pyramid, full_sequence, autoregressive, trapezoid) or check one',
   train: 'train a Diffusion Forcing model on a task and write a model directory',
   sample: 'sample sequences from a trained model (tokens as a table or JSON, optional PNG)',
-  dataset: 'generate a Maze2D dataset (D4RL waypoint expert + noise) with statistics',
+  dataset: 'generate a dataset with statistics: Maze2D (D4RL waypoint expert + noise) or arm-swap demos',
   eval: 'evaluate the planner or a baseline policy on Maze2D: normalised score, success, first reach, latency',
   bench: 'benchmarks (JSON out): bench train | sample | sim | plan | node',
   demo: 'demo: sample the shipped oscillator model, time a plan, compare with data, write runs/demo.png',

@@ -7,21 +7,29 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
+import { ARM_TASK_ID } from '../../sim/arm/arm-env.js';
 import { createMazeEnv, generateMazeDataset, MAZE_TASKS, writeMazeDataset } from '../../sim/maze2d/index.js';
+import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { checkOutputFile } from './output-path.js';
+import { ARM_DATASET_OPTIONS, runArmDataset } from './dataset-arm.js';
 
 const options = {
-  task: { kind: 'string', description: 'Maze2D task', choices: Object.keys(MAZE_TASKS), required: true },
-  steps: {
-    kind: 'integer',
-    description: 'transitions N (D4RL sizes: umaze 1M, medium 2M, large 4M)',
-    min: 1,
-    max: 20_000_000,
+  task: {
+    kind: 'string',
+    description: 'Maze2D task or the arm',
+    choices: [...Object.keys(MAZE_TASKS), ARM_TASK_ID],
     required: true,
   },
+  steps: {
+    kind: 'integer',
+    description: 'Maze2D: transitions N (D4RL sizes: umaze 1M, medium 2M, large 4M); required for a maze',
+    min: 1,
+    max: 20_000_000,
+  },
+  ...ARM_DATASET_OPTIONS,
   seed: {
     kind: 'integer',
     description: 'random seed (env reset, waypoint jitter, noise, goals)',
@@ -36,25 +44,31 @@ const options = {
   },
   noise: {
     kind: 'number',
-    description: 'σ of the Gaussian action noise before clipping (D4RL: 0.5)',
+    description:
+      'Maze2D: σ of the Gaussian action noise before clipping (default 0.5, as D4RL); arm-swap: DART σ of the executed grasp target in m (default 0.005)',
     min: 0,
     max: 10,
-    default: 0.5,
   },
   json: { kind: 'boolean', description: 'print the sidecar as one JSON line on stdout' },
 } as const;
 
 const usage =
-  'df-planner dataset --task maze2d-medium --steps N [--seed s] --out data/FILE [--noise 0.5] [--json]';
+  'df-planner dataset --task maze2d-medium --steps N [--seed s] --out data/FILE [--noise 0.5] [--json]\n' +
+  '       df-planner dataset --task arm-swap [--demos 150] [--val-demos 30] [--seed s] --out data/FILE [--noise 0.005] [--json]';
 
 export default defineCommand({
   summary: COMMAND_SUMMARIES.dataset,
   usage,
   options,
   async run(opts) {
-    const { task, steps, seed, out, noise } = opts;
+    const { task, steps, seed, out } = opts;
     checkOutputFile(out, '--out', `${task}.bin`);
     checkOutputFile(`${out}.json`, '--out', `${task}.bin.json`);
+    if (task === ARM_TASK_ID) return runArmDataset(opts);
+    const noise = opts.noise ?? 0.5;
+    if (steps === undefined) {
+      throw new ConfigError(`is required for ${task} (transitions N, e.g. --steps 1000000)`, '--steps');
+    }
     const env = await createMazeEnv(task);
     const bar = new cliProgress.SingleBar(
       {
