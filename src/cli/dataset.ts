@@ -9,12 +9,12 @@ import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { ARM_TASK_ID } from '../../sim/arm/arm-env.js';
 import { createMazeEnv, generateMazeDataset, MAZE_TASKS, writeMazeDataset } from '../../sim/maze2d/index.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, type ConfigIssue } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
-import { checkOutputFile } from './output-path.js';
 import { ARM_DATASET_OPTIONS, runArmDataset } from './dataset-arm.js';
+import { checkOutputFile } from './output-path.js';
 
 const options = {
   task: {
@@ -39,8 +39,7 @@ const options = {
   },
   out: {
     kind: 'string',
-    description: 'output file, e.g. data/maze2d-medium-1m.bin (sidecar: <out>.json)',
-    required: true,
+    description: 'output file, e.g. data/maze2d-medium-1m.bin (sidecar: <out>.json); required',
   },
   noise: {
     kind: 'number',
@@ -62,13 +61,18 @@ export default defineCommand({
   options,
   async run(opts) {
     const { task, steps, seed, out } = opts;
+    // Checked here rather than by the table, because --steps is needed only for a maze; all at once.
+    const missing: ConfigIssue[] = [];
+    if (steps === undefined && task !== ARM_TASK_ID) {
+      missing.push({ path: '--steps', message: `is required for ${task} (transitions N, e.g. 1000000)` });
+    }
+    if (out === undefined) missing.push({ path: '--out', message: 'is required (output file)' });
+    if (out === undefined || missing.length > 0) throw new ConfigError(missing);
     checkOutputFile(out, '--out', `${task}.bin`);
     checkOutputFile(`${out}.json`, '--out', `${task}.bin.json`);
-    if (task === ARM_TASK_ID) return runArmDataset(opts);
+    if (task === ARM_TASK_ID) return runArmDataset({ ...opts, out });
+    if (steps === undefined) throw new ConfigError(missing);
     const noise = opts.noise ?? 0.5;
-    if (steps === undefined) {
-      throw new ConfigError(`is required for ${task} (transitions N, e.g. --steps 1000000)`, '--steps');
-    }
     const env = await createMazeEnv(task);
     const bar = new cliProgress.SingleBar(
       {

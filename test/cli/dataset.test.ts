@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { armEpisodes, readArmDataset } from '../../sim/arm/dataset.js';
 import { readMazeDataset } from '../../sim/maze2d/dataset.js';
 import { runCli } from './run-cli.js';
 
@@ -57,6 +58,30 @@ describe('df-planner dataset', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/maze2d-umaze, maze2d-medium, maze2d-large/);
     expect(existsSync(join(dir, 'x.bin'))).toBe(false);
+  });
+
+  it('--task arm-swap records demos (training, then validation) and reports the leak check', () => {
+    const arm = join(dir, 'arm.bin');
+    const r = cli(
+      '--task',
+      'arm-swap',
+      '--demos',
+      '1',
+      '--val-demos',
+      '1',
+      '--seed',
+      '2',
+      '--out',
+      arm,
+      '--json',
+    );
+    expect(r.status).toBe(0);
+    const printed = JSON.parse(r.stdout);
+    expect(printed).toMatchObject({ out: arm, task: 'arm-swap', seed: 2, noise: 0.005 });
+    expect(printed.episodes).toMatchObject({ demos: 1, validationDemos: 1, successes: 2 });
+    expect(printed.leakCheck.groups).toHaveLength(4);
+    const episodes = armEpisodes(readArmDataset(arm, { expectTask: 'arm-swap' }));
+    expect(episodes.map((e) => e.validation)).toEqual([false, true]);
   });
 
   it('missing --out or --steps is reported with every problem at once', () => {
