@@ -1,6 +1,6 @@
 /**
- * The scripted expert, the arm dataset and the leak check on one set of 20 real demos (recorded once in
- * beforeAll: ~5k control steps of MuJoCo, the slow part of this file).
+ * The scripted expert, the arm dataset and the leak check on one set of 12 real demos (recorded once in
+ * beforeAll: ~3k control steps of MuJoCo, about 5 s of CPU and the slow part of this file).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,8 +26,8 @@ let dir: string;
 beforeAll(async () => {
   env = await makeArm();
   dir = mkdtempSync(join(tmpdir(), 'arm-dataset-'));
-  data = generateArmDataset(env, { demos: 16, validationDemos: 4, seed: 7 });
-}, 120_000);
+  data = generateArmDataset(env, { demos: 10, validationDemos: 2, seed: 7 });
+}, 300_000);
 afterAll(() => {
   env.close();
   rmSync(dir, { recursive: true, force: true });
@@ -50,19 +50,20 @@ describe('scripted swap expert', () => {
     expect(minimumJerk(1e-3)).toBeLessThan(1e-8);
   });
 
-  it('succeeds on at least 95 % of 20 demos (physical grasp, DART σ 5 mm), in 22–27 s each', () => {
+  it('succeeds on every one of 12 demos (physical grasp, DART σ 5 mm), in 22–27 s each', () => {
+    // The bar is ≥ 95 %; with 12 demos that means all of them.
     const episodes = armEpisodes(data);
-    expect(episodes).toHaveLength(20);
-    expect(episodes.filter((e) => e.success).length).toBeGreaterThanOrEqual(19);
+    expect(episodes).toHaveLength(12);
+    expect(episodes.filter((e) => e.success).length).toBe(12);
     for (const e of episodes) {
       expect(e.length).toBeGreaterThanOrEqual(220);
       expect(e.length).toBeLessThanOrEqual(270);
     }
-    expect(episodes.filter((e) => e.validation)).toHaveLength(4);
-    expect(episodes.slice(16).every((e) => e.validation)).toBe(true);
+    expect(episodes.filter((e) => e.validation)).toHaveLength(2);
+    expect(episodes.slice(10).every((e) => e.validation)).toBe(true);
     const ab = episodes.filter((e) => e.case === 'AB').length;
-    expect(ab).toBeGreaterThan(3);
-    expect(ab).toBeLessThan(17);
+    expect(ab).toBeGreaterThan(1);
+    expect(ab).toBeLessThan(11);
   });
 
   it('logs clean labels while the executed target carries the DART noise; the gripper is not perturbed', () => {
@@ -91,11 +92,12 @@ describe('scripted swap expert', () => {
     }
   });
 
-  it('is deterministic for a seed', () => {
-    const a = generateArmDataset(env, { demos: 1, seed: 3 });
-    const b = generateArmDataset(env, { demos: 1, seed: 3 });
-    expect(Buffer.from(a.observations.buffer).equals(Buffer.from(b.observations.buffer))).toBe(true);
-    expect(Buffer.from(a.actions.buffer).equals(Buffer.from(b.actions.buffer))).toBe(true);
+  it('is deterministic for a seed: a one-demo dataset repeats the first demo bit for bit', () => {
+    const one = generateArmDataset(env, { demos: 1, seed: 7 });
+    const n = one.steps;
+    expect(n).toBe(armEpisodes(data)[0]!.length);
+    expect(Array.from(one.observations)).toEqual(Array.from(data.observations.subarray(0, 15 * n)));
+    expect(Array.from(one.actions)).toEqual(Array.from(data.actions.subarray(0, 4 * n)));
   });
 });
 
@@ -109,10 +111,10 @@ describe('arm dataset file', () => {
       expect(Array.from(back[key])).toEqual(Array.from(data[key]));
     }
     const json = JSON.parse(readFileSync(`${path}.json`, 'utf8'));
-    expect(json.episodes).toMatchObject({ demos: 16, validationDemos: 4 });
+    expect(json.episodes).toMatchObject({ demos: 10, validationDemos: 2 });
     expect(json.statistics.observationStd).toHaveLength(15);
     expect(json.statistics.actionMean).toHaveLength(4);
-    expect(sidecar.command).toContain('--task arm-swap --demos 16 --val-demos 4 --seed 7');
+    expect(sidecar.command).toContain('--task arm-swap --demos 10 --val-demos 2 --seed 7');
     expect(readFileSync(path).toString('ascii', 0, 8)).toBe('DFARMSWP');
   });
 
@@ -127,15 +129,16 @@ describe('arm dataset file', () => {
 describe('leak check', () => {
   it('finds four decision points per demo, one per arrangement group visit', () => {
     const points = decisionPoints(data);
-    expect(points).toHaveLength(80);
+    expect(points).toHaveLength(48);
     for (const group of ['(A,B)', '(C,B)', '(C,A)', '(B,A)']) {
-      expect(points.filter((p) => p.group === group)).toHaveLength(20);
+      expect(points.filter((p) => p.group === group)).toHaveLength(12);
     }
   });
 
   it('a linear classifier cannot tell the cases apart at HOME (near chance)', () => {
     const result = leakCheck(decisionPoints(data));
-    // 20 points per group: chance-level accuracy scatters by ~±0.11, so allow 2 σ above chance.
+    // 12 points per group is far too few to prove chance level (the 300-demo check runs from the CLI, see
+    // docs/arm-swap.md); this catches a gross leak, which would score near 1.
     expect(result.accuracy).toBeLessThan(result.chance + 0.2);
   });
 
