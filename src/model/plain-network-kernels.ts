@@ -13,10 +13,43 @@
  * addresses (x, nIn, W, mOut, bias, y, accumulate, oStart, oEnd) and looping over o-blocks and inputs inside.
  */
 
+import { type ElementwiseKernels, elementwiseKernels } from './plain-network-elementwise.js';
+import {
+  BLOCK,
+  BR,
+  BR_IF,
+  END,
+  F32X4_ADD,
+  F32X4_MUL,
+  I32,
+  I32_ADD,
+  I32_CONST,
+  I32_GE_U,
+  I32_SHL,
+  IF,
+  LOCAL_GET,
+  LOCAL_SET,
+  LOOP,
+  memarg,
+  name,
+  section,
+  sleb,
+  uleb,
+  V128,
+  V128_CONST,
+  V128_LOAD,
+  V128_LOAD32_SPLAT,
+  V128_STORE,
+  VOID,
+  vector,
+} from './plain-network-wasm.js';
+
 export type KernelKind = 'js' | 'simd';
 
 export interface Kernels {
   readonly kind: KernelKind;
+  /** The fused element-wise kernels over the same memory ('simd'), or null ('js': the caller's JS loops). */
+  readonly elementwise: ElementwiseKernels | null;
   /** A Float32Array the kernel can read and write (for 'simd': a view into its memory). */
   alloc(size: number): Float32Array;
   /**
@@ -42,6 +75,7 @@ export function jsKernels(): Kernels {
   let zeros = new Float32Array(64);
   return {
     kind: 'js',
+    elementwise: null,
     alloc: (size) => new Float32Array(size),
     dense(x, xOff, rows, nIn, matrix, mOut, bias, y, yOff, accumulate) {
       let b = bias;
@@ -100,8 +134,14 @@ export function simdKernels(floats: number): Kernels {
     }
     return new Float32Array(buffer, start, size);
   };
+  let elementwiseModule: object | null = null;
+  const elementwise = elementwiseKernels((bytes) => {
+    elementwiseModule ??= new wasm.Module(bytes);
+    return new wasm.Instance(elementwiseModule, { env: { memory } }).exports;
+  });
   return {
     kind: 'simd',
+    elementwise,
     alloc,
     dense(x, xOff, rows, nIn, matrix, mOut, bias, y, yOff, accumulate) {
       let b = bias;
@@ -167,73 +207,6 @@ let compiled: object | null = null;
 function compiledModule(): object {
   compiled ??= new wasm.Module(kernelModuleBytes());
   return compiled;
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-// Core opcodes.
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const IF = 0x04;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const VOID = 0x40;
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const I32_CONST = 0x41;
-const I32_GE_U = 0x4f;
-const I32_ADD = 0x6a;
-const I32_SHL = 0x74;
-// SIMD opcodes (0xFD prefix, then the LEB128 sub-opcode).
-const SIMD = 0xfd;
-const V128_LOAD = [SIMD, 0x00];
-const V128_LOAD32_SPLAT = [SIMD, 0x09];
-const V128_STORE = [SIMD, 0x0b];
-const V128_CONST = [SIMD, 0x0c];
-const F32X4_ADD = [SIMD, 0xe4, 0x01];
-const F32X4_MUL = [SIMD, 0xe6, 0x01];
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-function sleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value | 0;
-  for (;;) {
-    const byte = v & 0x7f;
-    v >>= 7;
-    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function name(text: string): number[] {
-  const bytes = Array.from(new TextEncoder().encode(text));
-  return [...uleb(bytes.length), ...bytes];
-}
-
-/** memarg: alignment hint 0 (any address), byte offset. */
-function memarg(offset: number): number[] {
-  return [0, ...uleb(offset)];
 }
 
 /**

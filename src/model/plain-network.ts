@@ -530,7 +530,6 @@ export class PlainNetwork {
 
     const w = this.#w;
     const zw = 2 * hd + 3 * z;
-    const act = this.#act;
     const actLayers = this.#actLayers;
     const blocks = this.#mlpLayers - 2;
     const p = this.#p;
@@ -567,14 +566,14 @@ export class PlainNetwork {
       for (let bi = 0; bi < b; bi++) {
         for (let j = 0; j < hd; j++) hA[bi * hd + j] = zz[bi * zw + j]! + p[p0 + bi * 2 * hd + j]!;
       }
-      activate(hA, 0, bh, act, deriv, layer0);
+      this.#activate(hA, bh, deriv, layer0);
       this.#fwd(w.preW2, hA, 0, b, hB, 0, false);
       for (let bi = 0; bi < b; bi++) {
         for (let j = 0; j < hd; j++) {
           hB[bi * hd + j] = hB[bi * hd + j]! + zz[bi * zw + hd + j]! + p[p0 + bi * 2 * hd + hd + j]!;
         }
       }
-      activate(hB, 0, bh, act, deriv, layer0 + bh);
+      this.#activate(hB, bh, deriv, layer0 + bh);
       let l = 2;
       for (let k = 0; k < blocks; k++, l += 2) {
         this.#resBlock(b, w.preBlocks[2 * k]!, w.preBlocks[2 * k + 1]!, deriv, layer0, l);
@@ -582,31 +581,52 @@ export class PlainNetwork {
       // GRU.
       this.#fwd(w.gruIn, hB, 0, b, gi, 0, false);
       const gate0 = t * 4 * bz;
-      for (let bi = 0; bi < b; bi++) {
-        for (let j = 0; j < z; j++) {
-          const k = bi * z + j;
-          const gRow = bi * 3 * z;
-          const zRow = bi * zw + 2 * hd;
-          const r = sigmoid(gi[gRow + j]! + zz[zRow + j]!);
-          const u = sigmoid(gi[gRow + z + j]! + zz[zRow + z + j]!);
-          const zn = zz[zRow + 2 * z + j]!;
-          const nn = Math.tanh(gi[gRow + 2 * z + j]! + r * zn);
-          g[k] = nn + u * (zs[zPrev0 + k]! - nn);
-          if (record) {
-            gates[gate0 + k] = r;
-            gates[gate0 + bz + k] = u;
-            gates[gate0 + 2 * bz + k] = nn;
-            gates[gate0 + 3 * bz + k] = zn;
+      const ew = this.#k.elementwise;
+      if (ew !== null && z % 4 === 0) {
+        for (let bi = 0; bi < b; bi++) {
+          const tape = record ? gates : null;
+          ew.gru(
+            gi,
+            bi * 3 * z,
+            zz,
+            bi * zw + 2 * hd,
+            zs,
+            zPrev0 + bi * z,
+            g,
+            bi * z,
+            z,
+            tape,
+            gate0 + bi * z,
+            bz,
+          );
+        }
+      } else {
+        for (let bi = 0; bi < b; bi++) {
+          for (let j = 0; j < z; j++) {
+            const k = bi * z + j;
+            const gRow = bi * 3 * z;
+            const zRow = bi * zw + 2 * hd;
+            const r = sigmoid(gi[gRow + j]! + zz[zRow + j]!);
+            const u = sigmoid(gi[gRow + z + j]! + zz[zRow + z + j]!);
+            const zn = zz[zRow + 2 * z + j]!;
+            const nn = Math.tanh(gi[gRow + 2 * z + j]! + r * zn);
+            g[k] = nn + u * (zs[zPrev0 + k]! - nn);
+            if (record) {
+              gates[gate0 + k] = r;
+              gates[gate0 + bz + k] = u;
+              gates[gate0 + 2 * bz + k] = nn;
+              gates[gate0 + 3 * bz + k] = zn;
+            }
           }
         }
       }
       // Post block 0.
       this.#fwd(w.postW1, g, 0, b, hA, 0, false);
-      activate(hA, 0, bh, act, deriv, layer0 + l * bh);
+      this.#activate(hA, bh, deriv, layer0 + l * bh);
       if (w.postWs === null) hB.set(g.subarray(0, bz));
       else this.#fwd(w.postWs, g, 0, b, hB, 0, false);
       this.#fwd(w.postW2, hA, 0, b, hB, 0, true);
-      activate(hB, 0, bh, act, deriv, layer0 + (l + 1) * bh);
+      this.#activate(hB, bh, deriv, layer0 + (l + 1) * bh);
       l += 2;
       for (let k = 0; k < blocks; k++, l += 2) {
         this.#resBlock(b, w.postBlocks[2 * k]!, w.postBlocks[2 * k + 1]!, deriv, layer0, l);
@@ -675,6 +695,20 @@ export class PlainNetwork {
   }
 
   /**
+   * v[0 … len) ← act(v), with the derivative taped at deriv[dOff …] when given: ELU in the SIMD element-wise
+   * kernel (all but the last len mod 4 values), everything else in JS.
+   */
+  #activate(v: Float32Array, len: number, deriv: Float32Array | null, dOff: number): void {
+    const ew = this.#k.elementwise;
+    let done = 0;
+    if (ew !== null && this.#act === ACT_ELU) {
+      done = len - (len % 4);
+      ew.elu(v, 0, done, deriv, dOff);
+    }
+    if (done < len) activate(v, done, len - done, this.#act, deriv, dOff + done);
+  }
+
+  /**
    * ResBlock(Hd → Hd) forward in place on #hB: h ← act(h + act(h·W1 + b1)·W2 + b2), inner layer in #hA.
    * Derivatives go to tape layers l (inner) and l + 1 (output) of the step's block at `layer0`.
    */
@@ -683,9 +717,9 @@ export class PlainNetwork {
     const h = this.#hB;
     const tmp = this.#hA;
     this.#fwd(w1, h, 0, b, tmp, 0, false);
-    activate(tmp, 0, bh, this.#act, deriv, layer0 + l * bh);
+    this.#activate(tmp, bh, deriv, layer0 + l * bh);
     this.#fwd(w2, tmp, 0, b, h, 0, true);
-    activate(h, 0, bh, this.#act, deriv, layer0 + (l + 1) * bh);
+    this.#activate(h, bh, deriv, layer0 + (l + 1) * bh);
   }
 
   /**
