@@ -74,7 +74,7 @@ export class BusOutputs {
         recorder = await BagRecorder.create(o.record, { library: 'df-planner' });
       } catch (err) {
         throw new ConfigError(
-          `--record ${o.record}: cannot create the bag (${(err as Error).message}); choose a writable path`,
+          `${o.record}: cannot create the bag (${(err as Error).message}); choose a writable path`,
           '--record',
         );
       }

@@ -27,6 +27,7 @@ import {
   overrideValue,
   type TransportKind,
 } from '../transport/index.js';
+import { BusOutputs, busOutputLines, RECORD_OPTION } from './bus-outputs.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
@@ -61,6 +62,10 @@ const options = {
     choices: ['wasm', 'cpu', 'tensorflow'],
   },
   name: { kind: 'string', description: 'node name (-r __node:= after --ros-args wins)', default: 'planner' },
+  record: {
+    ...RECORD_OPTION,
+    description: "write the node's topics (published and received) to a ROS 2 bag",
+  },
   params: { kind: 'boolean', description: 'print the parameter table (markdown) and exit' },
 } as const;
 
@@ -131,11 +136,21 @@ function nodeCommand(passThrough: readonly string[], deps: NodeCommandOptions = 
           'bus transport: this node is alone on an in-process bus, so nothing can reach it; use --transport ros, or `df-planner run` for the sim and planner in one process',
         );
       }
-      const transport = await createTransport(kind, opts.name, rosArgs, {
-        handleSignals: false,
-        managed,
-        ...(deps.bus ? { bus: deps.bus } : {}),
-      });
+      // Before the node starts: a bad bag path fails now. The bag is closed after the node (its zero command too).
+      const outputs = await BusOutputs.open({ record: opts.record, logger: stderrLogger });
+      let transport: Awaited<ReturnType<typeof createTransport>>;
+      try {
+        transport = outputs.wrapTransport(
+          await createTransport(kind, opts.name, rosArgs, {
+            handleSignals: false,
+            managed,
+            ...(deps.bus ? { bus: deps.bus } : {}),
+          }),
+        );
+      } catch (err) {
+        await outputs.close();
+        throw err;
+      }
       // ROS ignores params-file entries no node declares; a typo would then silently keep the default. Say so.
       if (opts['params-file'] !== undefined) {
         for (const issue of validateOverrides(
@@ -151,6 +166,7 @@ function nodeCommand(passThrough: readonly string[], deps: NodeCommandOptions = 
         node = await startPlannerNode({ transport, resolveTask });
       } catch (err) {
         await transport.close();
+        await outputs.close();
         throw err;
       }
       stderrLogger.info(`planner node ${transport.fqn} running (Ctrl-C to stop)`);
@@ -158,16 +174,25 @@ function nodeCommand(passThrough: readonly string[], deps: NodeCommandOptions = 
       try {
         return await new Promise<number>((resolve) => {
           signals = onStopSignals((signal) => {
-            node
-              .close()
-              .then(() => {
-                stderrLogger.info(`${signal}: zero command published, node closed`);
-                resolve(0);
-              })
-              .catch((err: unknown) => {
+            void (async () => {
+              let failed = false;
+              try {
+                await node.close();
+              } catch (err) {
                 stderrLogger.error(`closing the node failed: ${(err as Error).message}`);
-                resolve(1);
-              });
+                failed = true;
+              }
+              try {
+                // After the node: its zero command is in the bag; the bag is finished even if closing failed.
+                for (const line of busOutputLines(await outputs.close()))
+                  stderrLogger.info(line.replace(/ {2,}/, ' '));
+              } catch (err) {
+                stderrLogger.error(`finishing the bag failed: ${(err as Error).message}`);
+                failed = true;
+              }
+              if (!failed) stderrLogger.info(`${signal}: zero command published, node closed`);
+              resolve(failed ? 1 : 0);
+            })();
           });
         });
       } finally {

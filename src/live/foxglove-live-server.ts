@@ -125,11 +125,11 @@ export class FoxgloveLiveServer {
         reject(
           err.code === 'EADDRINUSE'
             ? new ConfigError(
-                `--live ${options.port}: port in use on ${host}; pick another port (e.g. --live ${options.port + 1}) or 0 for any free one`,
+                `port ${options.port} is in use on ${host}; pick another port (e.g. --live ${options.port + 1}) or 0 for any free one`,
                 '--live',
               )
             : new ConfigError(
-                `--live-host ${host}: cannot listen there (${err.message}); use 127.0.0.1 or an address of this machine`,
+                `${host}: cannot listen there (${err.message}); use 127.0.0.1 or an address of this machine`,
                 '--live-host',
               ),
         );

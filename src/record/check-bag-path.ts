@@ -9,13 +9,13 @@ import { ConfigError } from '../errors.js';
 export function checkBagPath(file: string, flag = '--record'): void {
   if (!file.endsWith('.mcap')) {
     throw new ConfigError(
-      `${flag} ${file}: a ROS 2 bag file must end in .mcap (ros2 bag chooses the storage by it), e.g. ${flag} runs/run.mcap`,
+      `${file}: a ROS 2 bag file must end in .mcap (ros2 bag chooses the storage by it), e.g. ${flag} runs/run.mcap`,
       flag,
     );
   }
   if (existsSync(file)) {
     throw new ConfigError(
-      `${flag} ${file}: the file exists and a bag is never overwritten; choose another name or delete it`,
+      `${file}: the file exists and a bag is never overwritten; choose another name or delete it`,
       flag,
     );
   }
