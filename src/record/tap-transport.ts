@@ -17,6 +17,8 @@ export function tapTransport(transport: Transport, tap: BusTap): Transport {
     const profile = QOS_PROFILES[qos];
     return (msg) => {
       publish(msg);
+      // A managed node's publishers drop messages unless active: record only what went out.
+      if (transport.lifecycleState() !== 'active') return;
       tap({ topic: name, type, qos: profile, msg: normalizeMessage(type, msg), stampNs: transport.nowNs() });
     };
   };
