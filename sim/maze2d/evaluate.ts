@@ -6,7 +6,7 @@
  * A policy sees the post-reset observation and info once (`reset`, with the episode's context), then chooses
  * every action (`act`) from the latest observation and info (`info.goal` is the goal it must reach). Policies
  * that learn from outcomes (MPC planners) also get each post-step observation and reward (`observe`), and may
- * hand back a trace of the episode (`endEpisode`: per-tick plans and timings) that lands in its record. A policy
+ * hand back a trace of the episode (`endEpisode`: its plans and their timings) that lands in its record. A policy
  * owns its own randomness.
  *
  * Splitting runs: `episodeOffset` o skips the first o starts of the seed's stream, so (seed, offset 0, 100
@@ -42,8 +42,8 @@ export interface EpisodeContext {
 }
 
 /** One decision of a replanning policy: when it happened, what it cost, and what it planned. */
-export interface PolicyTick {
-  /** Env steps taken before the tick (0 = right after reset). */
+export interface PolicyPlan {
+  /** Env steps taken before the plan (0 = right after reset). */
   readonly step: number;
   /** Wall time of the decision (a planner's plan()), ms. */
   readonly ms: number;
@@ -51,14 +51,14 @@ export interface PolicyTick {
   readonly cellCalls?: number;
   /** Whether the decision started from the previous one (warm start). */
   readonly warm?: boolean;
-  /** Planned positions [x0, y0, x1, y1, …] from the position at the tick on (recorded episodes only). */
+  /** Planned positions [x0, y0, x1, y1, …] from the position at the plan on (recorded episodes only). */
   readonly plan?: Float64Array;
 }
 
 /** A policy's own account of one episode. */
 export interface PolicyTrace {
-  readonly ticks: readonly PolicyTick[];
-  /** Wall time of each act() / observe() call outside the ticks, ms (per env step). */
+  readonly plans: readonly PolicyPlan[];
+  /** Wall time of each act() / observe() call outside the plans, ms (per env step). */
   readonly actMs?: Float64Array;
   readonly observeMs?: Float64Array;
 }

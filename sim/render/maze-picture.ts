@@ -11,7 +11,7 @@
  * Legend (no text is drawn): dark grey walls; light corridors; green translucent disc = goal success region
  * (radius 0.5) with a dark green dot at the goal; blue dot = start; coloured line = executed trajectory with a
  * ball-sized dot at its end; thin purple line with dots = plan; faint thin purple lines = the plans an MPC
- * planner made along the episode (one per tick, each starting at a small purple dot where the ball was when it
+ * planner made along the episode (one per plan, each starting at a small purple dot where the ball was when it
  * was made; where many overlap the colour deepens); the bar above a panel is green when the episode reached the
  * goal disc, red otherwise (grid layout only).
  */

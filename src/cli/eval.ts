@@ -3,7 +3,7 @@
  * (mean ± stderr), success rate, first-reach step and raw return.
  *
  * Policies: `--model DIR` runs the Diffusion Forcing MPC planner (src/planner) on a trained model, reporting
- * tick latency too (wall time of each plan(): median, p99, count; cell calls per tick; act/observe overhead).
+ * plan latency too (wall time of each plan(): median, p99, count; cell calls per plan; act/observe overhead).
  * Without it, `--policy` picks a baseline: `expert` (waypoint controller, fresh per episode: the correct
  * expert), `expert-reused` (one controller for all episodes: D4RL's flawed ref_max procedure, for comparison)
  * or `random` (uniform actions: D4RL's ref_min procedure).
@@ -15,7 +15,7 @@
  *
  * `--seed` fixes the start set: episode k starts from the k-th draw of the seed's stream (offset included).
  * `--plot FILE` writes one PNG with the first `--plot-episodes` episodes as a grid of panels; for the planner,
- * each tick's plan is drawn as a faint line under the executed path.
+ * each plan is drawn as a faint line under the executed path.
  */
 import path from 'node:path';
 import cliProgress from 'cli-progress';
@@ -229,7 +229,7 @@ async function runPlanner(
   let policy: PlannerPolicy | null = null;
   let result: EvaluationResult;
   const bar = progressBar(
-    `${task.id} planner [{bar}] {value}/{total} episodes | step {step}/{steps} | last tick {tickMs} ms`,
+    `${task.id} planner [{bar}] {value}/{total} episodes | step {step}/{steps} | last plan {planMs} ms`,
   );
   const started = performance.now();
   try {
@@ -260,14 +260,14 @@ async function runPlanner(
       seed: plannerSeed,
       positionOffset,
       warmup: opts['no-warmup'] !== true,
-      onTick: (tick, _plan, episode) =>
+      onPlan: (record, _plan, episode) =>
         bar.update(episode.index - offset, {
-          step: tick.step,
+          step: record.step,
           steps: episode.steps,
-          tickMs: tick.ms.toFixed(1),
+          planMs: record.ms.toFixed(1),
         }),
     });
-    bar.start(opts.episodes, 0, { step: 0, steps: 0, tickMs: '-' });
+    bar.start(opts.episodes, 0, { step: 0, steps: 0, planMs: '-' });
     result = await evaluatePolicy(() => env, policy, {
       ...runOptions(opts),
       onEpisode: (k) => bar.update(k + 1),
@@ -293,8 +293,8 @@ async function runPlanner(
       normalizedScore: roundTo(result.normalizedScore.mean, 2),
       normalizedScoreStderr: roundTo(result.normalizedScore.stderr, 2),
       successRate: result.successRate,
-      tickMsMedian: latency.tickMs.median,
-      tickMsP99: latency.tickMs.p99,
+      planMsMedian: latency.planMs.median,
+      planMsP99: latency.planMs.p99,
       savedAt: new Date().toISOString(),
     });
     stderrLogger.info(`planner settings saved in ${modelFile}`);
@@ -322,13 +322,13 @@ async function runPlanner(
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return exitAfterWrites('eval', plotError);
   }
-  const t = latency.tickMs;
+  const t = latency.planMs;
   const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
   const lines = summaryText(opts, result, `planner ${dir}`);
   lines.splice(
     -1,
     0,
-    `tick latency      median ${ms(t.median)} ms, p99 ${ms(t.p99)} ms over ${t.count} plans (cold median ${ms(t.coldMedian)}, warm median ${ms(t.warmMedian)}); ${latency.cellCallsPerTick ?? '-'} cell calls per tick (median)`,
+    `plan latency      median ${ms(t.median)} ms, p99 ${ms(t.p99)} ms over ${t.count} plans (cold median ${ms(t.coldMedian)}, warm median ${ms(t.warmMedian)}); ${latency.cellCallsPerPlan ?? '-'} cell calls per plan (median)`,
     `act / observe     median ${latency.overheadMs.act.median.toFixed(3)} / ${latency.overheadMs.observe.median.toFixed(3)} ms, p99 ${latency.overheadMs.act.p99.toFixed(3)} / ${latency.overheadMs.observe.p99.toFixed(3)} ms`,
     `planner           ${formatConfig(resolved.config)}`,
   );
@@ -363,7 +363,7 @@ function writePlot(opts: Options, task: MazeTask, result: EvaluationResult): str
       start: r.start,
       goal: r.goal,
       success: r.success,
-      plans: (r.policyTrace?.ticks ?? []).flatMap((t) => (t.plan ? [t.plan] : [])),
+      plans: (r.policyTrace?.plans ?? []).flatMap((t) => (t.plan ? [t.plan] : [])),
     }));
   const error = writeAfterWork('the plot', file, () => writePng(file, mazePicturePng(task.maze, drawn)));
   if (error === null) stderrLogger.info(`wrote ${file} (${drawn.length} episodes)`);
@@ -400,7 +400,7 @@ function summaryJson(opts: Options, task: MazeTask, result: EvaluationResult, po
       normalizedScore: roundTo(r.normalizedScore, 4),
       success: r.success,
       firstReachStep: r.firstReachStep,
-      ...(r.policyTrace ? { ticks: r.policyTrace.ticks.length } : {}),
+      ...(r.policyTrace ? { plans: r.policyTrace.plans.length } : {}),
     })),
   };
 }
@@ -422,19 +422,19 @@ function summaryText(opts: Options, result: EvaluationResult, policy: string): s
   ];
 }
 
-/** Tick latency over all episodes (plan() wall time), cell calls per tick, and act/observe overhead. */
+/** Plan latency over all episodes (plan() wall time), cell calls per plan, and act/observe overhead. */
 function latencyJson(result: EvaluationResult) {
-  const ticks = result.records.flatMap((r) => r.policyTrace?.ticks ?? []);
+  const plans = result.records.flatMap((r) => r.policyTrace?.plans ?? []);
   const r3 = (v: number) => roundTo(v, 3);
   const stats = (ms: number[]) => {
     if (ms.length === 0) return null;
     const s = summarize(ms);
     return { median: r3(s.medianMs), p99: r3(s.p99Ms), mean: r3(s.meanMs), count: s.count };
   };
-  const all = stats(ticks.map((t) => t.ms));
-  const cold = stats(ticks.filter((t) => t.warm === false).map((t) => t.ms));
-  const warm = stats(ticks.filter((t) => t.warm === true).map((t) => t.ms));
-  const cells = ticks.flatMap((t) => (t.cellCalls === undefined ? [] : [t.cellCalls]));
+  const all = stats(plans.map((t) => t.ms));
+  const cold = stats(plans.filter((t) => t.warm === false).map((t) => t.ms));
+  const warm = stats(plans.filter((t) => t.warm === true).map((t) => t.ms));
+  const cells = plans.flatMap((t) => (t.cellCalls === undefined ? [] : [t.cellCalls]));
   const overhead = (pick: 'actMs' | 'observeMs') => {
     const values = result.records.flatMap((r) => Array.from(r.policyTrace?.[pick] ?? []));
     const s = stats(values);
@@ -443,17 +443,17 @@ function latencyJson(result: EvaluationResult) {
       : { median: s.median, p99: s.p99, count: s.count };
   };
   return {
-    tickMs: {
+    planMs: {
       median: all?.median ?? null,
       p99: all?.p99 ?? null,
       mean: all?.mean ?? null,
-      count: ticks.length,
+      count: plans.length,
       coldMedian: cold?.median ?? null,
       coldCount: cold?.count ?? 0,
       warmMedian: warm?.median ?? null,
       warmCount: warm?.count ?? 0,
     },
-    cellCallsPerTick: cells.length === 0 ? null : summarize(cells).medianMs,
+    cellCallsPerPlan: cells.length === 0 ? null : summarize(cells).medianMs,
     overheadMs: { act: overhead('actMs'), observe: overhead('observeMs') },
   };
 }

@@ -6,8 +6,8 @@
  * Per episode: a fresh agent (its noise seed mixed from the run's planner seed and the global episode index,
  * so an episode replays the same whether it runs alone, in a split run or in the whole run), reset with the
  * post-reset observation, the env's goal and the episode's steps; then per env step
- *   needsPlan → plan()  (timed: one tick)   act()  (timed)   env.step   observe(o, r)  (timed)
- * and the agent is disposed at the episode's end. Tick latency is the wall time around plan() as the caller
+ *   needsPlan → plan()  (timed: the plan latency)   act()  (timed)   env.step   observe(o, r)  (timed)
+ * and the agent is disposed at the episode's end. Plan latency is the wall time around plan() as the caller
  * sees it (PlanResult.ms is the agent's own measurement of the same call).
  *
  * Settings precedence (later wins): `defaultPlannerConfig` < the `planner` block of the model's provenance in
@@ -17,7 +17,7 @@
  * `bench plan`; it is re-exported here for eval.
  */
 import type { EnvInfo } from '../../sim/env.js';
-import type { EpisodeContext, Policy, PolicyTick, PolicyTrace } from '../../sim/maze2d/evaluate.js';
+import type { EpisodeContext, Policy, PolicyPlan, PolicyTrace } from '../../sim/maze2d/evaluate.js';
 import { InputError, ModelFileError, PlanningError } from '../errors.js';
 import type { TrainingProvenance } from '../model/checkpoint.js';
 import type { Agent, PlanResult } from '../planner/index.js';
@@ -37,12 +37,12 @@ export interface PlannerPolicyOptions {
   readonly seed: number;
   /** Offset of the planned (x, y) position inside one env step of `PlanResult.steps`. */
   readonly positionOffset: number;
-  /** Before the first episode, plan once with a throwaway agent so tick latencies exclude one-off warm-up. */
+  /** Before the first episode, plan once with a throwaway agent so plan latencies exclude one-off warm-up. */
   readonly warmup?: boolean;
   /** Clock in ms; default performance.now. */
   readonly now?: () => number;
   /** Called after every plan() (e.g. to update a progress bar). */
-  readonly onTick?: (tick: PolicyTick, plan: PlanResult, episode: EpisodeContext) => void;
+  readonly onPlan?: (record: PolicyPlan, plan: PlanResult, episode: EpisodeContext) => void;
 }
 
 export interface PlannerPolicy extends Policy {
@@ -65,7 +65,7 @@ export function plannerPolicy(options: PlannerPolicyOptions): PlannerPolicy {
   const now = options.now ?? (() => performance.now());
   let agent: Agent | null = null;
   let episode: EpisodeContext | null = null;
-  let ticks: PolicyTick[] = [];
+  let plans: PolicyPlan[] = [];
   let actMs = new Float64Array(0);
   let observeMs = new Float64Array(0);
   let step = 0;
@@ -112,7 +112,7 @@ export function plannerPolicy(options: PlannerPolicyOptions): PlannerPolicy {
       episode = ctx;
       agent = options.createAgent(episodeSeed(options.seed, ctx.index));
       agent.reset(resetOptions(observation, info, ctx.steps));
-      ticks = [];
+      plans = [];
       actMs = new Float64Array(ctx.steps);
       observeMs = new Float64Array(ctx.steps);
       step = 0;
@@ -124,7 +124,7 @@ export function plannerPolicy(options: PlannerPolicyOptions): PlannerPolicy {
         const t0 = now();
         const plan = agent.plan();
         const ms = now() - t0;
-        const tick: PolicyTick = {
+        const record: PolicyPlan = {
           step,
           ms,
           cellCalls: plan.cellCalls,
@@ -133,8 +133,8 @@ export function plannerPolicy(options: PlannerPolicyOptions): PlannerPolicy {
             ? { plan: plannedPositions(plan, observation, options.positionOffset, episode.steps - step) }
             : {}),
         };
-        ticks.push(tick);
-        options.onTick?.(tick, plan, episode);
+        plans.push(record);
+        options.onPlan?.(record, plan, episode);
       }
       const t0 = now();
       const action = agent.act();
@@ -150,7 +150,7 @@ export function plannerPolicy(options: PlannerPolicyOptions): PlannerPolicy {
     },
     endEpisode(): PolicyTrace {
       dispose();
-      return { ticks, actMs: actMs.subarray(0, step), observeMs: observeMs.subarray(0, step) };
+      return { plans, actMs: actMs.subarray(0, step), observeMs: observeMs.subarray(0, step) };
     },
   };
 }

@@ -244,7 +244,24 @@ export function readModelFile(dir: string): ModelFileJson {
       `weights path '${group.paths[0]}' must be a file name inside the model directory`,
     );
   }
-  return j as ModelFileJson;
+  return withCurrentNames(j as ModelFileJson);
+}
+
+/** Fields of `provenance.plannerEvaluation` that older files wrote under another name: old → current. */
+const RENAMED_EVALUATION_FIELDS: Readonly<Record<string, string>> = {
+  // The planning call's wall time was once called the tick latency; a tick is the control step.
+  tickMsMedian: 'planMsMedian',
+  tickMsP99: 'planMsP99',
+};
+
+/** The file as today's names have it (an older file's renamed fields are read under their current names). */
+function withCurrentNames(json: ModelFileJson): ModelFileJson {
+  const evaluation = json.provenance?.plannerEvaluation;
+  if (!evaluation || !Object.keys(evaluation).some((k) => k in RENAMED_EVALUATION_FIELDS)) return json;
+  const renamed = Object.fromEntries(
+    Object.entries(evaluation).map(([k, v]) => [RENAMED_EVALUATION_FIELDS[k] ?? k, v]),
+  );
+  return { ...json, provenance: { ...json.provenance, plannerEvaluation: renamed } };
 }
 
 /**

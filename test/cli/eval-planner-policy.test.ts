@@ -210,16 +210,16 @@ describe('plannerPolicy with a real agent (tiny untrained maze model, umaze)', (
     expect(agentSeeds).toEqual([-1, 0, 1, 2].map((k) => episodeSeed(11, k)));
     for (const [k, r] of result.records.entries()) {
       const trace = r.policyTrace!;
-      expect(trace.ticks.map((t) => t.step)).toEqual([0, 4, 8]);
-      expect(trace.ticks[0]!.warm).toBe(false);
-      for (const t of trace.ticks) {
+      expect(trace.plans.map((t) => t.step)).toEqual([0, 4, 8]);
+      expect(trace.plans[0]!.warm).toBe(false);
+      for (const t of trace.plans) {
         expect(t.ms).toBeGreaterThan(0);
         expect(t.cellCalls).toBeGreaterThan(0);
       }
       expect(trace.actMs!.length).toBe(12);
       expect(trace.observeMs!.length).toBe(12);
       // 3 tokens × 4 steps planned (the flexible horizon shrinks near the end), starting at the ball.
-      const plans = trace.ticks.map((t) => t.plan!);
+      const plans = trace.plans.map((t) => t.plan!);
       expect(
         plans.map((p) => p.length / 2),
         `episode ${k}`,
@@ -240,12 +240,12 @@ describe('plannerPolicy with a real agent (tiny untrained maze model, umaze)', (
       w.firstReachStep,
     ]);
     expect(Array.from(a.trajectory!)).toEqual(Array.from(w.trajectory!));
-    expect(a.policyTrace!.ticks.map((t) => Array.from(t.plan!))).toEqual(
-      w.policyTrace!.ticks.map((t) => Array.from(t.plan!)),
+    expect(a.policyTrace!.plans.map((t) => Array.from(t.plan!))).toEqual(
+      w.policyTrace!.plans.map((t) => Array.from(t.plan!)),
     );
     // Unrecorded episodes keep no plans (they would cost memory over 100 long episodes).
     const unrecorded = await run(1, 0, false, 0);
-    expect(unrecorded.result.records[0]!.policyTrace!.ticks.every((t) => t.plan === undefined)).toBe(true);
+    expect(unrecorded.result.records[0]!.policyTrace!.plans.every((t) => t.plan === undefined)).toBe(true);
     expect(unrecorded.result.records[0]!.episodeReturn).toBe(result.records[0]!.episodeReturn);
     model.dispose();
   });

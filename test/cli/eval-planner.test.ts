@@ -1,7 +1,7 @@
 /**
  * `df-planner eval --model`: the Diffusion Forcing planner on the real umaze env, end to end through the CLI,
- * with a tiny untrained model of the maze token layout (F = 5, so a 20-step episode has exactly 4 ticks). What
- * is checked is the plumbing — fields, tick counting, plan overlays, splitting, settings precedence, errors —
+ * with a tiny untrained model of the maze token layout (F = 5, so a 20-step episode has exactly 4 plans). What
+ * is checked is the plumbing — fields, plan counting, plan overlays, splitting, settings precedence, errors —
  * not the score (an untrained model has none worth asserting).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
@@ -75,7 +75,7 @@ function purplePixels(file: string): number {
 }
 
 describe('df-planner eval --model', () => {
-  it('--json: score, success, first reach, one tick per plan, latency and the effective settings; --plot draws the plans', () => {
+  it('--json: score, success, first reach, one record per plan, plan latency and the effective settings; --plot draws the plans', () => {
     const plot = join(dir, 'planner.png');
     const r = evalCli('--model', plain, '--episodes', '2', '--seed', '3', ...fast, '--json', '--plot', plot);
     expect(r.status, r.stderr).toBe(0);
@@ -97,19 +97,19 @@ describe('df-planner eval --model', () => {
     expect(out.successRate).toBeLessThanOrEqual(1);
     expect(out.perEpisode.length).toBe(2);
     for (const e of out.perEpisode) {
-      expect(e.ticks).toBe(20 / F);
+      expect(e.plans).toBe(20 / F);
       expect(e.firstReachStep === null || (e.firstReachStep >= 1 && e.firstReachStep <= 20)).toBe(true);
     }
-    // One tick per plan(): 4 per 20-step episode with F = 5; the first of each episode is cold.
-    expect(out.tickMs.count).toBe(2 * (20 / F));
-    expect(out.tickMs.coldCount + out.tickMs.warmCount).toBe(out.tickMs.count);
-    expect(out.tickMs.coldCount).toBeGreaterThanOrEqual(2);
+    // One record per plan(): 4 per 20-step episode with F = 5; the first of each episode is cold.
+    expect(out.planMs.count).toBe(2 * (20 / F));
+    expect(out.planMs.coldCount + out.planMs.warmCount).toBe(out.planMs.count);
+    expect(out.planMs.coldCount).toBeGreaterThanOrEqual(2);
     for (const key of ['median', 'p99', 'mean']) {
-      expect(Number.isFinite(out.tickMs[key])).toBe(true);
-      expect(out.tickMs[key]).toBeGreaterThan(0);
+      expect(Number.isFinite(out.planMs[key])).toBe(true);
+      expect(out.planMs[key]).toBeGreaterThan(0);
     }
-    expect(out.tickMs.p99).toBeGreaterThanOrEqual(out.tickMs.median);
-    expect(out.cellCallsPerTick).toBeGreaterThan(0);
+    expect(out.planMs.p99).toBeGreaterThanOrEqual(out.planMs.median);
+    expect(out.cellCallsPerPlan).toBeGreaterThan(0);
     expect(out.overheadMs.act.count).toBe(40);
     expect(out.overheadMs.observe.count).toBe(40);
     expect(Number.isFinite(out.overheadMs.act.median)).toBe(true);
@@ -155,11 +155,11 @@ describe('df-planner eval --model', () => {
     expect(whole.plannerSettingsFrom.flags).toEqual(['samplingSteps', 'guidanceScale']);
   });
 
-  it('prints a readable summary with the tick latency and the settings without --json', () => {
+  it('prints a readable summary with the plan latency and the settings without --json', () => {
     const r = evalCli('--model', plain, '--episodes', '1', '--max-steps', '10', '--sampling-steps', '3');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^maze2d-umaze, policy planner .*, 1 episodes, seed 0/);
-    expect(r.stdout).toMatch(/tick latency {6}median \d+\.\d ms, p99 \d+\.\d ms over 2 plans/);
+    expect(r.stdout).toMatch(/plan latency {6}median \d+\.\d ms, p99 \d+\.\d ms over 2 plans/);
     expect(r.stdout).toMatch(/act \/ observe {5}median/);
     expect(r.stdout).toMatch(/planner {11}horizonTokens=60 .*samplingSteps=3/);
     expect(r.stdout).toMatch(/cut by --max-steps: not a D4RL score/);

@@ -19,24 +19,24 @@ interface ProbeLog {
   observed: { obs: number[]; reward: number; info: EnvInfo }[];
 }
 
-/** Proportional push towards info.goal; a tick every 5 steps reports its step and the current position. */
+/** Proportional push towards info.goal; a plan every 5 steps reports its step and the current position. */
 function probePolicy(): Policy & { log: ProbeLog } {
   const log: ProbeLog = { contexts: [], actObs: [], observed: [] };
-  let ticks: { step: number; ms: number; plan?: Float64Array }[] = [];
+  let plans: { step: number; ms: number; plan?: Float64Array }[] = [];
   let steps = 0;
   let recorded = false;
   return {
     log,
     reset(_obs, _info, episode) {
       log.contexts.push(episode!);
-      ticks = [];
+      plans = [];
       steps = 0;
       recorded = episode!.recorded;
     },
     act(obs, info) {
       log.actObs.push([...obs]);
       if (steps % 5 === 0) {
-        ticks.push({
+        plans.push({
           step: steps,
           ms: 0.5,
           ...(recorded ? { plan: Float64Array.of(obs[0]!, obs[1]!) } : {}),
@@ -53,7 +53,7 @@ function probePolicy(): Policy & { log: ProbeLog } {
       log.observed.push({ obs: [...obs], reward, info });
     },
     endEpisode(): PolicyTrace {
-      return { ticks, actMs: new Float64Array(steps).fill(0.01) };
+      return { plans, actMs: new Float64Array(steps).fill(0.01) };
     },
   };
 }
@@ -85,16 +85,16 @@ describe('evaluatePolicy hooks', () => {
       const rewards = policy.log.observed.slice(40 * k, 40 * (k + 1)).map((o) => o.reward);
       expect(rewards.reduce((a, b) => a + b, 0)).toBe(r.episodeReturn);
       expect(r.steps).toBe(40);
-      expect(r.policyTrace!.ticks.map((t) => t.step)).toEqual([0, 5, 10, 15, 20, 25, 30, 35]);
+      expect(r.policyTrace!.plans.map((t) => t.step)).toEqual([0, 5, 10, 15, 20, 25, 30, 35]);
       expect(r.policyTrace!.actMs!.length).toBe(40);
       // Plans were kept exactly for the recorded episodes, starting at the trajectory point of their step.
-      const tick = r.policyTrace!.ticks[2]!;
+      const record = r.policyTrace!.plans[2]!;
       if (k < 2) {
         expect(r.trajectory!.length).toBe(2 * 41);
-        expect([...tick.plan!]).toEqual([r.trajectory![2 * 10], r.trajectory![2 * 10 + 1]]);
+        expect([...record.plan!]).toEqual([r.trajectory![2 * 10], r.trajectory![2 * 10 + 1]]);
       } else {
         expect(r.trajectory).toBeUndefined();
-        expect(tick.plan).toBeUndefined();
+        expect(record.plan).toBeUndefined();
       }
     });
     expect(result.episodeLength).toBe(40);
