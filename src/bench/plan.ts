@@ -1,14 +1,14 @@
 /**
- * `df-planner bench plan [--task maze2d-medium]`: the cost of one MPC tick — `agent.plan()` — for a maze task's
+ * `df-planner bench plan [--task maze2d-medium]`: the plan latency (one `agent.plan()`, the planning call at a token boundary) for a maze task's
  * model at the full remaining horizon (60 tokens for maze2d-medium, F = 10), guided toward the maze's goal.
- * Targets (issue 4): ≤ 100 ms median per tick on one core; stretch ≤ 10 ms warm.
+ * Targets (issue 4): ≤ 100 ms median plan latency on one core; stretch ≤ 10 ms warm.
  *
  * The model is models/<task> when it exists (a training run may be rewriting it: its files are replaced
  * atomically, so a load sees one whole checkpoint), otherwise an untrained network of the training command's
  * config (runs/*.log: latent 96, hidden 96, 2 MLP layers, init encoder, maze layout F = 10; 155,622 parameters);
  * `model.source` says which. Timing does not depend on the weights.
  *
- * Each tick executes the plan's first token open-loop (F act/observe calls, fed the plan's own predicted
+ * Each round executes the last plan's first token open-loop (F act/observe calls, fed the plan's own predicted
  * observations, untimed) and then times plan(); the episode is long enough that H stays at the cap.
  *
  * Cases (one run, so they compare as ratios to the matmul baseline):
@@ -16,7 +16,7 @@
  *   cold-guided / warm-guided        planner defaults (S = 10, u = 1, guidance on, warm: 3 steps left, 10 rows)
  *   cold-guided-mcg8 / warm-guided-mcg8    the same with 8 Monte Carlo guidance samples in the batch
  *   warm-unguided                    guidance off (no gradient; unguided rows skip the noise tail)
- *   warm-guided-rows3                a cheaper warm tick: 3 rows (warmRows = warmStepsLeft = 3)
+ *   warm-guided-rows3                a cheaper warm plan: 3 rows (warmRows = warmStepsLeft = 3)
  *   …-plain                          each of the above with planNetwork 'plain' (Float32Array network); the
  *                                    unsuffixed cases pin planNetwork 'tfjs', so the pair is a same-run ratio
  *   shipped-plain                    what eval and the node run with this model: defaultPlannerConfig < the
@@ -24,14 +24,14 @@
  *                                    block is the same ModelFileError), its own horizon cap, cold/warm, MCG and
  *                                    network ('shipped' when the block picks 'tfjs'); defaults when the model has
  *                                    no block or is the untrained stand-in (`shipped.settingsFrom` says which)
- * Per case: cell calls, rows and tokens H per tick (from PlanResult), ms per cell call, live tensors around the
- * timed loop, and the process CPU time per tick (on a shared machine wall time also counts the other processes'
+ * Per case: cell calls, rows and tokens H per plan (from PlanResult), ms per cell call, live tensors around the
+ * timed loop, and the process CPU time per plan (on a shared machine wall time also counts the other processes'
  * turns). Plain cases also count their dense-product FLOPs per plan and report GFLOP/s (over the median wall
  * time) as a fraction of `roof`: the project's own kernel on a large product, measured first in the same run
  * on one core and on both (kernel-roof.ts).
  *
  * Horizon of the shipped case: eval plans H = min(cap, ⌈stepsLeft / F⌉) with the flexible horizon, so its
- * largest tick (the episode's first) has H = min(cap, ⌈episodeLength / F⌉); the case times that H on every tick
+ * largest plan (the episode's first) has H = min(cap, ⌈episodeLength / F⌉); the case times that H on every plan
  * (cap = the block's horizonTokens, else the default 60; a fixed horizon plans the cap).
  */
 import fs from 'node:fs';
@@ -63,8 +63,8 @@ import { roundTimings, roundTo, summarize } from './timing.js';
 import { benchModelConfig } from './train.js';
 
 export const DEFAULT_PLAN_TASK = 'maze2d-medium';
-export const TARGET_TICK_MS = 100;
-export const STRETCH_WARM_TICK_MS = 10;
+export const TARGET_PLAN_MS = 100;
+export const STRETCH_WARM_PLAN_MS = 10;
 
 /**
  * The training command's architecture (bench train's reference, as in models/maze2d-*) for an untrained stand-in. Its normalisation
@@ -84,12 +84,12 @@ export function untrainedMazeConfig(frameStack = 10): ModelConfig {
 }
 
 interface PlanCase extends TensorCase {
-  cellCallsPerTick: number;
-  rowsPerTick: number;
+  cellCallsPerPlan: number;
+  rowsPerPlan: number;
   msPerCellCall: number;
-  /** CPU time of this process per tick (user + system): less sensitive than wall time to other load. */
+  /** CPU time of this process per plan (user + system): less sensitive than wall time to other load. */
   cpuMsMedian: number;
-  /** Plan tokens H of the last tick. */
+  /** Plan tokens H of the last plan. */
   horizonTokens: number;
   warm: boolean;
   mcgSamples: number;
@@ -97,8 +97,8 @@ interface PlanCase extends TensorCase {
   /** Threads the plain network ran on (2: the MCG batch split with the helper thread). */
   threads: number;
   /** Dense-product FLOPs per plan (plain network only; null for 'tfjs', whose kernels are not counted). */
-  flopsPerTick: number | null;
-  /** flopsPerTick over the median wall time, and its fraction of the roof's single-core / two-core figure. */
+  flopsPerPlan: number | null;
+  /** flopsPerPlan over the median wall time, and its fraction of the roof's single-core / two-core figure. */
   gflops: number | null;
   singleCoreRoofFraction: number | null;
   twoCoreRoofFraction: number | null;
@@ -218,7 +218,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
     if (config.planNetwork === 'plain') roof ??= await measureKernelRoof();
     setPlainThreads(threads);
     // Plain MCG plans split their batch across both cores once the helper thread is up: wait for it, so the
-    // timed ticks measure what a running planner does.
+    // timed plans measure what a running planner does.
     const helper = threads === 2 && config.planNetwork === 'plain' ? await awaitNetworkHelper() : false;
     let agent: Agent;
     try {
@@ -227,7 +227,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
       throw explain ? explain(err) : err;
     }
     try {
-      // A long episode keeps H at the cap on every tick; the objective is scaled by the real episode length.
+      // A long episode keeps H at the cap on every plan; the objective is scaled by the real episode length.
       agent.reset({
         observation: start,
         goal,
@@ -236,7 +236,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
       });
       let last = agent.plan();
       const plain = agent.config.planNetwork === 'plain' ? plainNetworkFor(model) : null;
-      const tick = () => {
+      const round = () => {
         for (let f = 0; f < frames; f++) {
           agent.act();
           agent.observe(
@@ -256,28 +256,28 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
           flops: plain === null ? 0 : plain.denseFlops + helperFlops() - flops0,
         };
       };
-      for (let i = 0; i < 2; i++) tick();
+      for (let i = 0; i < 2; i++) round();
       const before = tf.memory().numTensors;
       const samples: number[] = [];
       const cpuSamples: number[] = [];
       let flops = 0;
       for (let i = 0; i < reps; i++) {
-        const tickResult = tick();
-        samples.push(tickResult.wall);
-        cpuSamples.push(tickResult.cpu);
-        flops += tickResult.flops;
+        const timed = round();
+        samples.push(timed.wall);
+        cpuSamples.push(timed.cpu);
+        flops += timed.flops;
       }
       const stats = summarize(samples);
-      const flopsPerTick = plain === null ? null : flops / reps;
-      const rate = flopsPerTick === null ? null : flopsPerTick / (stats.medianMs * 1e6);
+      const flopsPerPlan = plain === null ? null : flops / reps;
+      const rate = flopsPerPlan === null ? null : flopsPerPlan / (stats.medianMs * 1e6);
       const fraction = (of: number | null) => (rate === null || of === null ? null : roundTo(rate / of, 3));
       const entry: PlanCase = {
         name,
         ...stats,
         tensorsBefore: before,
         tensorsAfter: tf.memory().numTensors,
-        cellCallsPerTick: last.cellCalls,
-        rowsPerTick: last.rows,
+        cellCallsPerPlan: last.cellCalls,
+        rowsPerPlan: last.rows,
         msPerCellCall: roundTo(stats.medianMs / last.cellCalls, 4),
         cpuMsMedian: roundTo(summarize(cpuSamples).medianMs, 2),
         horizonTokens: last.horizonTokens,
@@ -285,7 +285,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
         mcgSamples: agent.config.mcgSamples,
         planNetwork: agent.config.planNetwork,
         threads: helper && agent.config.mcgSamples > 1 ? 2 : 1,
-        flopsPerTick: flopsPerTick === null ? null : Math.round(flopsPerTick),
+        flopsPerPlan: flopsPerPlan === null ? null : Math.round(flopsPerPlan),
         gflops: rate === null ? null : roundTo(rate, 2),
         singleCoreRoofFraction: fraction(roof?.singleCoreGflops ?? null),
         twoCoreRoofFraction: fraction(roof?.twoCoreGflops ?? null),
@@ -326,7 +326,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
     const settings = resolved;
     if (settings !== null) {
       const c = settings.config;
-      // Eval's largest tick: the flexible horizon plans min(cap, the episode's tokens) at the episode's start.
+      // Eval's largest plan: the flexible horizon plans min(cap, the episode's tokens) at the episode's start.
       const h = c.flexibleHorizon ? Math.min(c.horizonTokens, horizon) : c.horizonTokens;
       const shippedName = c.planNetwork === 'plain' ? 'shipped-plain' : 'shipped';
       const explain = (err: unknown) => explainConfigError(err, settings, modelFile ?? MODEL_FILE);
@@ -386,17 +386,17 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
     warmCpuMsMedian: warm?.cpuMsMedian ?? null,
     coldMcgMsMedian: ms(coldMcg),
     warmMcgMsMedian: ms(warmMcg),
-    cellCallsPerTick: { cold: cold?.cellCallsPerTick ?? null, warm: warm?.cellCallsPerTick ?? null },
-    rowsPerTick: { cold: cold?.rowsPerTick ?? null, warm: warm?.rowsPerTick ?? null },
+    cellCallsPerPlan: { cold: cold?.cellCallsPerPlan ?? null, warm: warm?.cellCallsPerPlan ?? null },
+    rowsPerPlan: { cold: cold?.rowsPerPlan ?? null, warm: warm?.rowsPerPlan ?? null },
     msPerCellCall: { cold: cold?.msPerCellCall ?? null, warm: warm?.msPerCellCall ?? null },
-    targets: { tickMs: TARGET_TICK_MS, stretchWarmTickMs: STRETCH_WARM_TICK_MS },
+    targets: { planMs: TARGET_PLAN_MS, stretchWarmPlanMs: STRETCH_WARM_PLAN_MS },
     headlineNetwork: defaultPlannerConfig.planNetwork,
-    meetsTarget: warm ? warm.medianMs <= TARGET_TICK_MS : null,
-    coldMeetsTarget: cold ? cold.medianMs <= TARGET_TICK_MS : null,
-    meetsStretch: warm ? warm.medianMs <= STRETCH_WARM_TICK_MS : null,
+    meetsTarget: warm ? warm.medianMs <= TARGET_PLAN_MS : null,
+    coldMeetsTarget: cold ? cold.medianMs <= TARGET_PLAN_MS : null,
+    meetsStretch: warm ? warm.medianMs <= STRETCH_WARM_PLAN_MS : null,
     plainWarmMsMedian: ms(plainWarm),
     plainWarmCpuMsMedian: plainWarm?.cpuMsMedian ?? null,
-    plainMeetsTarget: plainWarm ? plainWarm.cpuMsMedian <= TARGET_TICK_MS : null,
+    plainMeetsTarget: plainWarm ? plainWarm.cpuMsMedian <= TARGET_PLAN_MS : null,
     shipped:
       shipped && resolved
         ? {
@@ -404,8 +404,8 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
             msMedian: roundTo(shipped.medianMs, 1),
             p99Ms: roundTo(shipped.p99Ms, 1),
             cpuMsMedian: shipped.cpuMsMedian,
-            cellCallsPerTick: shipped.cellCallsPerTick,
-            rowsPerTick: shipped.rowsPerTick,
+            cellCallsPerPlan: shipped.cellCallsPerPlan,
+            rowsPerPlan: shipped.rowsPerPlan,
             horizonTokens: shipped.horizonTokens,
             warm: shipped.warm,
             mcgSamples: shipped.mcgSamples,
@@ -419,7 +419,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
             planner: { ...resolved.config },
           }
         : null,
-    shippedMeetsTarget: shipped ? shipped.medianMs <= TARGET_TICK_MS : null,
+    shippedMeetsTarget: shipped ? shipped.medianMs <= TARGET_PLAN_MS : null,
     networks,
     numTensors: { before: tensorsAtStart, after: tensorsAtEnd },
     cases: cases.map((c) => roundTimings(c, 2)),

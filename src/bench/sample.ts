@@ -1,7 +1,7 @@
 /**
  * `df-planner bench sample`: the cost of one plan — a pyramid sample (Algorithm 2) of H = 16 tokens with S = 50
  * DDIM steps, u = 1 — for the maze-sized reference model of `bench train` (70-dim tokens, ~150k parameters),
- * at batch 1 (one plan per control tick) and batch 8 (candidate plans).
+ * at batch 1 (one plan at a time, as the node plans) and batch 8 (candidate plans).
  *
  * Cases (one run, so they compare as ratios):
  *   baseline-matmul-3840x128x128   the same plain matmul as `bench train` (cross-group yardstick)

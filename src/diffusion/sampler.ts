@@ -62,7 +62,7 @@ export interface SampleOptions {
   readonly stabilization?: Stabilization;
   /** Starting tokens [H, B, D] at the first row's level (pure noise); default: N(0, I) from the rng. */
   readonly initialTokens?: tf.Tensor3D;
-  /** Run the extra pass that yields `zFinal` (default true). Planning that re-encodes each tick can skip it. */
+  /** Run the extra pass that yields `zFinal` (default true). Planning that re-encodes each plan can skip it. */
   readonly finalLatent?: boolean;
 }
 

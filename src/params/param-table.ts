@@ -15,7 +15,7 @@ export interface ParamDecl {
   readonly type: ParamType;
   readonly default: ParamValue;
   readonly description: string;
-  /** `dynamic`: may change at runtime (applied between ticks); `static`: read-only after declaration. */
+  /** `dynamic`: may change at runtime (applied between control steps); `static`: read-only after declaration. */
   readonly mode: 'dynamic' | 'static';
   readonly range?: readonly [number, number];
   readonly choices?: readonly string[];

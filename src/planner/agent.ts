@@ -142,7 +142,7 @@ class MpcAgent implements Agent {
   #pending: PlanResult | null = null;
   #issued: Float32Array | null = null;
   #previous: PreviousPlan | null = null;
-  #ticks = 0;
+  #plans = 0;
   #lastPlan: PlanResult | null = null;
 
   constructor(model: DfModel, options: CreateAgentOptions) {
@@ -196,7 +196,7 @@ class MpcAgent implements Agent {
       stepsRemaining: this.#stepsRemaining,
       stepsIntoToken: this.#stepsIntoToken,
       needsPlan: this.needsPlan,
-      ticks: this.#ticks,
+      plans: this.#plans,
     };
   }
 
@@ -226,7 +226,7 @@ class MpcAgent implements Agent {
     this.#pending = null;
     this.#issued = null;
     this.#previous = null;
-    this.#ticks = 0;
+    this.#plans = 0;
     this.#lastPlan = null;
     this.#rng = createRng(this.#config.seed);
     this.#setLatent(this.#config.latentMode === 'posterior' ? this.#encode(observation) : null);
@@ -396,7 +396,7 @@ class MpcAgent implements Agent {
     this.#previous = { tokens, horizon, shift: 0 };
     this.#pending = result;
     this.#lastPlan = result;
-    this.#ticks++;
+    this.#plans++;
     return result;
   }
 

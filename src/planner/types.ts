@@ -50,13 +50,13 @@ export interface PlannerConfig {
   readonly mcgSamples: number;
   /** Which of the R samples is executed: the first, or the one with the best objective on its final x̂₀. */
   readonly mcgSelect: McgSelect;
-  /** Warm start: begin from the previous plan shifted by one token and re-noised (cold on the first tick). */
+  /** Warm start: begin from the previous plan shifted by one token and re-noised (cold on the first plan). */
   readonly warmStart: boolean;
   /** Warm start: DDIM steps left on token 0 after re-noising; token t gets min(S, r0 + t·u). */
   readonly warmStepsLeft: number;
-  /** Warm start: denoising rows per tick (≥ warmStepsLeft so token 0 ends clean). */
+  /** Warm start: denoising rows per plan (≥ warmStepsLeft so token 0 ends clean). */
   readonly warmRows: number;
-  /** 'posterior': keep z across ticks, absorbing executed tokens; 'reencode': z ← encoder(o) every tick. */
+  /** 'posterior': keep z across plans, absorbing executed tokens; 'reencode': z ← encoder(o) every plan. */
   readonly latentMode: LatentMode;
   /** Level k at which executed tokens are absorbed (0 = clean; small > 0 = stabilised). */
   readonly observeLevel: number;
@@ -121,7 +121,7 @@ export interface AgentStatus {
   readonly stepsIntoToken: number;
   readonly needsPlan: boolean;
   /** plan() calls since the last reset. */
-  readonly ticks: number;
+  readonly plans: number;
 }
 
 export interface Agent {
@@ -135,7 +135,7 @@ export interface Agent {
   /** Records the executed step's outcome; absorbs the token into z after F steps. InputError on bad values. */
   observe(observation: ArrayLike<number>, reward: number, options?: ObserveOptions): void;
   setGoal(goal: ArrayLike<number> | null): void;
-  /** Applies validated changes between ticks (ConfigError naming every bad field). */
+  /** Applies validated changes between plans (ConfigError naming every bad field). */
   updateConfig(changes: Partial<PlannerConfig>): void;
   readonly status: AgentStatus;
   readonly lastPlan: PlanResult | null;

@@ -31,32 +31,32 @@ describe('bench plan', () => {
       name: string;
       tensorsBefore: number;
       tensorsAfter: number;
-      cellCallsPerTick: number;
-      rowsPerTick: number;
+      cellCallsPerPlan: number;
+      rowsPerPlan: number;
       warm: boolean;
     }[];
     // Every case runs on both networks ('-plain' twin) so their ratio comes from one run.
     expect(cases.map((c) => c.name)).toEqual(['warm-unguided', 'warm-unguided-plain']);
     for (const warm of cases) {
       expect(warm.warm).toBe(true);
-      expect(warm.rowsPerTick).toBeGreaterThan(0);
-      expect(warm.cellCallsPerTick).toBeGreaterThan(0);
+      expect(warm.rowsPerPlan).toBeGreaterThan(0);
+      expect(warm.cellCallsPerPlan).toBeGreaterThan(0);
       expect(warm.tensorsAfter).toBe(warm.tensorsBefore);
     }
-    expect(cases[1]!.cellCallsPerTick).toBe(cases[0]!.cellCallsPerTick);
+    expect(cases[1]!.cellCallsPerPlan).toBe(cases[0]!.cellCallsPerPlan);
     // The roof is measured in the same run; plain cases report their dense FLOPs against it.
     const roof = result['roof'] as { singleCoreGflops: number; twoCoreGflops: number | null };
     expect(roof.singleCoreGflops).toBeGreaterThan(0);
     expect(roof.twoCoreGflops).toBeGreaterThan(0);
     const [tfjsCase, plainCase] = cases as unknown as {
-      flopsPerTick: number | null;
+      flopsPerPlan: number | null;
       gflops: number | null;
       singleCoreRoofFraction: number | null;
-      cellCallsPerTick: number;
+      cellCallsPerPlan: number;
     }[];
-    expect(tfjsCase!.flopsPerTick).toBeNull();
+    expect(tfjsCase!.flopsPerPlan).toBeNull();
     // Unguided rows run forward only: at least the GRU's recurrent product (3z·z per token) per cell call.
-    expect(plainCase!.flopsPerTick).toBeGreaterThan(2 * plainCase!.cellCallsPerTick * 3 * 8 * 8);
+    expect(plainCase!.flopsPerPlan).toBeGreaterThan(2 * plainCase!.cellCallsPerPlan * 3 * 8 * 8);
     expect(plainCase!.gflops).toBeGreaterThan(0);
     expect(plainCase!.singleCoreRoofFraction).toBeCloseTo(plainCase!.gflops! / roof.singleCoreGflops, 2);
     const tensors = result['numTensors'] as { before: number; after: number };
@@ -106,8 +106,8 @@ describe('bench plan: the shipped case (the settings eval and the node run with 
     horizonTokens: number;
     mcgSamples: number;
     warm: boolean;
-    rowsPerTick: number;
-    cellCallsPerTick: number;
+    rowsPerPlan: number;
+    cellCallsPerPlan: number;
     settingsFrom: string;
     settingsNote: string;
     planner: Record<string, unknown>;
@@ -126,7 +126,7 @@ describe('bench plan: the shipped case (the settings eval and the node run with 
     // The block wins over the defaults; its seed does not (a run's seed is the caller's, as in eval).
     expect(shipped.planner).toEqual({ ...defaultPlannerConfig, ...block, seed: defaultPlannerConfig.seed });
     // A cold pyramid over H tokens with S steps takes S + (H − 1)·u rows at u = 1 (here 4 + 2).
-    expect(shipped.rowsPerTick).toBe(4 + 2);
+    expect(shipped.rowsPerPlan).toBe(4 + 2);
     expect(typeof result['shippedMeetsTarget']).toBe('boolean');
     const cases = result['cases'] as { name: string; tensorsBefore: number; tensorsAfter: number }[];
     // MCG 2 on the plain network: also timed on one thread, beside the two-thread split.

@@ -489,7 +489,7 @@ describe('MPC agent', () => {
       agent.observe([0.5 + 0.001 * tick, 0.5, 0, 0], 0, tick % 7 === 0 ? { noisy: true } : {});
       if (tick === 20) counted = tf.memory().numTensors;
     }
-    expect(agent.status.ticks).toBeGreaterThan(40);
+    expect(agent.status.plans).toBeGreaterThan(40);
     expect(tf.memory().numTensors).toBe(counted);
     agent.dispose();
   });
