@@ -11,10 +11,7 @@
  * The raw score rewards *staying* in the disc, so a policy that reaches fast but leaves scores low; success rate
  * and first-reach step separate reaching from loitering (the Diffusion Forcing paper's criticism).
  */
-import { GOAL_RADIUS, type MazeTask, mazeTask } from './layouts.js';
-
-/** Radius of the success disc and of the sparse reward (§6): the layouts' goal disc. */
-export const SUCCESS_RADIUS = GOAL_RADIUS;
+import { type MazeTask, mazeTask } from './layouts.js';
 
 /** D4RL normalised score ×100 for one return. */
 export function normalizedScore(task: MazeTask | string, episodeReturn: number): number {

@@ -8,15 +8,16 @@
  * not [i−0.5, i+0.5] as Diffuser's and DF's renderers draw it. A panel spans the outer wall ring:
  * qpos x ∈ [−0.7, rows − 0.7], y ∈ [−0.7, columns − 0.7].
  *
- * Legend (no text is drawn): dark grey walls; light corridors; green translucent disc = goal success region
- * (radius 0.5) with a dark green dot at the goal; blue dot = start; coloured line = executed trajectory with a
- * ball-sized dot at its end; thin purple line with dots = plan; faint thin purple lines = the plans an MPC
- * planner made along the episode (one per plan, each starting at a small purple dot where the ball was when it
- * was made; where many overlap the colour deepens); the bar above a panel is green when the episode reached the
- * goal disc, red otherwise (grid layout only).
+ * Colours: dark grey walls; light corridors; green translucent disc = goal success region (radius 0.5) with a
+ * dark green dot at the goal; blue dot = start; coloured line = executed trajectory with a ball-sized dot at its
+ * end; thin purple line with dots = plan; faint thin purple lines = the plans an MPC planner made along the
+ * episode (one per plan, each starting at a small purple dot where the ball was when it was made; where many
+ * overlap the colour deepens); the bar above a panel is green when the episode reached the goal disc, red
+ * otherwise (grid layout only). The picture carries its own legend: an optional title line, each panel's label
+ * (episode, score) in its bar, and a key of the colours actually used under the panels.
  */
 import { InputError } from '../../src/errors.js';
-import { encodePng, Raster, type Rgb } from '../../src/render/index.js';
+import { encodePng, Raster, type Rgb, TEXT_HEIGHT, textWidth } from '../../src/render/index.js';
 import { MAZE_LAYOUTS, type MazeName, mazeWalls } from '../maze2d/index.js';
 
 export interface EpisodeDrawing {
@@ -31,6 +32,8 @@ export interface EpisodeDrawing {
   readonly plans?: readonly ArrayLike<number>[];
   /** Colours the status bar (grid layout); omitted → no bar colour. */
   readonly success?: boolean;
+  /** Text in the panel's bar, e.g. 'ep 3 score 147.0' (grid layout; cut to the panel's width). */
+  readonly label?: string;
 }
 
 export interface MazePictureOptions {
@@ -48,6 +51,10 @@ export interface MazePictureOptions {
    * episode's 60 overlapping plans read as a density instead of a solid blot.
    */
   readonly plansAlpha?: number;
+  /** A line of text above the panels, e.g. the task, policy and mean score. */
+  readonly title?: string;
+  /** Draw the key of colours under the panels (default true). */
+  readonly legend?: boolean;
 }
 
 export const MAZE_COLORS = {
@@ -120,13 +127,28 @@ export function renderMazeEpisodes(
   const columns = Math.max(1, Math.min(panels, options.columns ?? Math.ceil(Math.sqrt(panels))));
   const rows = Math.ceil(panels / columns);
   const { width: pw, height: ph } = panelSize(maze, scale);
+  // Text is the 3×5 bitmap font at 2 px per font pixel (1 on small panels).
+  const fs = pw >= 120 ? 2 : 1;
+  const labelled = layoutMode === 'grid' && episodes.some((e) => e.label !== undefined);
+  const barPx = labelled ? TEXT_HEIGHT * fs + 2 * fs + 2 : BAR_PX;
   const cellW = pw + GAP_PX;
-  const cellH = ph + BAR_PX + GAP_PX;
-  const raster = new Raster(columns * cellW + GAP_PX, rows * cellH + GAP_PX, MAZE_COLORS.background);
+  const cellH = ph + barPx + GAP_PX;
+  const width = columns * cellW + GAP_PX;
+  const titleLines = options.title ? wrapText(options.title, width - 2 * GAP_PX, fs) : [];
+  const titlePx =
+    titleLines.length * (TEXT_HEIGHT * fs + 3 * fs) + (titleLines.length > 0 ? GAP_PX - 3 * fs : 0);
+  const key = options.legend === false ? [] : legendEntries(episodes, layoutMode);
+  const keyRows = layoutLegend(key, width - 2 * GAP_PX, fs);
+  const keyPx = keyRows.length === 0 ? 0 : keyRows.length * (TEXT_HEIGHT * fs + 4 * fs) + GAP_PX;
+  const gridTop = GAP_PX + titlePx;
+  const raster = new Raster(width, gridTop + rows * cellH + keyPx, MAZE_COLORS.background);
+  titleLines.forEach((line, k) =>
+    raster.text(GAP_PX, GAP_PX + k * (TEXT_HEIGHT * fs + 3 * fs), line, TEXT, fs),
+  );
   const frames: PanelFrame[] = [];
   for (let p = 0; p < panels; p++) {
     const ox = GAP_PX + (p % columns) * cellW;
-    const oy = GAP_PX + Math.floor(p / columns) * cellH + BAR_PX;
+    const oy = gridTop + Math.floor(p / columns) * cellH + barPx;
     const frame = panelFrame(ox, oy, scale);
     frames.push(frame);
     drawMaze(raster, maze, frame);
@@ -151,11 +173,16 @@ export function renderMazeEpisodes(
     if (layoutMode === 'grid' && ep.success !== undefined) {
       raster.fillRect(
         frame.originX,
-        frame.originY - BAR_PX,
+        frame.originY - barPx,
         frame.originX + pw,
         frame.originY - 1,
         ep.success ? MAZE_COLORS.success : MAZE_COLORS.failure,
       );
+    }
+    if (layoutMode === 'grid' && ep.label !== undefined) {
+      const fit = Math.max(0, Math.floor((pw - 2 * fs + fs) / (4 * fs)));
+      const ink = ep.success === undefined ? TEXT : ([255, 255, 255] as Rgb);
+      raster.text(frame.originX + 2 * fs, frame.originY - barPx + fs + 1, ep.label.slice(0, fit), ink, fs);
     }
     const plans = ep.plans?.length ?? 0;
     const plansAlpha = options.plansAlpha ?? Math.min(0.3, Math.max(0.08, 8 / Math.max(1, plans)));
@@ -163,7 +190,146 @@ export function renderMazeEpisodes(
   });
   // The goal's outline and dot again on top: dense plans converge on the goal and would hide it.
   for (const { frame, goal } of goals) drawGoalMarker(raster, frame, goal, goalRadius);
+  drawLegend(raster, keyRows, GAP_PX, gridTop + rows * cellH, fs, scale);
   return { raster, frames };
+}
+
+const TEXT: Rgb = [40, 40, 40];
+
+type Swatch = 'wall' | 'goal' | 'start' | 'path' | 'plan' | 'plans' | 'reached' | 'missed' | 'palette';
+interface LegendEntry {
+  readonly swatch: Swatch;
+  readonly text: string;
+}
+
+/** The key of what the picture actually shows. */
+function legendEntries(episodes: readonly EpisodeDrawing[], layoutMode: 'grid' | 'overlay'): LegendEntry[] {
+  const out: LegendEntry[] = [
+    { swatch: 'wall', text: 'wall' },
+    { swatch: 'goal', text: 'goal, success disc r 0.5' },
+    { swatch: 'start', text: 'start' },
+    layoutMode === 'overlay'
+      ? { swatch: 'palette', text: 'executed path, one colour per episode' }
+      : { swatch: 'path', text: 'executed path, dot = end' },
+  ];
+  if (episodes.some((e) => e.plan !== undefined)) out.push({ swatch: 'plan', text: 'plan' });
+  if (episodes.some((e) => (e.plans?.length ?? 0) > 0))
+    out.push({ swatch: 'plans', text: 'plans made along the way' });
+  if (layoutMode === 'grid' && episodes.some((e) => e.success === true))
+    out.push({ swatch: 'reached', text: 'bar: reached the goal disc' });
+  if (layoutMode === 'grid' && episodes.some((e) => e.success === false))
+    out.push({ swatch: 'missed', text: 'bar: never reached the goal disc' });
+  return out;
+}
+
+/** Words of `text` in lines no wider than `width` pixels (a word longer than a line is cut). */
+function wrapText(text: string, width: number, fs: number): string[] {
+  const perLine = Math.max(1, Math.floor((width + fs) / (4 * fs)));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line === '' ? word : `${line} ${word}`;
+    if (next.length <= perLine) line = next;
+    else {
+      if (line !== '') lines.push(line);
+      line = word.slice(0, perLine);
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** Flows the entries into rows no wider than `width`. */
+function layoutLegend(entries: readonly LegendEntry[], width: number, fs: number): LegendEntry[][] {
+  const rows: LegendEntry[][] = [];
+  let row: LegendEntry[] = [];
+  let used = 0;
+  for (const e of entries) {
+    const w = entryWidth(e, fs);
+    if (row.length > 0 && used + w > width) {
+      rows.push(row);
+      row = [];
+      used = 0;
+    }
+    row.push(e);
+    used += w;
+  }
+  if (row.length > 0) rows.push(row);
+  return rows;
+}
+
+function entryWidth(e: LegendEntry, fs: number): number {
+  return 8 * fs + 3 * fs + textWidth(e.text, fs) + 8 * fs;
+}
+
+function drawLegend(
+  raster: Raster,
+  rows: LegendEntry[][],
+  x0: number,
+  y0: number,
+  fs: number,
+  scale: number,
+): void {
+  const th = TEXT_HEIGHT * fs;
+  rows.forEach((row, r) => {
+    const y = y0 + r * (th + 4 * fs);
+    let x = x0;
+    for (const e of row) {
+      drawSwatch(raster, e.swatch, x, y, 8 * fs, th, scale);
+      raster.text(x + 8 * fs + 3 * fs, y, e.text, TEXT, fs);
+      x += entryWidth(e, fs);
+    }
+  });
+}
+
+function drawSwatch(
+  raster: Raster,
+  swatch: Swatch,
+  x: number,
+  y: number,
+  w: number,
+  h: number,
+  scale: number,
+): void {
+  const cx = x + w / 2;
+  const cy = y + h / 2;
+  const line = (color: Rgb, width: number, alpha = 0.9) =>
+    raster.strokePolyline(Float64Array.of(x, cy, x + w, cy), width, color, alpha);
+  switch (swatch) {
+    case 'wall':
+      raster.fillRect(x, y, x + w, y + h, MAZE_COLORS.wall);
+      break;
+    case 'goal':
+      raster.fillCircle(cx, cy, h / 2 + 1, MAZE_COLORS.goalDisc, 0.28);
+      raster.strokeCircle(cx, cy, h / 2 + 1, 1, MAZE_COLORS.goal, 0.8);
+      raster.fillCircle(cx, cy, 1.5, MAZE_COLORS.goal);
+      break;
+    case 'start':
+      raster.fillCircle(cx, cy, h / 2, MAZE_COLORS.start);
+      break;
+    case 'path':
+      line(MAZE_COLORS.trajectory, Math.max(1.5, scale / 16));
+      raster.fillCircle(x + w, cy, h / 3, MAZE_COLORS.trajectory);
+      break;
+    case 'palette':
+      PALETTE.slice(0, 3).forEach((c, k) =>
+        raster.fillRect(x + (k * w) / 3, y, x + ((k + 1) * w) / 3, y + h, c),
+      );
+      break;
+    case 'plan':
+      line(MAZE_COLORS.plan, 1.5, 0.85);
+      break;
+    case 'plans':
+      line(MAZE_COLORS.plan, 1, 0.4);
+      raster.fillCircle(x, cy, 1.5, MAZE_COLORS.plan, 0.6);
+      break;
+    case 'reached':
+      raster.fillRect(x, y, x + w, y + h, MAZE_COLORS.success);
+      break;
+    case 'missed':
+      raster.fillRect(x, y, x + w, y + h, MAZE_COLORS.failure);
+      break;
+  }
 }
 
 /** Renders and encodes to PNG bytes. */

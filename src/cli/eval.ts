@@ -188,7 +188,7 @@ async function runBaseline(opts: Options, task: MazeTask): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   stderrLogger.info(`${task.id} ${opts.policy}: ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
-  const plotError = writePlot(opts, task, result);
+  const plotError = writePlot(opts, task, result, opts.policy);
   const out = { ...summaryJson(opts, task, result, opts.policy), engineVersion, ...plotJson(opts) };
   if (opts.json) process.stdout.write(`${JSON.stringify(out)}\n`);
   else process.stdout.write(`${summaryText(opts, result, opts.policy).join('\n')}\n`);
@@ -279,7 +279,7 @@ async function runPlanner(
   }
   const seconds = (performance.now() - started) / 1000;
   stderrLogger.info(`${task.id} planner (${dir}): ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
-  const plotError = writePlot(opts, task, result);
+  const plotError = writePlot(opts, task, result, 'planner');
 
   const latency = latencyJson(result);
   if (opts['save-planner']) {
@@ -353,7 +353,7 @@ function runOptions(opts: Options) {
 }
 
 /** Writes --plot; returns null or the one-line error to print after the summary. */
-function writePlot(opts: Options, task: MazeTask, result: EvaluationResult): string | null {
+function writePlot(opts: Options, task: MazeTask, result: EvaluationResult, policy: string): string | null {
   const file = opts.plot;
   if (file === undefined) return null;
   const drawn = result.records
@@ -363,9 +363,14 @@ function writePlot(opts: Options, task: MazeTask, result: EvaluationResult): str
       start: r.start,
       goal: r.goal,
       success: r.success,
+      label: `ep ${r.index} score ${r.normalizedScore.toFixed(1)}`,
       plans: (r.policyTrace?.plans ?? []).flatMap((t) => (t.plan ? [t.plan] : [])),
     }));
-  const error = writeAfterWork('the plot', file, () => writePng(file, mazePicturePng(task.maze, drawn)));
+  const n = result.normalizedScore;
+  const title = `${task.id}, ${policy}, seed ${opts.seed}: score ${n.mean.toFixed(1)} +- ${n.stderr.toFixed(1)} over ${result.episodes} episodes, ${(100 * result.successRate).toFixed(0)}% reached`;
+  const error = writeAfterWork('the plot', file, () =>
+    writePng(file, mazePicturePng(task.maze, drawn, { title })),
+  );
   if (error === null) stderrLogger.info(`wrote ${file} (${drawn.length} episodes)`);
   return error;
 }

@@ -163,6 +163,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         start: e.start,
         goal: e.goal,
         success: e.success,
+        label: `ep ${e.index} score ${e.normalizedScore.toFixed(1)}`,
         plans: plans.filter((p) => p.episode === e.index).map((p) => p.points),
       }));
       // About 480 px across for one episode (umaze cells 96 px, medium 60 px, large 40 px); smaller in a grid.
@@ -171,7 +172,11 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       const pictureError = writeAfterWork('the picture', out, () =>
         writePng(
           out,
-          mazePicturePng(task.maze, drawings, { columns: Math.min(4, drawings.length), pixelsPerUnit }),
+          mazePicturePng(task.maze, drawings, {
+            columns: Math.min(4, drawings.length),
+            pixelsPerUnit,
+            title: `${task.id}, ${lockstep ? 'lockstep' : 'real time'}, seed ${opts.seed}`,
+          }),
         ),
       );
 

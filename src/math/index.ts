@@ -5,45 +5,25 @@
  */
 
 export {
-  type DdimStepCoefficients,
   ddimLevels,
-  ddimStep,
   ddimStepCoefficients,
   paperGuidanceGain,
   stabilizationLevel,
 } from './ddim.js';
+export { qSample } from './diffusion-process.js';
 export {
-  type AlphaBarInput,
-  epsFromV,
-  epsFromX0,
-  qSample,
-  vFromX0Eps,
-  x0FromEps,
-  x0FromV,
-} from './diffusion-process.js';
-export {
-  fusedSnrWeights,
   type LossWeightKind,
-  lossWeight,
-  lossWeightKinds,
   lossWeightTable,
-  type Objective,
-  objectives,
 } from './loss-weight.js';
 export {
   alphaBarAt,
-  type BetaScheduleKind,
-  betaScheduleKinds,
-  checkLevel,
   type NoiseSchedule,
   noiseSchedule,
 } from './noise-schedule.js';
 export { createRng, type Rng } from './rng.js';
 export {
   type MatrixTransition,
-  matrixLevelToDiffusionLevel,
   matrixTransitions,
-  maxMatrixEntries,
   type ScheduleMode,
   type SchedulingMatrix,
   type SchedulingMatrixOptions,

@@ -78,11 +78,6 @@ export async function createPlannerHost(options: PlannerHostOptions): Promise<Pl
   return startWorkerHost(options);
 }
 
-/** A host around an already-built driver, on this thread (tests that build the model in memory). */
-export function inlineHost(driver: AgentDriver): PlannerHost {
-  return new InlineHost(driver);
-}
-
 class InlineHost implements PlannerHost {
   readonly thread = 'inline' as const;
   readonly info: HostInfo;

@@ -93,11 +93,6 @@ export interface PlannerNodeOptions {
    * the robot task (the CLI builds it from sim/).
    */
   readonly resolveTask: (taskId: string, modelDir: string) => NodeTask;
-  /**
-   * Use this planner host instead of starting one from the `model`/`planner_thread` parameters (tests that
-   * build a model in memory). The node disposes it on close.
-   */
-  readonly host?: PlannerHost;
 }
 
 /** Where a command came from. */
@@ -142,24 +137,21 @@ const NS_PER_S = 1_000_000_000;
 export async function startPlannerNode(options: PlannerNodeOptions): Promise<PlannerNode> {
   const t = options.transport;
   const params = declareParams(t, NODE_PARAMS);
-  if (!options.host && params.model === '') {
+  if (params.model === '') {
     throw new ConfigError(
       'no model: set the model parameter (-p model:=models/maze2d-umaze or --model)',
       'model',
     );
   }
   const task = options.resolveTask(params.task, params.model);
-  let host = options.host;
-  if (!host) {
-    host = await createPlannerHost({
-      thread: params.plannerThread as 'worker' | 'inline',
-      modelDir: params.model,
-      backend: params.backend === '' ? null : params.backend,
-      config: plannerConfigOf(params),
-      actionLow: task.actionLow,
-      actionHigh: task.actionHigh,
-    });
-  }
+  const host = await createPlannerHost({
+    thread: params.plannerThread as 'worker' | 'inline',
+    modelDir: params.model,
+    backend: params.backend === '' ? null : params.backend,
+    config: plannerConfigOf(params),
+    actionLow: task.actionLow,
+    actionHigh: task.actionHigh,
+  });
   try {
     return new PlannerNode(t, params, task, host);
   } catch (err) {

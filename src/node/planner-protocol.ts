@@ -28,8 +28,6 @@ export type PlannerRequest =
   | { readonly op: 'memory'; readonly gc?: boolean }
   | { readonly op: 'dispose' };
 
-export type PlannerOp = PlannerRequest['op'];
-
 /** What the node needs from a plan: the executable actions of every planned step and the predicted steps. */
 export interface HostPlan {
   /** Actions of all H·F planned steps, clamped to the action bounds, [H·F × actionSize]. Row j = step j. */

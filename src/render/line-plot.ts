@@ -11,6 +11,8 @@ export interface PlotSeries {
   readonly y: ArrayLike<number>;
   readonly color: Rgb;
   readonly thickness?: number;
+  /** Shown in the panel's legend (series without a label are not listed). */
+  readonly label?: string;
 }
 
 export interface PlotPanel {
@@ -22,8 +24,8 @@ export interface PlotPanel {
   readonly logY?: boolean;
   /** Fixed y range (otherwise the data's, with a 5% margin). */
   readonly yRange?: readonly [number, number];
-  /** Shaded horizontal band, e.g. the data's mean ± 2 std. */
-  readonly band?: { readonly y0: number; readonly y1: number; readonly color: Rgb };
+  /** Shaded horizontal band, e.g. the data's mean ± 2 std; a label lists it in the legend. */
+  readonly band?: { readonly y0: number; readonly y1: number; readonly color: Rgb; readonly label?: string };
 }
 
 export interface LinePlotOptions {
@@ -160,11 +162,50 @@ function drawPanel(
     r.strokePolyline(points, series.thickness ?? 1, series.color);
   }
 
+  drawLegend(r, panel, right, top, s);
   if (panel.title) r.text(left, oy + 2 * s, panel.title, AXIS, s);
   if (panel.xLabel)
     r.text(left + pw / 2 - textWidth(panel.xLabel, s) / 2, bottom + 6 * s + th, panel.xLabel, AXIS, s);
   if (panel.yLabel)
     r.textVertical(ox + 2 * s, top + ph / 2 + textWidth(panel.yLabel, s) / 2, panel.yLabel, AXIS, s);
+}
+
+/** The legend in the panel's top-right corner: one swatch and label per labelled series (and the band). */
+function drawLegend(r: Raster, panel: PlotPanel, right: number, top: number, s: number): void {
+  const entries: { label: string; color: Rgb; kind: 'line' | 'fill'; thickness: number }[] = [];
+  if (panel.band?.label)
+    entries.push({ label: panel.band.label, color: panel.band.color, kind: 'fill', thickness: 1 });
+  for (const series of panel.series) {
+    if (series.label)
+      entries.push({
+        label: series.label,
+        color: series.color,
+        kind: 'line',
+        thickness: series.thickness ?? 1,
+      });
+  }
+  if (entries.length === 0) return;
+  const th = TEXT_HEIGHT * s;
+  const swatch = 6 * s;
+  const rowH = th + 3 * s;
+  const width = swatch + 3 * s + Math.max(...entries.map((e) => textWidth(e.label, s))) + 6 * s;
+  const height = entries.length * rowH + 3 * s;
+  const x0 = right - width - 3 * s;
+  const y0 = top + 3 * s;
+  r.fillRect(x0, y0, x0 + width, y0 + height, [255, 255, 255]);
+  r.strokeRect(x0, y0, x0 + width, y0 + height, GRID);
+  entries.forEach((e, i) => {
+    const y = y0 + 3 * s + i * rowH;
+    const sx = x0 + 3 * s;
+    if (e.kind === 'fill') {
+      r.fillRect(sx, y, sx + swatch, y + th, e.color);
+      r.strokeRect(sx, y, sx + swatch, y + th, GRID);
+    } else {
+      const mid = y + Math.floor(th / 2) + 0.5;
+      r.strokePolyline(Float64Array.of(sx, mid, sx + swatch, mid), Math.max(s, e.thickness), e.color);
+    }
+    r.text(sx + swatch + 3 * s, y, e.label, AXIS, s);
+  });
 }
 
 /** Renders panels on a grid (row-major) and returns PNG bytes. */

@@ -1,6 +1,7 @@
 /**
  * The training loss curve written beside a checkpoint (`loss.png`): every step's loss in light grey and its
- * exponential moving average in blue, on a log axis because diffusion losses fall over decades early on.
+ * exponential moving average in blue (both named in the picture's legend), on a log axis because diffusion
+ * losses fall over decades early on.
  */
 import { renderLinePlot } from './line-plot.js';
 
@@ -39,8 +40,8 @@ export function lossPlot(losses: ArrayLike<number>, options: LossPlotOptions = {
         yLabel: 'loss',
         logY: true,
         series: [
-          { x: steps, y: raw, color: [200, 200, 200] },
-          { x: steps, y: ema, color: [30, 90, 200], thickness: 2 },
+          { x: steps, y: raw, color: [200, 200, 200], label: 'loss of each step' },
+          { x: steps, y: ema, color: [30, 90, 200], thickness: 2, label: 'moving average' },
         ],
       },
     ],

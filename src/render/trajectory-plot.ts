@@ -44,7 +44,13 @@ export function trajectoryPlot(
     for (let b = 0; b < shown; b++) {
       const ys = new Float64Array(n);
       for (let i = 0; i < n; i++) ys[i] = steps[(b * n + i) * d + j]!;
-      series.push({ x: xs, y: ys, color: PALETTE[b % PALETTE.length]! });
+      // The legend (first panel only: the colours mean the same in every panel) names each sequence.
+      series.push({
+        x: xs,
+        y: ys,
+        color: PALETTE[b % PALETTE.length]!,
+        ...(j === 0 ? { label: `sequence ${b + 1}` } : {}),
+      });
     }
     const norm = options.normalization;
     const band = norm
@@ -52,6 +58,7 @@ export function trajectoryPlot(
           y0: norm.mean[j]! - 2 * norm.std[j]!,
           y1: norm.mean[j]! + 2 * norm.std[j]!,
           color: [236, 236, 236] as Rgb,
+          ...(j === 0 ? { label: 'data mean +- 2 std' } : {}),
         }
       : undefined;
     return { title: label, xLabel: 'env step', series, ...(band ? { band } : {}) };

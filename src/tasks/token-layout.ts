@@ -60,11 +60,6 @@ export function fieldOffset(layout: TokenLayout, name: string): number {
   );
 }
 
-/** Index of (frame, field, component) inside a whole token. */
-export function tokenIndex(layout: TokenLayout, frame: number, field: string, component = 0): number {
-  return frame * stepSize(layout) + fieldOffset(layout, field) + component;
-}
-
 /** Step-dimension indices that belong to observation fields, in layout order. */
 export function observationIndices(layout: TokenLayout): number[] {
   const out: number[] = [];

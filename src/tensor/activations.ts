@@ -14,8 +14,6 @@ import { customOp } from './custom-op.js';
 /** Same union as `Activation` in src/model/types.ts. */
 export type ActivationKind = 'gelu' | 'silu' | 'elu' | 'relu';
 
-export const activationKinds: readonly ActivationKind[] = ['gelu', 'silu', 'elu', 'relu'];
-
 const geluC = 2 * Math.sqrt(2 / Math.PI);
 const geluA = 0.044715;
 

@@ -94,7 +94,7 @@ describe('MPC agent', () => {
       expect(agent.needsPlan).toBe(false);
       agent.reset(start);
       expect(agent.needsPlan).toBe(true);
-      expect(agent.status).toEqual({ stepsRemaining: 40, stepsIntoToken: 0, needsPlan: true, ticks: 0 });
+      expect(agent.status).toEqual({ stepsRemaining: 40, stepsIntoToken: 0, needsPlan: true, plans: 0 });
       const plan = agent.plan();
       expect(agent.needsPlan).toBe(false);
       expect(agent.lastPlan).toBe(plan);
@@ -107,7 +107,7 @@ describe('MPC agent', () => {
       expect(agent.status.stepsIntoToken).toBe(1);
       expect(Array.from(agent.act())).toEqual(Array.from(plan.actions.subarray(A, 2 * A)));
       agent.observe([0.7, 0.5, 0.1, 0], 0);
-      expect(agent.status).toEqual({ stepsRemaining: 38, stepsIntoToken: 0, needsPlan: true, ticks: 1 });
+      expect(agent.status).toEqual({ stepsRemaining: 38, stepsIntoToken: 0, needsPlan: true, plans: 1 });
       expect(() => agent.act()).toThrow(PlanningError);
       agent.dispose();
     });
@@ -206,7 +206,7 @@ describe('MPC agent', () => {
       learned.dispose();
     });
 
-    it('updateConfig validates everything first, then applies between ticks', () => {
+    it('updateConfig validates everything first, then applies between plans', () => {
       const agent = agentFor(model);
       agent.reset(start);
       agent.plan();
