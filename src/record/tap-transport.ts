@@ -7,8 +7,7 @@
  * its object); a message the transport refuses is not recorded (the publish itself reports the error).
  */
 import { tap as rxTap } from 'rxjs';
-import { QOS_PROFILES } from '../transport/bus/bus-core.js';
-import { type BusTap, normalizeMessage, type Transport } from '../transport/index.js';
+import { type BusTap, normalizeMessage, QOS_PROFILES, type Transport } from '../transport/index.js';
 
 export function tapTransport(transport: Transport, tap: BusTap): Transport {
   const advertise: Transport['advertise'] = (type, topic, qos) => {

@@ -12,6 +12,7 @@ import type { Logger } from '../logging.js';
 import { createBus } from './bus/create-bus.js';
 import type { Bus, Transport, TransportKind } from './types.js';
 
+export { QOS_PROFILES } from './bus/bus-core.js';
 export { type BusOptions, createBus } from './bus/create-bus.js';
 export { defaultMessage, isKnownType, normalizeMessage } from './message-schema.js';
 export * from './msgs.js';
