@@ -7,6 +7,10 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 120_000,
+    // Tests run on wasm whatever is installed: @tensorflow/tfjs-node-gpu is an optionalDependency whose install
+    // usually fails, and where it works the automatic choice would be it. Tests of the automatic choice pass
+    // their own environment (test/tensor/backend.test.ts).
+    env: { DF_BACKEND: 'wasm' },
     hookTimeout: 120_000,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
