@@ -9,3 +9,4 @@ export * from './leak-check.js';
 export * from './mjcf.js';
 export * from './sensor-noise.js';
 export * from './success.js';
+export * from './training-task.js';

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { registerArmTrainingTask } from '../../sim/arm/training-task.js';
 import { registerMazeTrainingTasks } from '../../sim/maze2d/training-task.js';
 import type { DiffusionForcingLossOptions } from '../diffusion/loss.js';
 import { ConfigError } from '../errors.js';
@@ -28,6 +29,7 @@ import { backendOption, startBackend } from './with-model.js';
 
 // Recorded tasks live beside their simulators (sim/); the CLI is the layer that knows both.
 registerMazeTrainingTasks();
+registerArmTrainingTask();
 
 const options = {
   task: {

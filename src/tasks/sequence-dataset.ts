@@ -22,4 +22,6 @@ export interface SequenceDataset {
   readonly normalization: Normalization;
   /** Draws `batchSize` windows of `tokens` tokens using only `rng`, so a seeded run is reproducible. */
   sampleBatch(batchSize: number, tokens: number, rng: Rng): SequenceBatch;
+  /** Windows of held-out data (same layout and normalisation), for the validation loss at checkpoints. */
+  sampleValidationBatch?(batchSize: number, tokens: number, rng: Rng): SequenceBatch;
 }

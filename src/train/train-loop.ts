@@ -29,6 +29,7 @@ import { AdamW, type AdamWOptions, defaultAdamWOptions, type LrDecay } from './a
 import { PlainTrainEngine } from './plain-train-step.js';
 import { hasTrainState, loadTrainState, runLrDecay, saveTrainState } from './train-state.js';
 import { trainStep } from './train-step.js';
+import { recordValidationLoss, validationLoss } from './validation-loss.js';
 
 export const LOSS_PLOT_FILE = 'loss.png';
 
@@ -310,6 +311,11 @@ export async function trainModel(
         history,
       );
       await saveModel(outDir, model, provenance);
+      const validation = validationLoss(model, schedule, dataset, { tokens: t, batchSize: b }, options.loss);
+      if (validation !== null) {
+        recordValidationLoss(outDir, { step: losses.length, loss: validation });
+        logger.info(`step ${losses.length}: validation loss ${validation.toPrecision(4)}`);
+      }
       await saveTrainState(
         outDir,
         {
