@@ -19,10 +19,12 @@
  *   first plan sends zeros meanwhile (it must keep receiving states to plan at all, so the sim cannot pause for
  *   it), and those steps are part of the episode, as they would be on a robot.
  *
- * Start-up: over ROS the two nodes start in parallel and odom is a sensor topic (not latched), so a planner that
- * subscribes late would miss an episode's first state and a lockstep pair would wait on each other forever. Until
- * an episode's first command arrives, the sim therefore re-sends that state (same stamp, with /clock) every
- * ANNOUNCE_PERIOD_S of wall time; a planner that already has it drops the copy as out of order.
+ * Start-up and lost messages: over ROS the two nodes start in parallel and odom is a best-effort sensor topic (not
+ * latched), so a planner that subscribes late would miss an episode's first state, and on a real link any odom
+ * can be lost; in lockstep the pair would then wait on each other for ever. So, in lockstep, while a state is
+ * unanswered for ANNOUNCE_PERIOD_S of wall time the sim re-sends it (same stamp, with /clock and its reward); in
+ * real time it re-sends an episode's first state until the first command. A planner that already has the state
+ * drops the copy (same stamp).
  *
  * Commands that cannot be applied are dropped and counted per reason: non-finite force components, a broken
  * stamp, a frame other than the fixed frame (an empty frame means the fixed frame), or a stamp older than the
@@ -196,6 +198,9 @@ export class MazeSimNode {
   #announceTimer: TimerHandle | null = null;
   /** Whether a command arrived since the current episode began (ends the start-up re-send). */
   #heardThisEpisode = false;
+  /** Wall time of the last state published, and the reward published with it (null at an episode start). */
+  #lastStateWallMs = 0;
+  #lastReward: number | null = null;
   #subscription: { unsubscribe(): void } | null = null;
   #started = false;
   readonly #warned = new Set<CommandRejectReason>();
@@ -361,6 +366,7 @@ export class MazeSimNode {
     this.#appliedSeq = this.#commandSeq;
     this.#observation = obs;
     this.#heardThisEpisode = false;
+    this.#lastReward = null;
     if (index > 0) this.#simNs += this.#periodNs;
     const stamp = timeFromNs(this.#simNs);
     this.#publishClock({ clock: stamp });
@@ -417,13 +423,17 @@ export class MazeSimNode {
     }
   }
 
-  /** Start-up re-send of the episode's first state while no command has arrived (see the header). */
+  /** Re-sends the newest state while it is unanswered (lockstep) or while no command came yet (see the header). */
   #announce(): void {
     const ep = this.#episode;
     if (this.#finished || !ep) return;
-    if (this.#heardThisEpisode || ep.t > 0) return;
+    if (this.config.lockstep) {
+      const quietMs = this.#wallMs() - this.#lastStateWallMs;
+      if (this.#pending.length === 0 || quietMs < ANNOUNCE_PERIOD_S * 1000) return;
+    } else if (this.#heardThisEpisode || ep.t > 0) return;
     const stamp = timeFromNs(this.#simNs);
     this.#publishClock({ clock: stamp });
+    if (this.#lastReward !== null) this.#publishReward({ data: this.#lastReward });
     this.#publishState(this.#observation, stamp);
   }
 
@@ -478,6 +488,7 @@ export class MazeSimNode {
     if (inside && ep.firstReachStep === null) ep.firstReachStep = ep.t;
     const stamp = timeFromNs(this.#simNs);
     this.#publishClock({ clock: stamp });
+    this.#lastReward = result.reward;
     this.#publishReward({ data: result.reward });
     this.#publishState(obs, stamp);
     const final = ep.t >= ep.limit || result.truncated || result.terminated;
@@ -545,6 +556,7 @@ export class MazeSimNode {
   }
 
   #publishState(obs: Float64Array, stamp: { sec: number; nanosec: number }): void {
+    this.#lastStateWallMs = this.#wallMs();
     this.#publishOdom({
       header: { stamp, frame_id: MAZE_FRAMES.fixed },
       child_frame_id: MAZE_FRAMES.body,

@@ -7,7 +7,8 @@
  *   topic         type                                 direction      QoS      content
  *   odom          nav_msgs/msg/Odometry                sim → planner  sensor   state after the last step
  *   reward        std_msgs/msg/Float32                 sim → planner  sensor   reward of the last step (optional)
- *   goal_pose     geometry_msgs/msg/PoseStamped        any → planner  latched  goal (RViz "2D Goal Pose")
+ *   goal_pose     geometry_msgs/msg/PoseStamped        any → planner  latched  goal (RViz "2D Goal Pose": volatile;
+ *                                                                               the planner subscribes both ways)
  *   episode_start std_msgs/msg/Empty                   sim → planner  default  a new episode begins (reset)
  *   cmd_force     geometry_msgs/msg/WrenchStamped      planner → sim  command  the action to apply next
  *   ~/plan        nav_msgs/msg/Path                    planner out    default  planned positions
@@ -64,7 +65,10 @@ export const MAZE_TYPES = {
 export const MAZE_QOS = {
   odom: 'sensor',
   reward: 'sensor',
+  /** The sim publishes the goal latched; the planner also subscribes it latched (late joiners get it) … */
   goal: 'latched',
+  /** … and volatile, which is what RViz's 2D Goal Pose offers (a latched subscription never matches it). */
+  goalVolatile: 'default',
   episodeStart: 'default',
   command: 'command',
   plan: 'default',

@@ -283,10 +283,17 @@ export class PlannerNode {
       MAZE_QOS.diagnostics,
     );
 
+    // Subscription order matters on ROS 2: rclnodejs takes one message from each ready subscription per round,
+    // in the order they were created (lib/node.js:234-296 of rclnodejs 2.2.0), and DDS keeps no order across
+    // topics. The sim publishes goal, episode_start and reward just before the odom they belong to, so odom is
+    // subscribed last: when they arrive together, odom is handled after them.
+    // The goal is subscribed twice: volatile, which is what RViz's 2D Goal Pose and `ros2 topic pub` offer (a
+    // transient-local subscription never matches a volatile publisher), and transient-local, so a latched goal
+    // published before this node started still arrives. A copy received on both is applied once.
     this.#subscriptions.push(
       t
-        .observe(MAZE_TYPES.odom, params.odomTopic, MAZE_QOS.odom)
-        .subscribe((r) => this.#guard(() => this.#onOdom(r))),
+        .observe(MAZE_TYPES.goal, params.goalTopic, MAZE_QOS.goalVolatile)
+        .subscribe((r) => this.#guard(() => this.#onGoal(r))),
       t
         .observe(MAZE_TYPES.goal, params.goalTopic, MAZE_QOS.goal)
         .subscribe((r) => this.#guard(() => this.#onGoal(r))),
@@ -305,7 +312,19 @@ export class PlannerNode {
           .subscribe((r) => this.#guard(() => this.#onEpisodeStart(r))),
       );
     }
+    this.#subscriptions.push(
+      t
+        .observe(MAZE_TYPES.odom, params.odomTopic, MAZE_QOS.odom)
+        .subscribe((r) => this.#guard(() => this.#onOdom(r))),
+    );
 
+    if (!params.managed && t.lifecycleState() === 'unconfigured') {
+      // rclnodejs made a lifecycle node (decided before any parameter existed) that nothing would ever activate.
+      throw new ConfigError(
+        'the transport was created as a managed (lifecycle) node but the managed parameter is false; set -p managed:=true, or create the transport unmanaged',
+        'managed',
+      );
+    }
     if (params.managed) {
       this.#paused = true;
       t.lifecycle({
@@ -524,6 +543,14 @@ export class PlannerNode {
       this.#olderGoal = g;
       return;
     }
+    // The same latched goal also arrives on the volatile subscription: apply it once.
+    if (
+      order === 'same' &&
+      this.#goal &&
+      this.#goal[0] === Math.fround(g.goal[0]!) &&
+      this.#goal[1] === Math.fround(g.goal[1]!)
+    )
+      return;
     if (order === 'restart') this.#stampRestart('goal_pose', this.#lastGoalStamp!, g.stampNs);
     this.#setGoal(g);
   }

@@ -264,8 +264,34 @@ describe('maze sim node, lockstep', () => {
     expect(odoms.map(position)).toEqual([position(odoms[0]!), position(odoms[0]!), position(odoms[0]!)]);
     r.command(0, 0);
     await r.bus.idle();
-    await r.bus.run(3000n * MS);
     expect(r.odoms()).toHaveLength(4);
+    await r.bus.run(500n * MS);
+    expect(r.odoms()).toHaveLength(4);
+  });
+
+  it('lockstep: re-sends an unanswered state with its reward every second, so a lost odom cannot stall the pair', async () => {
+    const r = await rig({ lockstep: true, maxSteps: 10 });
+    r.command(0.3, 0.2);
+    await r.bus.idle();
+    expect(r.odoms()).toHaveLength(2);
+    // The step's odom "was lost": the controller does not answer. Unanswered states come again each second.
+    await r.bus.run(2500n * MS);
+    const odoms = r.odoms();
+    expect(odoms.map((o) => nsFromTime(o.header.stamp))).toEqual([0n, PERIOD, PERIOD, PERIOD]);
+    expect(odoms.slice(2).map(position)).toEqual([position(odoms[1]!), position(odoms[1]!)]);
+    const rewards = r.seen.filter((x) => x.topic === 'reward');
+    expect(rewards).toHaveLength(3);
+    // Answering the copy moves the sim on, and an answered state is not re-sent.
+    r.command(0.3, 0.2);
+    await r.bus.idle();
+    expect(r.odoms()).toHaveLength(5);
+    expect(nsFromTime(r.odoms()[4]!.header.stamp)).toBe(2n * PERIOD);
+    r.command(0.3, 0.2);
+    await r.bus.idle();
+    await r.bus.run(900n * MS);
+    expect(r.odoms()).toHaveLength(6);
+    const e = r.sim.records;
+    expect(e).toHaveLength(0);
   });
 });
 
