@@ -8,8 +8,8 @@
  * `-p name:=v`, a file's `/**` section) come first, then values keyed by the node's name (a file's `planner:`
  * section, `-p planner:name:=v`), argv order deciding within each. So: table defaults < the model's
  * `provenance.planner` block (tuned settings a shipped model carries; read when --model is given, passed as
- * plain -p) < --params-file `/**` < plain `-p` after --ros-args < --params-file `planner:` section < flags
- * (passed as `-p planner:name:=v`) < `-p planner:name:=v` after --ros-args.
+ * plain -p) < --params-file `/**` < --params-file `planner:` section < flags (passed as `-p planner:name:=v`,
+ * ros-flags.ts) and `-p` after --ros-args (a flag is left out when they set the same parameter).
  *
  * SIGINT/SIGTERM: the node publishes one zero command, the transport closes (ROS: after the shutdown hooks), the
  * planner thread ends, and the process exits 0. A second signal while closing exits at once (130; stop-signals.ts).
@@ -32,6 +32,7 @@ import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
 import { modelTask } from './planner-policy.js';
+import { flagParams } from './ros-flags.js';
 import { onStopSignals, type StopSignals } from './stop-signals.js';
 
 const options = {
@@ -118,15 +119,14 @@ function nodeCommand(passThrough: readonly string[], deps: NodeCommandOptions = 
           ...plannerParamArgs((readModelFile(opts.model).provenance as { planner?: unknown }).planner),
         );
       if (opts['params-file'] !== undefined) rosArgs.push('--params-file', opts['params-file']);
-      // Flags are keyed by the node's final name so that they beat the params file's node section.
-      const nodeName = finalNodeName(opts.name, ['--ros-args', ...passThrough]);
-      const flag = (param: string, value: string) => rosArgs.push('-p', `${nodeName}:${param}:=${value}`);
-      if (opts.model !== undefined) flag('model', opts.model);
-      if (opts.task !== undefined) flag('task', opts.task);
-      if (opts.lockstep) flag('lockstep', 'true');
-      if (opts['planner-thread'] !== undefined) flag('planner_thread', opts['planner-thread']);
-      if (opts.backend !== undefined) flag('backend', opts.backend);
-      rosArgs.push(...passThrough);
+      const tail = ['--ros-args', ...passThrough];
+      const flags: [string, string][] = [];
+      if (opts.model !== undefined) flags.push(['model', opts.model]);
+      if (opts.task !== undefined) flags.push(['task', opts.task]);
+      if (opts.lockstep) flags.push(['lockstep', 'true']);
+      if (opts['planner-thread'] !== undefined) flags.push(['planner_thread', opts['planner-thread']]);
+      if (opts.backend !== undefined) flags.push(['backend', opts.backend]);
+      rosArgs.push(...flagParams(finalNodeName(opts.name, tail), tail, flags), ...passThrough);
       // rclnodejs makes a node managed (a LifecycleNode) at construction, before any parameter is declared.
       const managed = overrideValue(opts.name, rosArgs, 'managed') === true;
       const kind: TransportKind =

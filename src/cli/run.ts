@@ -49,6 +49,7 @@ import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { modelTask } from './planner-policy.js';
+import { flagParams } from './ros-flags.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TASKS = ['maze2d-umaze', 'maze2d-medium', 'maze2d-large'];
@@ -260,7 +261,8 @@ export interface MazePairResult {
 /**
  * The sim node and the planner node on one in-process bus, wired as launch/maze2d.launch.py wires them on ROS 2:
  * node names maze_sim and planner, the same parameters (the model's tuned planner settings from its provenance,
- * then the params file, then these options, then `passThrough`), the planner on sim time in lockstep and on the
+ * then the params file, then these options keyed by node name unless `passThrough` sets them, then
+ * `passThrough`), the planner on sim time in lockstep and on the
  * wall clock in real time. Resolves after the sim's last episode; both nodes and the bus are closed by then.
  */
 export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
@@ -281,26 +283,30 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
     '--ros-args',
     ...plannerParamArgs((model.provenance as { planner?: unknown }).planner),
     ...shared,
-    ...param('model', o.modelDir),
-    ...param('task', task.id),
-    ...param('lockstep', o.lockstep),
-    // Lockstep runs on sim time (/clock from the sim), real time on the wall clock: as the launch files do.
-    ...param('use_sim_time', o.lockstep),
-    ...param('seed', o.seed),
-    ...param('planner_thread', o.plannerThread ?? 'worker'),
-    ...(o.backend !== undefined ? param('backend', o.backend) : []),
-    ...(o.maxSteps !== undefined ? param('episode_steps', Math.min(o.maxSteps, task.episodeLength)) : []),
+    ...keyedTo(MAZE_NODE_NAMES.planner, passThrough, [
+      ...param('model', o.modelDir),
+      ...param('task', task.id),
+      ...param('lockstep', o.lockstep),
+      // Lockstep runs on sim time (/clock from the sim), real time on the wall clock: as the launch files do.
+      ...param('use_sim_time', o.lockstep),
+      ...param('seed', o.seed),
+      ...param('planner_thread', o.plannerThread ?? 'worker'),
+      ...(o.backend !== undefined ? param('backend', o.backend) : []),
+      ...(o.maxSteps !== undefined ? param('episode_steps', Math.min(o.maxSteps, task.episodeLength)) : []),
+    ]),
     ...passThrough,
   ];
   const simArgs = [
     '--ros-args',
     ...shared,
-    ...param('task', task.id),
-    ...param('lockstep', o.lockstep),
-    ...param('seed', o.seed),
-    ...param('episodes', o.episodes),
-    ...param('real_time_factor', o.realTimeFactor ?? 1, 'double'),
-    ...(o.maxSteps !== undefined ? param('max_steps', o.maxSteps) : []),
+    ...keyedTo(MAZE_NODE_NAMES.sim, passThrough, [
+      ...param('task', task.id),
+      ...param('lockstep', o.lockstep),
+      ...param('seed', o.seed),
+      ...param('episodes', o.episodes),
+      ...param('real_time_factor', o.realTimeFactor ?? 1, 'double'),
+      ...(o.maxSteps !== undefined ? param('max_steps', o.maxSteps) : []),
+    ]),
     ...passThrough,
   ];
 
@@ -392,6 +398,16 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
 const PLAN_TOPIC = String(NODE_PARAMS.find((d) => d.name === 'plan_topic')!.default);
 
 /** `-p name:=value` with ROS's typing (a double keeps its decimal point). */
+/** These options as `-p node:name:=v` (ros-flags.ts): above the params file, left out where `tail` sets them. */
+function keyedTo(node: string, tail: readonly string[], args: readonly string[]): string[] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < args.length; i += 2) {
+    const rule = args[i + 1]!;
+    pairs.push([rule.slice(0, rule.indexOf(':=')), rule.slice(rule.indexOf(':=') + 2)]);
+  }
+  return flagParams(node, ['--ros-args', ...tail], pairs);
+}
+
 function param(name: string, value: string | number | boolean, type?: 'double'): string[] {
   const text =
     type === 'double' && typeof value === 'number' && Number.isInteger(value)

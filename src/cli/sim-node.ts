@@ -5,9 +5,9 @@
  *
  * Flags are shorthands for the node's parameters (`--params` prints the table); everything after `--ros-args`
  * goes to the transport unchanged, as `ros2 launch` passes it. Precedence follows rclnodejs
- * (src/transport/param-overrides.ts): table defaults < --params-file `/**` < plain `-p` after --ros-args <
- * --params-file `maze_sim:` section < flags (passed as `-p maze_sim:name:=v`) < `-p maze_sim:name:=v` after
- * --ros-args.
+ * (src/transport/param-overrides.ts): table defaults < --params-file `/**` < --params-file `maze_sim:` section <
+ * flags (passed as `-p maze_sim:name:=v`, ros-flags.ts) and `-p` after --ros-args (a flag is left out when they
+ * set the same parameter).
  */
 import { createMazeEnv } from '../../sim/maze2d/index.js';
 import { MazeSimNode, type MazeSimReport, SIM_PARAMS } from '../../sim/nodes/index.js';
@@ -16,6 +16,7 @@ import { declareParams, paramsMarkdown } from '../params/index.js';
 import { createTransport, finalNodeName, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
+import { flagParams } from './ros-flags.js';
 import { onStopSignals, SIGNAL_EXIT_CODE, type StopSignals } from './stop-signals.js';
 
 const options = {
@@ -57,16 +58,16 @@ function simNodeCommand(passThrough: readonly string[]): CliCommand {
       }
       const rosArgs = ['--ros-args'];
       if (opts['params-file'] !== undefined) rosArgs.push('--params-file', opts['params-file']);
-      // Flags are keyed by the node's final name so that they beat the params file's node section (rclnodejs).
-      const nodeName = finalNodeName(opts.name, ['--ros-args', ...passThrough]);
-      const flag = (param: string, value: string) => rosArgs.push('-p', `${nodeName}:${param}:=${value}`);
-      if (opts.task !== undefined) flag('task', opts.task);
-      if (opts.lockstep) flag('lockstep', 'true');
-      if (opts.seed !== undefined) flag('seed', String(opts.seed));
-      if (opts.episodes !== undefined) flag('episodes', String(opts.episodes));
-      if (opts['max-steps'] !== undefined) flag('max_steps', String(opts['max-steps']));
+      const tail = ['--ros-args', ...passThrough];
+      const flags: [string, string][] = [];
+      if (opts.task !== undefined) flags.push(['task', opts.task]);
+      if (opts.lockstep) flags.push(['lockstep', 'true']);
+      if (opts.seed !== undefined) flags.push(['seed', String(opts.seed)]);
+      if (opts.episodes !== undefined) flags.push(['episodes', String(opts.episodes)]);
+      if (opts['max-steps'] !== undefined) flags.push(['max_steps', String(opts['max-steps'])]);
       if (opts['real-time-factor'] !== undefined)
-        flag('real_time_factor', doubleText(opts['real-time-factor']));
+        flags.push(['real_time_factor', doubleText(opts['real-time-factor'])]);
+      rosArgs.push(...flagParams(finalNodeName(opts.name, tail), tail, flags));
       rosArgs.push(...passThrough);
       const kind: TransportKind =
         (opts.transport as TransportKind | undefined) ?? (process.env['ROS_DISTRO'] ? 'ros' : 'bus');

@@ -197,6 +197,7 @@ export class PlannerNode {
   #lastGoalStamp: bigint | null = null;
   /** The last goal refused as out of order since the last accepted state (see #onEpisodeStart). */
   #olderGoal: GoalSample | null = null;
+  #lastGoalKey: string | null = null;
   #reward: number | null = null;
   #goal: Float32Array | null;
   #resetRequested = false;
@@ -527,6 +528,12 @@ export class PlannerNode {
   }
 
   #onGoal(r: Received<PoseStamped>): void {
+    // A latched publisher matches both goal subscriptions: its message comes twice, back to back. Handle it once.
+    const h = r.msg?.header;
+    const p = r.msg?.pose?.position;
+    const key = `${h?.stamp?.sec}.${h?.stamp?.nanosec}|${h?.frame_id}|${p?.x}|${p?.y}|${p?.z}`;
+    if (key === this.#lastGoalKey) return;
+    this.#lastGoalKey = key;
     this.#count('goal');
     const g = readGoal(r.msg, this.#frameId);
     if (isRejection(g)) {
@@ -543,14 +550,6 @@ export class PlannerNode {
       this.#olderGoal = g;
       return;
     }
-    // The same latched goal also arrives on the volatile subscription: apply it once.
-    if (
-      order === 'same' &&
-      this.#goal &&
-      this.#goal[0] === Math.fround(g.goal[0]!) &&
-      this.#goal[1] === Math.fround(g.goal[1]!)
-    )
-      return;
     if (order === 'restart') this.#stampRestart('goal_pose', this.#lastGoalStamp!, g.stampNs);
     this.#setGoal(g);
   }
