@@ -98,8 +98,9 @@ export class BusOutputs {
     return new BusOutputs(recorder, live, o.logger);
   }
 
-  get active(): boolean {
-    return this.#recorder !== null || this.#live !== null;
+  /** The live view's address (`ws://127.0.0.1:8765`), or null without `--live`. */
+  get liveUrl(): string | null {
+    return this.#live?.url ?? null;
   }
 
   /** Tap every message of `bus` (call before any node starts). */
