@@ -27,6 +27,7 @@ import { InputError } from '../../src/errors.js';
 import type { Logger } from '../../src/logging.js';
 import { createRng, type Rng } from '../../src/math/rng.js';
 import type { TokenField } from '../../src/tasks/token-layout.js';
+import { describeValue as describe } from '../describe-value.js';
 import type { BoxSpace, Env, EnvInfo, ResetOptions, ResetResult, StepResult } from '../env.js';
 import { loadMujoco, type MujocoModule, mujocoVersion } from '../mujoco/load-mujoco.js';
 import { Simulation } from '../mujoco/simulation.js';
@@ -431,13 +432,4 @@ function quatMul(a: readonly number[], b: readonly number[]): number[] {
     aw * by - ax * bz + ay * bw + az * bx,
     aw * bz + ax * by - ay * bx + az * bw,
   ];
-}
-
-function describe(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (Array.isArray(value) || ArrayBuffer.isView(value)) {
-    const items = Array.from(value as ArrayLike<unknown>, (v) => String(v));
-    return `[${items.join(', ')}] (length ${items.length})`;
-  }
-  return `${typeof value} ${String(value)}`;
 }
