@@ -15,7 +15,7 @@ import { collectGarbage, MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from '../../src/nod
 import { initBackend } from '../../src/tensor/backend.js';
 import { timeFromNs, type WrenchStamped } from '../../src/transport/index.js';
 import { saveMazeModel } from './maze-model.js';
-import { type Harness, MS, PERIOD, startHarness, trajectory } from './node-harness.js';
+import { feedTrajectory, type Harness, MS, PERIOD, startHarness } from './node-harness.js';
 
 let model: Awaited<ReturnType<typeof saveMazeModel>>;
 
@@ -219,12 +219,7 @@ async function clean(h: Harness, realTime: boolean): Promise<{ commands: WrenchS
   const goals = h.node.counters.goals;
   await h.goal(3, 1, 1n * MS);
   await h.episodeStart();
-  let stamp = 10n * MS;
-  for (const [x, y, vx, vy] of trajectory(12)) {
-    await h.odom(x, y, vx, vy, stamp);
-    if (realTime) await h.bus.run(PERIOD);
-    stamp += PERIOD;
-  }
+  await feedTrajectory(h, 12, { realTime });
   // The goal may be refused on arrival as older than a fuzzed one, then taken at episode_start; nothing else.
   const goalLate = (h.node.counters.rejected['goal.out_of_order'] ?? 0) - (before['goal.out_of_order'] ?? 0);
   expect(goalLate).toBeLessThanOrEqual(1);

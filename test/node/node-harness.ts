@@ -182,3 +182,22 @@ export function trajectory(n: number): [number, number, number, number][] {
   for (let i = 0; i < n; i++) out.push([1 + 0.01 * i, 1 + 0.005 * i, 0.5, 0.25]);
   return out;
 }
+
+/**
+ * Publishes `n` odoms of `trajectory(n)` one control period apart from `first` (lockstep: each is one step;
+ * `realTime`: one control period runs after each); `between(i)` runs before odom i. Returns the next stamp.
+ */
+export async function feedTrajectory(
+  h: Harness,
+  n: number,
+  options: { first?: bigint; realTime?: boolean; between?: (i: number) => void } = {},
+): Promise<bigint> {
+  let stamp = options.first ?? 10n * MS;
+  for (const [i, [x, y, vx, vy]] of trajectory(n).entries()) {
+    options.between?.(i);
+    await h.odom(x, y, vx, vy, stamp);
+    if (options.realTime) await h.bus.run(PERIOD);
+    stamp += PERIOD;
+  }
+  return stamp;
+}

@@ -12,7 +12,7 @@ import { STAMP_RESTART_NS, stampOrder } from '../../src/node/stamp-order.js';
 import { initBackend } from '../../src/tensor/backend.js';
 import { DIAGNOSTIC_LEVEL, type Float32, type PoseStamped } from '../../src/transport/index.js';
 import { saveMazeModel } from './maze-model.js';
-import { force, MS, odomMessage, PERIOD, startHarness, trajectory } from './node-harness.js';
+import { feedTrajectory, force, MS, odomMessage, PERIOD, startHarness, trajectory } from './node-harness.js';
 
 let model: Awaited<ReturnType<typeof saveMazeModel>>;
 
@@ -106,11 +106,7 @@ describe('stamps that restart', () => {
       await h.odom(1.01, 1, 0, 0, 1000_000n * MS); // a clock glitch: 1000 s ahead
       const before = h.commands.length;
       const resets = h.node.counters.resets;
-      let stamp = 20n * MS;
-      for (const [x, y, vx, vy] of trajectory(4)) {
-        await h.odom(x, y, vx, vy, stamp);
-        stamp += PERIOD;
-      }
+      await feedTrajectory(h, 4, { first: 20n * MS });
       // The first normal odom is a restart (1000 s back): accepted, and the agent restarts from it.
       expect(h.commands.length).toBe(before + 4);
       expect(h.node.counters.stampRestarts).toBe(1);
@@ -132,19 +128,11 @@ describe('stamps that restart', () => {
     try {
       // The first run is short: its last stamp (50 ms) is within the threshold, so only episode_start can help.
       await h.goal(2, 2, 10n * MS);
-      let stamp = 10n * MS;
-      for (const [x, y, vx, vy] of trajectory(5)) {
-        await h.odom(x, y, vx, vy, stamp);
-        stamp += PERIOD;
-      }
+      await feedTrajectory(h, 5);
       const resets = h.node.counters.resets;
       await h.goal(3, 1, 1n * MS);
       await h.episodeStart();
-      stamp = 10n * MS;
-      for (const [x, y, vx, vy] of trajectory(3)) {
-        await h.odom(x, y, vx, vy, stamp);
-        stamp += PERIOD;
-      }
+      await feedTrajectory(h, 3);
       expect(h.commands.length).toBe(8);
       // The restarted sim's goal (stamp 1 ms, older than the first run's 10 ms) came before episode_start: it was
       // refused on arrival, and taken when episode_start showed it was the new run's goal.

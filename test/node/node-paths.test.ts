@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/logging.js';
 import { initBackend } from '../../src/tensor/backend.js';
 import { DIAGNOSTIC_LEVEL } from '../../src/transport/index.js';
 import { saveMazeModel } from './maze-model.js';
-import { type Harness, MS, PERIOD, startHarness, trajectory, waitFor } from './node-harness.js';
+import { feedTrajectory, MS, PERIOD, startHarness, waitFor } from './node-harness.js';
 
 let model: Awaited<ReturnType<typeof saveMazeModel>>;
 
@@ -16,17 +16,6 @@ beforeAll(async () => {
   model = await saveMazeModel({ seed: 4 });
 });
 afterAll(() => model?.cleanup());
-
-/** `n` lockstep odoms one period apart from `first`; `between(i)` runs before odom i. */
-async function feed(h: Harness, n: number, between?: (i: number) => void, first = 10n * MS): Promise<bigint> {
-  let stamp = first;
-  for (const [i, [x, y, vx, vy]] of trajectory(n).entries()) {
-    between?.(i);
-    await h.odom(x, y, vx, vy, stamp);
-    stamp += PERIOD;
-  }
-  return stamp;
-}
 
 describe('lockstep watchdog', () => {
   it('reports a silent sim once per silence (WARN, log), publishes nothing itself, and clears when states return', async () => {
@@ -37,7 +26,7 @@ describe('lockstep watchdog', () => {
       sensor_timeout: '0.05',
     });
     try {
-      let stamp = await feed(h, 2);
+      let stamp = await feedTrajectory(h, 2);
       expect(h.commands.length).toBe(2);
       // The watchdog runs every 5 periods: by 100 ms the 50 ms timeout has passed.
       await h.bus.run(100n * MS);
@@ -51,7 +40,7 @@ describe('lockstep watchdog', () => {
       await h.bus.run(500n * MS);
       expect(h.node.counters.sensorTimeouts).toBe(1); // one silence, one count
       // States return: answered at once; the next watchdog run (within 5 periods) sees a fresh state and clears.
-      stamp = await feed(h, 2, undefined, stamp + 600n * MS);
+      stamp = await feedTrajectory(h, 2, { first: stamp + 600n * MS });
       expect(h.commands.length).toBe(4);
       await h.bus.run(5n * PERIOD);
       expect(h.node.counters.sensorTimeouts).toBe(1);
@@ -81,12 +70,14 @@ describe('episode_steps', () => {
     });
     const taskLength = await startHarness({ model: model.dir, planner_thread: 'inline', lockstep: true });
     try {
-      await feed(fixed, 16);
+      await feedTrajectory(fixed, 16);
       // Shortened to 3 steps during the first episode: that one still ends at step 4, then every 3 steps.
-      await feed(changed, 16, (i) => {
-        if (i === 2) expect(changed.plannerTransport.setParams({ episode_steps: 3 })).toBeNull();
+      await feedTrajectory(changed, 16, {
+        between: (i) => {
+          if (i === 2) expect(changed.plannerTransport.setParams({ episode_steps: 3 })).toBeNull();
+        },
       });
-      await feed(taskLength, 16);
+      await feedTrajectory(taskLength, 16);
       expect(fixed.node.counters.resets).toBe(4); // steps 0, 4, 8, 12
       expect(changed.node.counters.resets).toBe(5); // steps 0, 4, 7, 10, 13
       expect(taskLength.node.counters.resets).toBe(1); // 0 = the task's 300 steps
