@@ -21,6 +21,7 @@ export function onStopSignals(stop: (signal: NodeJS.Signals) => void): StopSigna
       process.exit(SIGNAL_EXIT_CODE);
     }
     stopping = true;
+    stderrLogger.info(`${signal}: stopping (send it again to exit at once)`);
     stop(signal);
   };
   process.on('SIGINT', handler);

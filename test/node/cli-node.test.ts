@@ -16,21 +16,26 @@ beforeAll(async () => {
 });
 afterAll(() => model?.cleanup());
 
-/**
- * Starts `df-planner node` (through `script`, default the bin), waits for "running", lets it run, sends each of
- * `signals` (1 ms apart), returns the exit code, stdout and stderr.
- */
-function runUntilSignal(
-  args: string[],
-  signals: NodeJS.Signals[],
-  script: string[] = [join(repoRoot, 'bin/df-planner.js'), 'node'],
-): Promise<{
+interface SignalRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Length of stdout when the first signal was sent. */
   stdoutAtSignal: number;
-}> {
+}
+
+/**
+ * Starts `df-planner node` (through `options.script`, default the bin) and sends `signals[0]` once it runs
+ * (`options.ready`, default: "running" logged, then 300 ms); each further signal once the process said it is
+ * stopping (so two signals never merge into one pending signal). Resolves with the exit code and output.
+ */
+function runUntilSignal(
+  args: string[],
+  signals: NodeJS.Signals[],
+  options: { script?: string[]; ready?: (stdout: string, stderr: string) => boolean } = {},
+): Promise<SignalRun> {
+  const script = options.script ?? [join(repoRoot, 'bin/df-planner.js'), 'node'];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...script, ...args], {
       cwd: repoRoot,
@@ -39,31 +44,49 @@ function runUntilSignal(
     let stderr = '';
     let stdout = '';
     let stdoutAtSignal = -1;
-    let sent = false;
+    let next = 0;
+    let runningSince: number | null = null;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`node did not start or stop in time:\n${stderr}`));
-    }, 60_000);
+    }, 100_000);
+    const send = () => {
+      if (next === 0) {
+        if (runningSince === null && stderr.includes('running (Ctrl-C to stop)')) runningSince = Date.now();
+        const ready = options.ready
+          ? options.ready(stdout, stderr)
+          : runningSince !== null && Date.now() - runningSince >= 300;
+        if (!ready) return;
+        stdoutAtSignal = stdout.length;
+      } else if (next >= signals.length || !/stopping \(send it again/.test(stderr)) return;
+      child.kill(signals[next]!);
+      next += 1;
+    };
+    const poll = setInterval(send, 20);
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
     });
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      if (!sent && stderr.includes('running (Ctrl-C to stop)')) {
-        sent = true;
-        // Let it run a few control periods first.
-        setTimeout(() => {
-          stdoutAtSignal = stdout.length;
-          for (const [i, signal] of signals.entries()) setTimeout(() => child.kill(signal), i);
-        }, 300);
-      }
+      send();
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(poll);
       resolve({ code, signal, stdout, stderr, stdoutAtSignal });
     });
   });
 }
+
+/** Commands the signal-child's observer printed, one JSON line each. */
+function observedCommands(stdout: string): { x: number; y: number; z: number }[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { x: number; y: number; z: number });
+}
+
+const nonZero = (c: { x: number; y: number }) => c.x !== 0 || c.y !== 0;
 
 describe('df-planner node', () => {
   it('prints the parameter table with every parameter', () => {
@@ -118,27 +141,45 @@ describe('df-planner node', () => {
     const r = await runUntilSignal(
       ['--transport', 'bus', '--model', model.dir, '--task', 'maze2d-umaze', '--planner-thread', 'inline'],
       ['SIGINT'],
-      ['--import', 'tsx', join(repoRoot, 'test/node/signal-child.ts')],
+      {
+        script: ['--import', 'tsx', join(repoRoot, 'test/node/signal-child.ts')],
+        // Signal once the planner is really commanding the robot (a plan came back), not before.
+        ready: (stdout) => observedCommands(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).some(nonZero),
+      },
     );
     expect(r.code).toBe(0);
-    const commands = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { x: number; y: number });
-    const before = r.stdout.slice(0, r.stdoutAtSignal).trim().split('\n').length;
-    // The planner was really commanding the robot before the signal …
-    expect(commands.slice(0, before).some((c) => c.x !== 0 || c.y !== 0)).toBe(true);
-    // … and the observer's last command is the zero, published on the way out; nothing came after it.
+    const commands = observedCommands(r.stdout);
+    expect(observedCommands(r.stdout.slice(0, r.stdoutAtSignal)).some(nonZero)).toBe(true);
+    // The observer's last command is the zero, published on the way out; nothing came after it.
     expect(commands.at(-1)).toEqual({ x: 0, y: 0, z: 0 });
     expect(r.stderr).toMatch(/SIGINT: zero command published, node closed/);
   });
 
   it('a second signal while closing exits at once with 130 and says so', async () => {
+    // Slow cold plans in the worker: closing waits for the plan in flight, so the second signal finds it closing.
     const r = await runUntilSignal(
-      ['--transport', 'bus', '--model', model.dir, '--task', 'maze2d-umaze'],
+      [
+        '--transport',
+        'bus',
+        '--model',
+        model.dir,
+        '--task',
+        'maze2d-umaze',
+        '--ros-args',
+        '-p',
+        'sampling_steps:=1000',
+        '-p',
+        'warm_start:=false',
+      ],
       ['SIGINT', 'SIGINT'],
+      {
+        script: ['--import', 'tsx', join(repoRoot, 'test/node/signal-child.ts')],
+        // A command on the wire means the first plan was requested (and, at 1000 cold steps, is still running).
+        ready: (stdout) => stdout.includes('\n'),
+      },
     );
     expect(r.code).toBe(130);
     expect(r.stderr).toMatch(/SIGINT again while stopping: exiting now \(130\)/);
+    expect(r.stderr).not.toMatch(/zero command published, node closed/);
   });
 });
