@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './run-cli.js';
 
 describe('df-planner bench train / sample', () => {
-  it('bench train: one timed step of the maze-sized model, JSON with the headline fields', () => {
+  // Six step cases (tfjs and plain, one of them starting two worker threads) plus the roof: a few seconds
+  // each on a quiet machine, minutes on a crowded one.
+  it('bench train: one timed step of the maze-sized model, JSON with the headline fields', {
+    timeout: 300_000,
+  }, () => {
     const r = runCli(['bench', 'train', '--json', '--repeats', '1', '--filter', 'train-step-T60-B64']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);

@@ -10,33 +10,13 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
-import { createModel, type ModelConfig } from '../../src/model/index.js';
-import { oscillatorDataset } from '../../src/tasks/oscillator.js';
 import { initBackend } from '../../src/tensor/backend.js';
-import { type TrainOptions, trainModel } from '../../src/train/train-loop.js';
+import type { TrainOptions } from '../../src/train/train-loop.js';
+import { smallRunConfig, smallTrainingRun } from '../helpers/small-training-run.js';
 
-const data = oscillatorDataset();
-const config: ModelConfig = {
-  layout: data.layout,
-  normalization: data.normalization,
-  latentSize: 8,
-  hiddenWidth: 16,
-  mlpLayers: 3,
-  levelEmbeddingSize: 8,
-  initEncoderWidth: 8,
-  initLatent: 'encoder',
-  noise: { schedule: 'linear', levels: 1000 },
-  objective: 'x0',
-};
-const base: TrainOptions = {
-  steps: 8,
-  batchSize: 4,
-  tokens: 5,
-  seed: 11,
-  optimizer: { learningRate: 3e-3, warmupSteps: 3, gradClipNorm: 1 },
-  logger: silentLogger,
-  engine: 'plain',
-};
+const config = smallRunConfig({ mlpLayers: 3 });
+const run = (options: Partial<TrainOptions>, seed = 5) =>
+  smallTrainingRun(config, { engine: 'plain', ...options }, seed);
 
 let root: string;
 beforeAll(async () => {
@@ -44,17 +24,6 @@ beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'df-plain-train-'));
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-async function run(options: Partial<TrainOptions>, seed = 5) {
-  const model = createModel(config, seed);
-  try {
-    const result = await trainModel(model, data, { ...base, ...options });
-    const weights = model.variables.map((v) => Array.from(v.dataSync()));
-    return { result, weights };
-  } finally {
-    model.dispose();
-  }
-}
 
 describe('plain training engine', () => {
   let reference: Float32Array | null = null;
