@@ -9,7 +9,7 @@
  * So a guided row costs two hand-overs (forward, then backward after ∂J/∂x̂₀), an unguided row one.
  *
  * Hand-over: shared memory (SharedArrayBuffer) for the inputs and results and an Int32 control block
- * [request, done, kind, tokens, batch, net id, failed, ready]; the caller stores a new request number and
+ * [request, done, kind, tokens, batch, net id, failed, ready, first token of a backward pass]; the caller stores a new request number and
  * notifies, the helper blocks in Atomics.wait, runs the job and stores it as done. Weights and buffer
  * replacements travel as messages on a MessageChannel that the helper drains (receiveMessageOnPort) before each
  * job, so no job waits for the event loop. A helper that fails or does not answer within HELPER_TIMEOUT_MS is
@@ -39,7 +39,8 @@ const BATCH = 4;
 const NET = 5;
 const FAILED = 6;
 const READY = 7;
-const CONTROL_SLOTS = 8;
+const FROM = 8;
+const CONTROL_SLOTS = 9;
 
 const KIND_FORWARD = 1;
 const KIND_FORWARD_TAPE = 2;
@@ -174,9 +175,13 @@ export class NetworkHelper {
     return this.#floats.subarray(r.input, r.input + job.tokens * job.batch * job.d);
   }
 
-  /** Starts the backward pass of the last taped forward job: dOut [T·B·D] written into `inputView()` first. */
-  startBackward(): void {
+  /**
+   * Starts the backward pass of the last taped forward job (from token `from` on, see
+   * PlainNetwork.backwardInputs): dOut [T·B·D] written into `inputView()` first.
+   */
+  startBackward(from: number): void {
     const job = this.#job!;
+    Atomics.store(this.#control, FROM, from);
     this.#request(KIND_BACKWARD, job.tokens, job.batch, Atomics.load(this.#control, NET));
   }
 
@@ -308,7 +313,8 @@ function serve(data: HelperData, port: MessagePort): never {
       const r = regions(tokens, batch, z, d);
       if (kind === KIND_BACKWARD) {
         if (taped === null || taped.net !== net) throw new Error('internal: helper backward without a tape');
-        floats.set(net.backwardInputs(taped.tape, floats.subarray(r.input, r.input + n)), r.output);
+        const from = Atomics.load(control, FROM);
+        floats.set(net.backwardInputs(taped.tape, floats.subarray(r.input, r.input + n), from), r.output);
       } else {
         const z0 = floats.subarray(r.z0, r.z0 + batch * z);
         const x = floats.subarray(r.input, r.input + n);

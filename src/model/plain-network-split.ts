@@ -12,8 +12,8 @@ import { networkHelper } from './plain-network-helper.js';
 export interface BatchPass {
   /** Head outputs [T·B·D], time-major (valid until the next pass). */
   readonly out: Float32Array;
-  /** dL/dx [T·B·D] for dL/dout [T·B·D]; only for a pass made with `tape`. */
-  backward(dOut: Float32Array): Float32Array;
+  /** dL/dx [T·B·D] for dL/dout [T·B·D] (0 before token `from`); only for a pass made with `tape`. */
+  backward(dOut: Float32Array, from: number): Float32Array;
 }
 
 /** Forward over z0 [B·z], x [T·B·D], labels [T·B] (see the header); x and z0 must stay unchanged until `backward`. */
@@ -52,15 +52,19 @@ export function batchPass(
   const oursTape = ours.tape;
   return {
     out,
-    backward(dOut) {
+    backward(dOut, from) {
       gather(helper.inputView(), dOut, t, b, mine, b, d);
-      helper.startBackward();
-      const dMine = net.backwardInputs(oursTape!, gather(scratch(1, t * mine * d), dOut, t, b, 0, mine, d));
+      helper.startBackward(from);
+      const dMine = net.backwardInputs(
+        oursTape!,
+        gather(scratch(1, t * mine * d), dOut, t, b, 0, mine, d),
+        from,
+      );
       const dX = new Float32Array(t * b * d);
       scatter(dX, dMine, t, b, 0, mine, d);
       const dTheirs = helper.finish();
       // The helper gave up: the whole batch once more on this thread (same numbers).
-      if (dTheirs === null) return alone(net, z0, x, labels, true).backward(dOut);
+      if (dTheirs === null) return alone(net, z0, x, labels, true).backward(dOut, from);
       scatter(dX, dTheirs, t, b, mine, b, d);
       return dX;
     },
@@ -77,7 +81,7 @@ function alone(
   const forward = tape ? net.forwardChain(z0, x, labels) : net.forward(z0, x, labels);
   return {
     out: forward.out,
-    backward: (dOut) => net.backwardInputs(forward.tape!, dOut),
+    backward: (dOut, from) => net.backwardInputs(forward.tape!, dOut, from),
   };
 }
 

@@ -388,9 +388,11 @@ export class PlainNetwork {
 
   /**
    * dL/dx [T·B·D] for dL/dout = dOut [T·B·D], through the latent chain (weights frozen; the gradient with
-   * respect to z0 is not formed). `tape` must come from the latest forward call.
+   * respect to z0 is not formed). `tape` must come from the latest forward call. Tokens before `from` get 0
+   * and cost nothing: a caller that reads dx only from token `from` on (the planner: tokens whose guidance
+   * gain is 0 take no step) stops the backward recursion there.
    */
-  backwardInputs(tape: PlainTape, dOut: Float32Array): Float32Array {
+  backwardInputs(tape: PlainTape, dOut: Float32Array, from = 0): Float32Array {
     if (tape.generation !== this.#taped || tape.generation !== this.#generation) {
       throw new InputError(
         'backwardInputs: this tape is stale (another forward call ran after it); run forwardChain again',
@@ -426,9 +428,11 @@ export class PlainNetwork {
 
     const dOutIn = this.#dOut;
     dOutIn.set(dOut);
-    this.#back(w.head, dOutIn, 0, n, dZ, 0, false);
+    const first = Math.min(Math.max(0, Math.floor(from)), tCount);
+    const skipped = first * b;
+    this.#back(w.head, dOutIn, skipped * d, n - skipped, dZ, skipped * z, false);
     carry.fill(0, 0, bz);
-    for (let t = tCount - 1; t >= 0; t--) {
+    for (let t = tCount - 1; t >= first; t--) {
       const layer0 = t * act * bh; // deriv block of step t, layer l at layer0 + l·bh
       for (let i = 0; i < bz; i++) dz[i] = dZ[t * bz + i]! + carry[i]!;
       // Post-MLP, last layer first. Layers in the tape: pre 0 … 2(L−1)−1, post 2(L−1) … 4(L−1)−1.
@@ -493,7 +497,8 @@ export class PlainNetwork {
       this.#back(w.zProj, dZz, 0, b, carry, 0, true);
     }
     const dX = this.#dX;
-    this.#back(w.xProj, dP, 0, n, dX, 0, false);
+    dX.fill(0, 0, skipped * d);
+    this.#back(w.xProj, dP, skipped * 2 * hd, n - skipped, dX, skipped * d, false);
     return dX.subarray(0, n * d);
   }
 

@@ -175,7 +175,10 @@ export function plainRow(options: PlainRowOptions): PlainRowResult {
     if (objective === 'eps') {
       for (let i = 0; i < dOut.length; i++) if (Math.abs(forward.out[i]!) > clipNoise) dOut[i] = 0;
     }
-    const dX = forward.backward(dOut);
+    // Only tokens with a non-zero gain take a guidance step: the backward pass stops at the first of them.
+    let first = 0;
+    while (first < ha && guidance.gains[first] === 0) first++;
+    const dX = forward.backward(dOut, first);
     average = new Float32Array(ha * d);
     for (let t = 0; t < ha; t++) {
       const p = p0[t]!;

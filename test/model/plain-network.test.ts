@@ -174,6 +174,23 @@ describe('PlainNetwork', () => {
     expect(net.forward(small.z0, small.x, small.levels).out).toEqual(first);
   });
 
+  for (const kernels of ['simd', 'js'] as const) {
+    it(`${kernels}: backwardInputs from token k equals the full backward from k on and is 0 before`, () => {
+      const model = keep(createModel(mazeConfig, 8));
+      const net = PlainNetwork.fromModel(model, { kernels });
+      const tCount = 6;
+      const batch = 3;
+      const c = makeCase(model, tCount, batch, 31);
+      const block = batch * tokenSize(model.config.layout);
+      const full = net.backwardInputs(net.forwardChain(c.z0, c.x, c.levels).tape!, c.w).slice();
+      for (const from of [2, tCount]) {
+        const part = net.backwardInputs(net.forwardChain(c.z0, c.x, c.levels).tape!, c.w, from);
+        expect(Array.from(part.subarray(from * block))).toEqual(Array.from(full.subarray(from * block)));
+        expect(part.subarray(0, from * block).every((v) => v === 0)).toBe(true);
+      }
+    });
+  }
+
   it('refuses a stale tape, bad sizes and levels outside 0 … K−1', () => {
     const { model } = makeTinyModel();
     keep(model);
