@@ -45,6 +45,7 @@ import { loadModel, MODEL_FILE } from '../model/checkpoint.js';
 import { createModel, type DfModel, type ModelConfig } from '../model/index.js';
 import { plainNetworkFor } from '../model/plain-network.js';
 import { awaitNetworkHelper, helperFlops, setPlainThreads } from '../model/plain-network-helper.js';
+import { batchPassCounts } from '../model/plain-network-split.js';
 import {
   type Agent,
   createAgent,
@@ -94,8 +95,13 @@ interface PlanCase extends TensorCase {
   warm: boolean;
   mcgSamples: number;
   planNetwork: string;
-  /** Threads the plain network ran on (2: the MCG batch split with the helper thread). */
+  /** Threads the plain network could run on (2: the MCG batch split with the helper thread). */
   threads: number;
+  /**
+   * Share of the timed batch passes that were split across the two threads (the helper pauses the split while
+   * the second core is too busy for it to pay).
+   */
+  splitFraction: number;
   /** Dense-product FLOPs per plan (plain network only; null for 'tfjs', whose kernels are not counted). */
   flopsPerPlan: number | null;
   /** flopsPerPlan over the median wall time, and its fraction of the roof's single-core / two-core figure. */
@@ -261,6 +267,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
       const samples: number[] = [];
       const cpuSamples: number[] = [];
       let flops = 0;
+      const passes0 = batchPassCounts();
       for (let i = 0; i < reps; i++) {
         const timed = round();
         samples.push(timed.wall);
@@ -268,6 +275,9 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
         flops += timed.flops;
       }
       const stats = summarize(samples);
+      const passes1 = batchPassCounts();
+      const passes = passes1.passes - passes0.passes;
+      const splitFraction = passes === 0 ? 0 : (passes1.split - passes0.split) / passes;
       const flopsPerPlan = plain === null ? null : flops / reps;
       const rate = flopsPerPlan === null ? null : flopsPerPlan / (stats.medianMs * 1e6);
       const fraction = (of: number | null) => (rate === null || of === null ? null : roundTo(rate / of, 3));
@@ -285,6 +295,7 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
         mcgSamples: agent.config.mcgSamples,
         planNetwork: agent.config.planNetwork,
         threads: helper && agent.config.mcgSamples > 1 ? 2 : 1,
+        splitFraction: roundTo(splitFraction, 3),
         flopsPerPlan: flopsPerPlan === null ? null : Math.round(flopsPerPlan),
         gflops: rate === null ? null : roundTo(rate, 2),
         singleCoreRoofFraction: fraction(roof?.singleCoreGflops ?? null),

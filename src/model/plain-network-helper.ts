@@ -46,6 +46,11 @@ const KIND_FORWARD = 1;
 const KIND_FORWARD_TAPE = 2;
 const KIND_BACKWARD = 3;
 
+/** Weight of the newest hand-over in the averages of `worthIt`, hand-overs before judging, jobs paused. */
+const STATS_RATE = 0.1;
+const MIN_SAMPLES = 20;
+const PAUSE_JOBS = 500;
+
 /** How long the helper polls for the next job before it sleeps. */
 const SPIN_MS = 0.5;
 
@@ -71,6 +76,7 @@ let shared: NetworkHelper | null = null;
 /** 1: never use the helper thread (what DF_PLANNER_THREADS=1 sets); 2: use it when the machine has 2 cores. */
 export function setPlainThreads(count: 1 | 2): void {
   threads = count;
+  shared?.resetStats();
 }
 
 /**
@@ -80,7 +86,7 @@ export function setPlainThreads(count: 1 | 2): void {
 export function networkHelper(): NetworkHelper | null {
   if (threads < 2 || os.availableParallelism() < 2) return null;
   shared ??= new NetworkHelper();
-  return shared.usable ? shared : null;
+  return shared.usable && shared.worthIt() ? shared : null;
 }
 
 /** Resolves once the helper is ready (true) or known unusable (false); starts it when needed. */
@@ -110,6 +116,10 @@ export class NetworkHelper {
   #ids = new WeakMap<PlainNetwork, { id: number; version: number }>();
   #nextId = 1;
   #job: { tokens: number; batch: number; z: number; d: number } | null = null;
+  #own = 0;
+  #wait = 0;
+  #samples = 0;
+  #paused = 0;
 
   constructor() {
     const { port1, port2 } = new MessageChannel();
@@ -127,6 +137,40 @@ export class NetworkHelper {
       this.#broken = true;
     });
     this.#resize(1 << 16, 1 << 12);
+  }
+
+  /**
+   * Whether splitting currently pays: a split costs the caller its own half plus the wait for the helper's,
+   * one thread costs about twice its half, so the split wins while the wait is shorter than the own half.
+   * When the second core is busy (other processes) the waits grow; then the caller works alone for
+   * PAUSE_JOBS jobs and tries again. Averages are exponential over recent hand-overs.
+   */
+  worthIt(): boolean {
+    if (this.#paused > 0) {
+      this.#paused--;
+      return false;
+    }
+    return true;
+  }
+
+  /** Forgets the hand-over averages and any pause (the split is tried again at once). */
+  resetStats(): void {
+    this.#own = 0;
+    this.#wait = 0;
+    this.#samples = 0;
+    this.#paused = 0;
+  }
+
+  /** Records one hand-over: ms the caller spent on its own half, and ms it then waited for the helper. */
+  record(ownMs: number, waitMs: number): void {
+    this.#own += (ownMs - this.#own) * STATS_RATE;
+    this.#wait += (waitMs - this.#wait) * STATS_RATE;
+    if (++this.#samples >= MIN_SAMPLES && this.#wait > this.#own) {
+      this.#paused = PAUSE_JOBS;
+      this.#samples = 0;
+      this.#own = 0;
+      this.#wait = 0;
+    }
   }
 
   get usable(): boolean {

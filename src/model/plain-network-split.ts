@@ -4,10 +4,19 @@
  * helper is up (plain-network-helper.ts); otherwise, or for B = 1, the plain network alone. The results do
  * not depend on the split: every sample's arithmetic is the same in any batch (the kernels keep one sum per
  * row), so plans are bit for bit the same with one thread or two (test/model/plain-network-split.test.ts).
+ * Each hand-over reports how long this thread worked and then waited, so the helper can stop the split while
+ * it does not pay (a busy second core; NetworkHelper.worthIt).
  */
 
 import type { PlainNetwork } from './plain-network.js';
 import { networkHelper } from './plain-network-helper.js';
+
+const counts = { passes: 0, split: 0 };
+
+/** Batch passes so far, and how many of them were split across two threads (for benchmarks). */
+export function batchPassCounts(): { readonly passes: number; readonly split: number } {
+  return { ...counts };
+}
 
 export interface BatchPass {
   /** Head outputs [T·B·D], time-major (valid until the next pass). */
@@ -28,7 +37,9 @@ export function batchPass(
   const d = net.tokenSize;
   const b = z0.length / z;
   const helper = b >= 2 && Number.isInteger(b) ? networkHelper() : null;
+  counts.passes++;
   if (helper === null) return alone(net, z0, x, labels, tape);
+  counts.split++;
   const t = labels.length / b;
   const mine = Math.ceil(b / 2);
   helper.startForward(
@@ -38,13 +49,16 @@ export function batchPass(
     gatherLabels(labels, t, b, mine, b),
     tape,
   );
+  const t0 = performance.now();
   const own = tape ? net.forwardChain.bind(net) : net.forward.bind(net);
   const ours = own(
     z0.subarray(0, mine * z),
     gather(scratch(1, t * mine * d), x, t, b, 0, mine, d),
     gatherLabels(labels, t, b, 0, mine),
   );
+  const t1 = performance.now();
   const theirs = helper.finish();
+  helper.record(t1 - t0, performance.now() - t1);
   if (theirs === null) return alone(net, z0, x, labels, tape);
   const out = new Float32Array(t * b * d);
   scatter(out, ours.out, t, b, 0, mine, d);
@@ -55,6 +69,7 @@ export function batchPass(
     backward(dOut, from) {
       gather(helper.inputView(), dOut, t, b, mine, b, d);
       helper.startBackward(from);
+      const t2 = performance.now();
       const dMine = net.backwardInputs(
         oursTape!,
         gather(scratch(1, t * mine * d), dOut, t, b, 0, mine, d),
@@ -62,7 +77,9 @@ export function batchPass(
       );
       const dX = new Float32Array(t * b * d);
       scatter(dX, dMine, t, b, 0, mine, d);
+      const t3 = performance.now();
       const dTheirs = helper.finish();
+      helper.record(t3 - t2, performance.now() - t3);
       // The helper gave up: the whole batch once more on this thread (same numbers).
       if (dTheirs === null) return alone(net, z0, x, labels, true).backward(dOut, from);
       scatter(dX, dTheirs, t, b, mine, b, d);
