@@ -108,6 +108,12 @@ interface PlanCase extends TensorCase {
   gflops: number | null;
   singleCoreRoofFraction: number | null;
   twoCoreRoofFraction: number | null;
+  /**
+   * flopsPerPlan over the median CPU time of the process (all its threads) and its fraction of the single-core
+   * roof: the efficiency figure that other processes' load does not inflate (wall time counts their turns).
+   */
+  cpuGflops: number | null;
+  cpuSingleCoreRoofFraction: number | null;
 }
 
 export interface PlanBenchOptions extends BenchGroupOptions {
@@ -280,6 +286,8 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
       const splitFraction = passes === 0 ? 0 : (passes1.split - passes0.split) / passes;
       const flopsPerPlan = plain === null ? null : flops / reps;
       const rate = flopsPerPlan === null ? null : flopsPerPlan / (stats.medianMs * 1e6);
+      const cpuMedian = summarize(cpuSamples).medianMs;
+      const cpuRate = flopsPerPlan === null || cpuMedian <= 0 ? null : flopsPerPlan / (cpuMedian * 1e6);
       const fraction = (of: number | null) => (rate === null || of === null ? null : roundTo(rate / of, 3));
       const entry: PlanCase = {
         name,
@@ -300,6 +308,9 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
         gflops: rate === null ? null : roundTo(rate, 2),
         singleCoreRoofFraction: fraction(roof?.singleCoreGflops ?? null),
         twoCoreRoofFraction: fraction(roof?.twoCoreGflops ?? null),
+        cpuGflops: cpuRate === null ? null : roundTo(cpuRate, 2),
+        cpuSingleCoreRoofFraction:
+          cpuRate === null || roof === null ? null : roundTo(cpuRate / roof.singleCoreGflops, 3),
       };
       cases.push(entry);
       return entry;
@@ -423,6 +434,9 @@ export async function runPlanBench(options: PlanBenchOptions): Promise<Record<st
             threads: shipped.threads,
             gflops: shipped.gflops,
             singleCoreRoofFraction: shipped.singleCoreRoofFraction,
+            cpuGflops: shipped.cpuGflops,
+            cpuSingleCoreRoofFraction: shipped.cpuSingleCoreRoofFraction,
+            splitFraction: shipped.splitFraction,
             oneThreadMsMedian: shipped1 ? roundTo(shipped1.medianMs, 1) : null,
             oneThreadP99Ms: shipped1 ? roundTo(shipped1.p99Ms, 1) : null,
             settingsFrom: settingsFromModel(resolved) ? 'model' : 'defaults',
