@@ -10,7 +10,9 @@ export default defineConfig({
     // Tests run on wasm whatever is installed: @tensorflow/tfjs-node-gpu is an optionalDependency whose install
     // usually fails, and where it works the automatic choice would be it. Tests of the automatic choice pass
     // their own environment (test/tensor/backend.test.ts).
-    env: { DF_BACKEND: 'wasm' },
+    // Plans stay on one thread (no helper thread per test file); the tests of the two-thread split and of
+    // `bench plan` turn it on themselves (setPlainThreads), and plans are the same bit for bit either way.
+    env: { DF_BACKEND: 'wasm', DF_PLANNER_THREADS: '1' },
     hookTimeout: 120_000,
     reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
