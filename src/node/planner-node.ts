@@ -284,13 +284,19 @@ export class PlannerNode {
       MAZE_QOS.diagnostics,
     );
 
-    // Subscription order matters on ROS 2: rclnodejs takes one message from each ready subscription per round,
-    // in the order they were created (lib/node.js:234-296 of rclnodejs 2.2.0), and DDS keeps no order across
-    // topics. The sim publishes goal, episode_start and reward just before the odom they belong to, so odom is
-    // subscribed last: when they arrive together, odom is handled after them.
+    // Cross-topic order on ROS 2: rclnodejs takes one message from each ready subscription per round, in the
+    // order they were created (lib/node.js:234-296 of rclnodejs 2.2.0), and DDS keeps no order across topics.
+    // Odom is subscribed first so that an episode's final odom is handled before the next episode's
+    // episode_start published right after it (subscribing it last stalled lockstep runs at episode boundaries);
+    // the price is that a reward arriving in the same round as its odom is applied one step late (open).
     // The goal is subscribed twice: volatile, which is what RViz's 2D Goal Pose and `ros2 topic pub` offer (a
     // transient-local subscription never matches a volatile publisher), and transient-local, so a latched goal
     // published before this node started still arrives. A copy received on both is applied once.
+    this.#subscriptions.push(
+      t
+        .observe(MAZE_TYPES.odom, params.odomTopic, MAZE_QOS.odom)
+        .subscribe((r) => this.#guard(() => this.#onOdom(r))),
+    );
     this.#subscriptions.push(
       t
         .observe(MAZE_TYPES.goal, params.goalTopic, MAZE_QOS.goalVolatile)
@@ -313,11 +319,6 @@ export class PlannerNode {
           .subscribe((r) => this.#guard(() => this.#onEpisodeStart(r))),
       );
     }
-    this.#subscriptions.push(
-      t
-        .observe(MAZE_TYPES.odom, params.odomTopic, MAZE_QOS.odom)
-        .subscribe((r) => this.#guard(() => this.#onOdom(r))),
-    );
 
     if (!params.managed && t.lifecycleState() === 'unconfigured') {
       // rclnodejs made a lifecycle node (decided before any parameter existed) that nothing would ever activate.
