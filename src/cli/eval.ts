@@ -51,6 +51,7 @@ import {
   plannerPolicy,
   resolvePlannerSettings,
 } from './planner-policy.js';
+import { fixed, meanStderr } from './summary-format.js';
 import { backendOption, type LoadedModel, withModel } from './with-model.js';
 
 const POLICIES = ['expert', 'expert-reused', 'random'] as const;
@@ -323,13 +324,14 @@ async function runPlanner(
     return exitAfterWrites('eval', plotError);
   }
   const t = latency.planMs;
-  const ms = (v: number | null) => (v === null ? '-' : v.toFixed(1));
+  const ms = (v: number | null) => fixed(v, 1, '-');
+  const ms3 = (v: number | null) => fixed(v, 3, '-');
   const lines = summaryText(opts, result, `planner ${dir}`);
   lines.splice(
     -1,
     0,
     `plan latency      median ${ms(t.median)} ms, p99 ${ms(t.p99)} ms over ${t.count} plans (cold median ${ms(t.coldMedian)}, warm median ${ms(t.warmMedian)}); ${latency.cellCallsPerPlan ?? '-'} cell calls per plan (median)`,
-    `act / observe     median ${latency.overheadMs.act.median.toFixed(3)} / ${latency.overheadMs.observe.median.toFixed(3)} ms, p99 ${latency.overheadMs.act.p99.toFixed(3)} / ${latency.overheadMs.observe.p99.toFixed(3)} ms`,
+    `act / observe     median ${ms3(latency.overheadMs.act.median)} / ${ms3(latency.overheadMs.observe.median)} ms, p99 ${ms3(latency.overheadMs.act.p99)} / ${ms3(latency.overheadMs.observe.p99)} ms`,
     `planner           ${formatConfig(resolved.config)}`,
   );
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -415,14 +417,14 @@ function summaryText(opts: Options, result: EvaluationResult, policy: string): s
   const reach =
     result.firstReachMean === null
       ? 'never'
-      : `${result.firstReachMean.toFixed(1)} ± ${(result.firstReachStderr ?? Number.NaN).toFixed(1)} steps`;
+      : `${meanStderr(result.firstReachMean, result.firstReachStderr)} steps`;
   const offset = result.episodeOffset > 0 ? ` from episode ${result.episodeOffset}` : '';
   return [
     `${result.task}, policy ${policy}, ${result.episodes} episodes${offset}, seed ${opts.seed}${result.randomGoal ? ', random goal' : ''}`,
-    `normalised score  ${n.mean.toFixed(1)} ± ${n.stderr.toFixed(1)} (stderr)`,
+    `normalised score  ${meanStderr(n.mean, n.stderr)}${Number.isFinite(n.stderr) ? ' (stderr)' : ''}`,
     `success rate      ${(100 * result.successRate).toFixed(1)} %  (reached the 0.5 disc at least once)`,
     `first reach       ${reach}`,
-    `return            ${result.returnMean.toFixed(1)} ± ${result.returnStderr.toFixed(1)} of ${result.episodeLength} steps${opts['max-steps'] !== undefined ? ' (cut by --max-steps: not a D4RL score)' : ''}`,
+    `return            ${meanStderr(result.returnMean, result.returnStderr)} of ${result.episodeLength} steps${opts['max-steps'] !== undefined ? ' (cut by --max-steps: not a D4RL score)' : ''}`,
     '',
   ];
 }
@@ -444,7 +446,7 @@ function latencyJson(result: EvaluationResult) {
     const values = result.records.flatMap((r) => Array.from(r.policyTrace?.[pick] ?? []));
     const s = stats(values);
     return s === null
-      ? { median: Number.NaN, p99: Number.NaN, count: 0 }
+      ? { median: null, p99: null, count: 0 }
       : { median: s.median, p99: s.p99, count: s.count };
   };
   return {

@@ -50,6 +50,7 @@ import { mazeNodeTask } from './maze-node-task.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { modelTask } from './planner-policy.js';
 import { flagParams } from './ros-flags.js';
+import { fixed, ms } from './summary-format.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TASKS = ['maze2d-umaze', 'maze2d-medium', 'maze2d-large'];
@@ -256,6 +257,8 @@ export interface MazePairResult {
   readonly planLatencyMs: LatencySummary;
   readonly loadSeconds: number;
   readonly wallSeconds: number;
+  /** The last error either node logged (the first line), or null. */
+  readonly lastError: string | null;
 }
 
 /**
@@ -275,7 +278,16 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
       '--model',
     );
   }
-  const bus = createBus({ time: 'real', logger: o.logger });
+  // The summary names the last error; the count comes from the planner's counters.
+  let lastError: string | null = null;
+  const logger: Logger = {
+    ...o.logger,
+    error: (m) => {
+      lastError = m.split('\n')[0]!;
+      o.logger.error(m);
+    },
+  };
+  const bus = createBus({ time: 'real', logger });
   o.busOutputs?.attachBus(bus);
   const shared = o.paramsFile !== undefined ? ['--params-file', o.paramsFile] : [];
   const passThrough = o.passThrough ?? [];
@@ -383,6 +395,7 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
       planLatencyMs: latency(planner.planLatency),
       loadSeconds,
       wallSeconds: (performance.now() - startedMs) / 1000,
+      lastError,
     };
   } finally {
     sim?.stop();
@@ -437,11 +450,18 @@ interface RunSummary {
   readonly mode: 'lockstep' | 'realtime';
   readonly seed: number;
   readonly episodes: readonly Omit<SimEpisodeRecord, 'trajectory'>[];
-  readonly normalizedScore: number;
-  readonly successRate: number;
+  /** Null when no episode ran. */
+  readonly normalizedScore: number | null;
+  readonly successRate: number | null;
   readonly firstReachMean: number | null;
+  /** Latencies are null when there was nothing to time (no state reached the planner). */
   readonly tickLatencyMs: LatencySummary;
   readonly planLatencyMs: Omit<LatencySummary, 'max'>;
+  /** Plans that failed and other planner errors (each logged as `error:`), and the last error's text. */
+  readonly plannerErrors: number;
+  readonly lastError: string | null;
+  /** Zero (safe) commands the planner published: before its first plan, after a failure, on a stale state. */
+  readonly zeroCommands: number;
   readonly simDeadlineMisses: number;
   readonly simSteps: number;
   readonly plannerDeadlineMisses: number;
@@ -458,7 +478,7 @@ function summarize(
   info: Pick<RunSummary, 'task' | 'model' | 'modelSteps' | 'mode' | 'seed' | 'picture'>,
 ): RunSummary {
   const episodes = result.report.episodes;
-  const mean = (xs: number[]) => (xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+  const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
   const reached = episodes.filter((e) => e.firstReachStep !== null).map((e) => e.firstReachStep as number);
   const c = result.counters;
   return {
@@ -466,9 +486,12 @@ function summarize(
     episodes: episodes.map(({ trajectory: _t, ...rest }) => rest),
     normalizedScore: mean(episodes.map((e) => e.normalizedScore)),
     successRate: mean(episodes.map((e) => (e.success ? 1 : 0))),
-    firstReachMean: reached.length > 0 ? mean(reached) : null,
+    firstReachMean: mean(reached),
     tickLatencyMs: result.tickLatencyMs,
     planLatencyMs: result.planLatencyMs,
+    plannerErrors: c.planErrors,
+    lastError: result.lastError,
+    zeroCommands: c.zeroCommands,
     simDeadlineMisses: episodes.reduce((n, e) => n + e.deadlineMisses, 0),
     simSteps: episodes.reduce((n, e) => n + e.steps, 0),
     plannerDeadlineMisses: c.deadlineMisses,
@@ -481,9 +504,10 @@ function summarize(
 }
 
 function summaryText(s: RunSummary): string {
-  const f1 = (x: number) => x.toFixed(1);
-  const ms = (x: number | null) => (x === null ? 'n/a' : x < 10 ? x.toFixed(2) : x.toFixed(0));
+  const f1 = (x: number | null) => fixed(x, 1);
   const n = s.episodes.length;
+  const t = s.tickLatencyMs;
+  const p = s.planLatencyMs;
   const lines = [
     `${s.task}, ${s.mode === 'lockstep' ? 'lockstep' : 'real time'}, ${n} episode${n === 1 ? '' : 's'}, seed ${s.seed}, model ${path.relative(process.cwd(), s.model) || '.'} (${s.modelSteps} training steps)`,
   ];
@@ -493,10 +517,17 @@ function summaryText(s: RunSummary): string {
     );
   }
   lines.push(
-    `score             ${f1(s.normalizedScore)} (D4RL normalised${n > 1 ? ', mean' : ''})`,
-    `success           ${f1(100 * s.successRate)} %${s.firstReachMean !== null ? `, first reach at step ${f1(s.firstReachMean)}${n > 1 ? ' (mean)' : ''}` : ''}`,
-    `tick latency      median ${ms(s.tickLatencyMs.median)} ms, p99 ${ms(s.tickLatencyMs.p99)} ms (${s.tickLatencyMs.count} ticks, state in → command out)`,
-    `plan latency      median ${ms(s.planLatencyMs.median)} ms, p99 ${ms(s.planLatencyMs.p99)} ms (${s.planLatencyMs.count} plans, in the planner thread)`,
+    `score             ${s.normalizedScore === null ? 'none (no episode ran)' : `${f1(s.normalizedScore)} (D4RL normalised${n > 1 ? ', mean' : ''})`}`,
+    `success           ${s.successRate === null ? 'none' : `${f1(100 * s.successRate)} %`}${s.firstReachMean !== null ? `, first reach at step ${f1(s.firstReachMean)}${n > 1 ? ' (mean)' : ''}` : ''}`,
+    t.count === 0
+      ? 'tick latency      none: no state reached the planner (0 ticks); check its odom topic'
+      : `tick latency      median ${ms(t.median)}, p99 ${ms(t.p99)} (${t.count} ticks, state in → command out)`,
+    p.count === 0
+      ? 'plan latency      none (0 plans)'
+      : `plan latency      median ${ms(p.median)}, p99 ${ms(p.p99)} (${p.count} plans, in the planner thread)`,
+    s.plannerErrors === 0
+      ? `planner errors    none (${s.zeroCommands} zero commands)`
+      : `planner errors    ${s.plannerErrors} (failed plans and other errors, each logged above), ${s.zeroCommands} zero commands; last: ${clip(s.lastError ?? 'unknown', 160)}`,
     s.mode === 'lockstep'
       ? `deadline misses   none in lockstep (the sim waits for every command); ${s.plannerDeadlineMisses} reported by the planner`
       : `deadline misses   sim: ${s.simDeadlineMisses} of ${s.simSteps} steps had a stale command; planner: ${s.plannerDeadlineMisses} plans late (${s.fallbackCommands} commands from the previous plan)`,
@@ -504,6 +535,10 @@ function summaryText(s: RunSummary): string {
     `wall time         ${f1(s.wallSeconds)} s (model load ${f1(s.loadSeconds)} s)`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 /**
