@@ -227,7 +227,36 @@ export function readDatasetFile<K extends string>(
     arrays[f.key] = readFloat32(buf, offset, rows * columns);
     offset += 4 * rows * columns;
   });
+  // A corrupt value would otherwise surface later, once per statistic it spoils, far from its cause.
+  const bad = firstNonFinite(
+    fields.map((f) => ({ name: f.name, values: arrays[f.key], columns: f.columns })),
+  );
+  if (bad !== null) {
+    throw new DatasetError(
+      path,
+      `row ${bad.row} of '${bad.field}' holds ${bad.value} (column ${bad.column}; the first bad value); ` +
+        `the file is corrupt: ${regenerate}`,
+    );
+  }
   return { task, seed, noise, steps, arrays };
+}
+
+/** The first non-finite value by row (stream order), over all fields, or null. */
+function firstNonFinite(
+  fields: readonly { name: string; values: Float32Array; columns: number }[],
+): { field: string; row: number; column: number; value: number } | null {
+  let best: { field: string; row: number; column: number; value: number } | null = null;
+  for (const { name, values, columns } of fields) {
+    // Only rows before the best one so far can beat it.
+    const end = best === null ? values.length : Math.min(values.length, best.row * columns);
+    for (let i = 0; i < end; i++) {
+      if (!Number.isFinite(values[i]!)) {
+        best = { field: name, row: Math.floor(i / columns), column: i % columns, value: values[i]! };
+        break;
+      }
+    }
+  }
+  return best;
 }
 
 /** Per-column mean and population std (numpy's default ddof = 0) of a rows × columns array. */

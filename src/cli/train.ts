@@ -40,7 +40,12 @@ const options = {
   data: {
     kind: 'string',
     description:
-      'recorded dataset file, for tasks that are not generated in code (maze: data/<task>.bin, generated with the default recipe when missing)',
+      'recorded dataset file, for tasks that are not generated in code (maze default: data/<task>.bin, generated with the default recipe when missing)',
+  },
+  generate: {
+    kind: 'boolean',
+    description:
+      'generate a missing --data file with the default recipe too (without it only the default path is generated)',
   },
   out: { kind: 'string', description: 'model directory to write (created if missing)', required: true },
   steps: {
@@ -278,6 +283,16 @@ export default defineCommand({
       throw new ConfigError(`task '${task.name}' reads recorded data: pass --data FILE`, '--data');
     }
     if (dataFile !== undefined && task.prepareDataFile) {
+      // Generating takes minutes: do it unasked only at the default path, never at a mistyped --data.
+      const atDefault =
+        task.defaultDataFile !== undefined && path.resolve(dataFile) === path.resolve(task.defaultDataFile);
+      if (!atDefault && !opts.generate && !fs.existsSync(dataFile)) {
+        throw new ConfigError(
+          `${dataFile} does not exist; check the path, pass --generate to create it with the default recipe, ` +
+            `or leave out --data for ${task.defaultDataFile ?? 'the default'}`,
+          '--data',
+        );
+      }
       await task.prepareDataFile(dataFile, (line) => stderrLogger.info(line));
     }
     const dataset = task.createDataset({ frameStack: opts['frame-stack'], dataFile });
