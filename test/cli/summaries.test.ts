@@ -17,7 +17,7 @@ describe('summary numbers', () => {
     expect(fixed(Number.NaN, 1)).toBe('none');
     expect(fixed(null, 1, '-')).toBe('-');
     expect(ms(Number.NaN)).toBe('none');
-    expect(ms(3.14159)).toBe('3.14 ms');
+    expect(ms(3.256)).toBe('3.26 ms');
     expect(meanStderr(12.34, Number.NaN)).toBe('12.3');
     expect(meanStderr(12.34, 0.56)).toBe('12.3 ± 0.6');
   });
