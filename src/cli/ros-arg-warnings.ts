@@ -1,0 +1,80 @@
+/**
+ * ROS ignores what no node declares: a `-p plannr:horizon:=5`, a `-p planner:horizn:=5` or a `horizn: 5` in a
+ * params file would silently keep the default. Before the nodes start, `rosArgWarnings` lists each such
+ * argument with the nearest known node or parameter name, for every command that starts nodes (run, node,
+ * sim-node). Malformed arguments and unreadable files are left to the transport, which refuses them.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  didYouMean,
+  matchNodeKey,
+  type ParamTable,
+  parseParamsFile,
+  type ParamsFileContents,
+  TRANSPORT_PARAMS,
+} from '../params/index.js';
+import { parseRosArgs, type RosArgs } from '../transport/index.js';
+
+/** A node this process starts: its fully qualified name (`/planner`) and its parameter table. */
+export interface StartedNode {
+  readonly fqn: string;
+  readonly table: ParamTable;
+}
+
+const baseName = (fqn: string) => fqn.slice(fqn.lastIndexOf('/') + 1);
+
+/** The parameter names any of `nodes` declares (the transports' own included). */
+function declared(nodes: readonly StartedNode[]): Set<string> {
+  return new Set([...TRANSPORT_PARAMS, ...nodes.flatMap((n) => n.table.map((d) => d.name))]);
+}
+
+/** One warning line per `-p` or params-file entry that no node of `nodes` will read. */
+export function rosArgWarnings(rosArgs: readonly string[], nodes: readonly StartedNode[]): string[] {
+  let parsed: RosArgs;
+  try {
+    parsed = parseRosArgs(rosArgs);
+  } catch {
+    return [];
+  }
+  const names = nodes.map((n) => baseName(n.fqn));
+  const here = `this process runs ${names.map((n) => `'${n}'`).join(' and ')}`;
+  const warnings: string[] = [];
+  for (const source of parsed.params) {
+    if (source.kind === 'param') {
+      const shown = `-p ${source.node === undefined ? '' : `${source.node}:`}${source.name}:=…`;
+      const targets =
+        source.node === undefined ? nodes : nodes.filter((n) => baseName(n.fqn) === source.node);
+      if (targets.length === 0) {
+        warnings.push(`${shown}: no node is named '${source.node}'${didYouMean(source.node!, names)}; ${here}; ignored`);
+        continue;
+      }
+      const known = declared(targets);
+      if (!known.has(source.name))
+        warnings.push(`${shown}: unknown parameter${didYouMean(source.name, known)}; ignored`);
+      continue;
+    }
+    let file: ParamsFileContents;
+    try {
+      file = parseParamsFile(readFileSync(source.path, 'utf8'), source.path);
+    } catch {
+      continue;
+    }
+    for (const section of file.sections) {
+      const targets = nodes.filter((n) => matchNodeKey(section.node, n.fqn) >= 0);
+      if (targets.length === 0) {
+        const guess = didYouMean(baseName(section.node), names);
+        warnings.push(`${source.path}: section '${section.node}' matches no node${guess}; ${here}; ignored`);
+        continue;
+      }
+      const known = declared(targets);
+      for (const name of section.params.keys()) {
+        if (!known.has(name)) {
+          warnings.push(
+            `${source.path}: ${section.node}: '${name}' is an unknown parameter${didYouMean(name, known)}; ignored`,
+          );
+        }
+      }
+    }
+  }
+  return warnings;
+}
