@@ -19,7 +19,7 @@ import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
 import { NODE_PARAMS, type NodeTask, plannerParamArgs, startPlannerNode } from '../node/index.js';
-import { loadParamsFile, paramsMarkdown, validateOverrides } from '../params/index.js';
+import { paramsMarkdown } from '../params/index.js';
 import {
   type Bus,
   createTransport,
@@ -32,6 +32,7 @@ import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
 import { modelTask } from './planner-policy.js';
+import { warnRosArgs } from './ros-arg-warnings.js';
 import { flagParams } from './ros-flags.js';
 import { onStopSignals, type StopSignals } from './stop-signals.js';
 
@@ -151,16 +152,8 @@ function nodeCommand(passThrough: readonly string[], deps: NodeCommandOptions = 
         await outputs.close();
         throw err;
       }
-      // ROS ignores params-file entries no node declares; a typo would then silently keep the default. Say so.
-      if (opts['params-file'] !== undefined) {
-        for (const issue of validateOverrides(
-          NODE_PARAMS,
-          loadParamsFile(opts['params-file'], transport.name),
-        )) {
-          if (issue.message.startsWith('unknown'))
-            stderrLogger.warn(`${opts['params-file']}: ${issue.path}: ${issue.message}`);
-        }
-      }
+      // ROS ignores what no node declares; a typo would then silently keep the default. Say so.
+      warnRosArgs(rosArgs, [{ name: transport.name, table: NODE_PARAMS }]);
       let node: Awaited<ReturnType<typeof startPlannerNode>>;
       try {
         node = await startPlannerNode({ transport, resolveTask });

@@ -4,24 +4,22 @@
  * argument with the nearest known node or parameter name, for every command that starts nodes (run, node,
  * sim-node). Malformed arguments and unreadable files are left to the transport, which refuses them.
  */
-import { readFileSync } from 'node:fs';
+import { stderrLogger } from '../logging.js';
 import {
   didYouMean,
   matchNodeKey,
-  type ParamTable,
-  parseParamsFile,
   type ParamsFileContents,
+  type ParamTable,
+  readParamsFile,
   TRANSPORT_PARAMS,
 } from '../params/index.js';
 import { parseRosArgs, type RosArgs } from '../transport/index.js';
 
-/** A node this process starts: its fully qualified name (`/planner`) and its parameter table. */
+/** A node this process starts: its name (`planner`, no namespace, as params files match it) and its table. */
 export interface StartedNode {
-  readonly fqn: string;
+  readonly name: string;
   readonly table: ParamTable;
 }
-
-const baseName = (fqn: string) => fqn.slice(fqn.lastIndexOf('/') + 1);
 
 /** The parameter names any of `nodes` declares (the transports' own included). */
 function declared(nodes: readonly StartedNode[]): Set<string> {
@@ -36,16 +34,17 @@ export function rosArgWarnings(rosArgs: readonly string[], nodes: readonly Start
   } catch {
     return [];
   }
-  const names = nodes.map((n) => baseName(n.fqn));
+  const names = nodes.map((n) => n.name);
   const here = `this process runs ${names.map((n) => `'${n}'`).join(' and ')}`;
   const warnings: string[] = [];
   for (const source of parsed.params) {
     if (source.kind === 'param') {
       const shown = `-p ${source.node === undefined ? '' : `${source.node}:`}${source.name}:=…`;
-      const targets =
-        source.node === undefined ? nodes : nodes.filter((n) => baseName(n.fqn) === source.node);
+      const targets = source.node === undefined ? nodes : nodes.filter((n) => n.name === source.node);
       if (targets.length === 0) {
-        warnings.push(`${shown}: no node is named '${source.node}'${didYouMean(source.node!, names)}; ${here}; ignored`);
+        warnings.push(
+          `${shown}: no node is named '${source.node}'${didYouMean(source.node!, names)}; ${here}; ignored`,
+        );
         continue;
       }
       const known = declared(targets);
@@ -55,14 +54,14 @@ export function rosArgWarnings(rosArgs: readonly string[], nodes: readonly Start
     }
     let file: ParamsFileContents;
     try {
-      file = parseParamsFile(readFileSync(source.path, 'utf8'), source.path);
+      file = readParamsFile(source.path);
     } catch {
       continue;
     }
     for (const section of file.sections) {
-      const targets = nodes.filter((n) => matchNodeKey(section.node, n.fqn) >= 0);
+      const targets = nodes.filter((n) => matchNodeKey(section.node, n.name) >= 0);
       if (targets.length === 0) {
-        const guess = didYouMean(baseName(section.node), names);
+        const guess = didYouMean(section.node.slice(section.node.lastIndexOf('/') + 1), names);
         warnings.push(`${source.path}: section '${section.node}' matches no node${guess}; ${here}; ignored`);
         continue;
       }
@@ -70,11 +69,16 @@ export function rosArgWarnings(rosArgs: readonly string[], nodes: readonly Start
       for (const name of section.params.keys()) {
         if (!known.has(name)) {
           warnings.push(
-            `${source.path}: ${section.node}: '${name}' is an unknown parameter${didYouMean(name, known)}; ignored`,
+            `${source.path}: ${section.node}: ${name}: unknown parameter${didYouMean(name, known)}; ignored`,
           );
         }
       }
     }
   }
   return warnings;
+}
+
+/** Prints `rosArgWarnings` on stderr (always: --quiet hides progress, not a setting that will be ignored). */
+export function warnRosArgs(rosArgs: readonly string[], nodes: readonly StartedNode[]): void {
+  for (const line of rosArgWarnings(rosArgs, nodes)) stderrLogger.warn(line);
 }

@@ -49,6 +49,7 @@ import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { mazeNodeTask } from './maze-node-task.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { modelTask } from './planner-policy.js';
+import { warnRosArgs } from './ros-arg-warnings.js';
 import { flagParams } from './ros-flags.js';
 import { fixed, ms } from './summary-format.js';
 
@@ -124,6 +125,18 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       const lockstep = opts.lockstep === true;
       const model = readModelFile(modelDir);
 
+      // Both nodes get the params file and the ROS arguments: warn about what neither will read.
+      warnRosArgs(
+        [
+          '--ros-args',
+          ...(opts['params-file'] !== undefined ? ['--params-file', opts['params-file']] : []),
+          ...passThrough,
+        ],
+        [
+          { name: MAZE_NODE_NAMES.planner, table: NODE_PARAMS },
+          { name: MAZE_NODE_NAMES.sim, table: SIM_PARAMS },
+        ],
+      );
       const progress = new ProgressLine(opts.quiet === true);
       // Before the run: a bad bag path or a busy port fails now, not after the episodes.
       const outputs = await BusOutputs.open({

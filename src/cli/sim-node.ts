@@ -16,6 +16,7 @@ import { declareParams, paramsMarkdown } from '../params/index.js';
 import { createTransport, finalNodeName, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
+import { warnRosArgs } from './ros-arg-warnings.js';
 import { flagParams } from './ros-flags.js';
 import { onStopSignals, SIGNAL_EXIT_CODE, type StopSignals } from './stop-signals.js';
 
@@ -77,6 +78,7 @@ function simNodeCommand(passThrough: readonly string[]): CliCommand {
         );
       }
       const transport = await createTransport(kind, opts.name, rosArgs, { handleSignals: false });
+      warnRosArgs(rosArgs, [{ name: transport.name, table: SIM_PARAMS }]);
       let node: MazeSimNode;
       try {
         const params = declareParams(transport, SIM_PARAMS);

@@ -17,6 +17,7 @@
  * - `configPatch(table, changes)` → the camelCase keys of an accepted runtime change (`transport.onParamChanged`);
  * - `validateParams(table, values, {runtime})`, `validateOverrides(table, loadParamsFile(path, name))` → every
  *   ConfigIssue (unknown names with a suggestion, static params, int/double rule, ranges, choices);
+ * - `closestName(name, candidates)`, `didYouMean(…)` → the nearest known name (parameter or node names);
  * - `paramsMarkdown(table)` → the README table; `paramSpec(decl)` → the transport's ParamSpec.
  *
  * Values: int and double are both JS numbers at runtime; files and `-p` keep YAML's distinction (ints are bigint
@@ -24,6 +25,7 @@
  * `readParamsFile(path)` is the one params-file reader; `loadParamsFile(path, nodeName)` gives one node's values.
  */
 export { checkParamSpec, checkParamValue, coerceRawValue, formatParamValue } from './check-value.js';
+export { closestName, didYouMean } from './closest-name.js';
 export {
   type ConfigOf,
   configPatch,

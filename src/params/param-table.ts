@@ -5,6 +5,7 @@
  */
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { checkParamSpec, checkParamValue, coerceRawValue, formatParamValue } from './check-value.js';
+import { didYouMean } from './closest-name.js';
 import type { ParamSpec, ParamType, ParamValue, RawParamValue, ValueOfType } from './types.js';
 
 export interface ParamDecl {
@@ -107,28 +108,12 @@ export function configPatch<const T extends ParamTable>(
   return out as Partial<ConfigOf<T>>;
 }
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
-/** The closest declared name (a typo of up to a third of the name, or the same last segment elsewhere). */
+/** ` (did you mean '…'?)` for a name the table does not declare, or ''. */
 function suggest(table: ParamTable, name: string): string {
-  let best: { name: string; d: number } | undefined;
-  for (const decl of table) {
-    const d = editDistance(decl.name, name);
-    if (d <= Math.max(1, Math.floor(name.length / 3)) && (!best || d < best.d)) best = { name: decl.name, d };
-  }
-  const tail = name.slice(name.lastIndexOf('.') + 1);
-  const near = best?.name ?? table.find((d) => d.name.slice(d.name.lastIndexOf('.') + 1) === tail)?.name;
-  return near ? ` (did you mean '${near}'?)` : '';
+  return didYouMean(
+    name,
+    table.map((d) => d.name),
+  );
 }
 
 /**
