@@ -133,6 +133,9 @@ export class PlainGradients {
   #batchCap = 0;
   #buf = new Map<string, Float32Array>();
   #forwardDone: { tokens: number; batch: number; levels: Int32Array } | null = null;
+  #levelsTape = new Int32Array(0);
+  /** Loss scratch (x^k in, dL/dout) reused across steps: see `scratch`. */
+  #scratch = new Map<string, Float32Array>();
 
   constructor(
     config: ModelConfig,
@@ -186,6 +189,19 @@ export class PlainGradients {
     }
     this.#refreshLayers();
     this.#forwardDone = null;
+  }
+
+  /**
+   * A plain Float32Array of `size` values kept for the caller across calls (the loss's x^k and dL/dout, so a
+   * training step allocates nothing per step once sizes settle). Contents are the caller's.
+   */
+  scratch(key: string, size: number): Float32Array {
+    let v = this.#scratch.get(key);
+    if (v === undefined || v.length < size) {
+      v = new Float32Array(size);
+      this.#scratch.set(key, v);
+    }
+    return v.subarray(0, size);
   }
 
   /** dL/dθ for weight `name` from the last backward pass (a view). */
@@ -270,14 +286,14 @@ export class PlainGradients {
         const pr = (r0 + bi) * pw;
         for (let j = 0; j < hd; j++) acts[a0 + bi * hd + j] = zz[bi * zw + j]! + p[pr + j]!;
       }
-      activate(acts, a0, bh, act, derivs);
+      this.#activate(acts, a0, bh, act, derivs);
       this.#fwd(L.preW2, acts, a0, b, acts, a1, false);
       for (let bi = 0; bi < b; bi++) {
         const pr = (r0 + bi) * pw + hd;
         const o = a1 + bi * hd;
         for (let j = 0; j < hd; j++) acts[o + j] = acts[o + j]! + zz[bi * zw + hd + j]! + p[pr + j]!;
       }
-      activate(acts, a1, bh, act, derivs);
+      this.#activate(acts, a1, bh, act, derivs);
       let l = 2;
       for (let k = 0; k < blocks; k++, l += 2)
         this.#resBlock(L.preBlocks[2 * k]!, L.preBlocks[2 * k + 1]!, b, at(l - 1), at(l), at(l + 1));
@@ -285,31 +301,51 @@ export class PlainGradients {
       this.#fwd(L.gruIn, acts, at(l - 1), b, gi, 0, false);
       const g0 = r0 * z;
       const nz = n * z;
-      for (let bi = 0; bi < b; bi++) {
-        for (let j = 0; j < z; j++) {
-          const k = g0 + bi * z + j;
-          const gRow = bi * 3 * z;
-          const zRow = bi * zw + 2 * hd;
-          const r = sigmoid(gi[gRow + j]! + zz[zRow + j]!);
-          const u = sigmoid(gi[gRow + z + j]! + zz[zRow + z + j]!);
-          const zn = zz[zRow + 2 * z + j]!;
-          const nn = Math.tanh(gi[gRow + 2 * z + j]! + r * zn);
-          gAll[k] = nn + u * (zs[k]! - nn);
-          gates[k] = r;
-          gates[nz + k] = u;
-          gates[2 * nz + k] = nn;
-          gates[3 * nz + k] = zn;
+      const ew = this.#k.elementwise;
+      if (ew !== null && z % 4 === 0) {
+        // The fused SIMD gates; the tape layout [r | u | n | Z_n] × N·z is the kernel's (at k, stride N·z).
+        for (let bi = 0; bi < b; bi++) {
+          ew.gru(
+            gi,
+            bi * 3 * z,
+            zz,
+            bi * zw + 2 * hd,
+            zs,
+            g0 + bi * z,
+            gAll,
+            g0 + bi * z,
+            z,
+            gates,
+            g0 + bi * z,
+            nz,
+          );
         }
-      }
+      } else
+        for (let bi = 0; bi < b; bi++) {
+          for (let j = 0; j < z; j++) {
+            const k = g0 + bi * z + j;
+            const gRow = bi * 3 * z;
+            const zRow = bi * zw + 2 * hd;
+            const r = sigmoid(gi[gRow + j]! + zz[zRow + j]!);
+            const u = sigmoid(gi[gRow + z + j]! + zz[zRow + z + j]!);
+            const zn = zz[zRow + 2 * z + j]!;
+            const nn = Math.tanh(gi[gRow + 2 * z + j]! + r * zn);
+            gAll[k] = nn + u * (zs[k]! - nn);
+            gates[k] = r;
+            gates[nz + k] = u;
+            gates[2 * nz + k] = nn;
+            gates[3 * nz + k] = zn;
+          }
+        }
       // Post block 0.
       const aIn = at(l);
       const aOut = at(l + 1);
       this.#fwd(L.postW1, gAll, g0, b, acts, aIn, false);
-      activate(acts, aIn, bh, act, derivs);
+      this.#activate(acts, aIn, bh, act, derivs);
       if (L.postWs === null) acts.set(gAll.subarray(g0, g0 + bz), aOut);
       else this.#fwd(L.postWs, gAll, g0, b, acts, aOut, false);
       this.#fwd(L.postW2, acts, aIn, b, acts, aOut, true);
-      activate(acts, aOut, bh, act, derivs);
+      this.#activate(acts, aOut, bh, act, derivs);
       l += 2;
       for (let k = 0; k < blocks; k++, l += 2)
         this.#resBlock(L.postBlocks[2 * k]!, L.postBlocks[2 * k + 1]!, b, at(l - 1), at(l), at(l + 1));
@@ -317,7 +353,10 @@ export class PlainGradients {
     }
     const out = buf('out');
     this.#fwd(L.head, zs, bz, n, out, 0, false);
-    this.#forwardDone = { tokens: tCount, batch: b, levels: Int32Array.from(levels) };
+    // The levels are kept for backward in a buffer reused across steps (no allocation per step).
+    if (this.#levelsTape.length < n) this.#levelsTape = new Int32Array(this.#rowCap);
+    this.#levelsTape.set(levels);
+    this.#forwardDone = { tokens: tCount, batch: b, levels: this.#levelsTape };
     return out.subarray(0, n * d);
   }
 
@@ -456,6 +495,20 @@ export class PlainGradients {
 
   // ── pieces ──
 
+  /**
+   * v[off … off+len) ← act(v) with act′ at deriv[dOff …]: ELU in the SIMD element-wise kernel (all but the
+   * last len mod 4 values), everything else in JS.
+   */
+  #activate(v: Float32Array, off: number, len: number, kind: number, deriv: Float32Array, dOff = off): void {
+    const ew = this.#k.elementwise;
+    let done = 0;
+    if (ew !== null && kind === ACT_ELU) {
+      done = len - (len % 4);
+      ew.elu(v, off, done, deriv, dOff);
+    }
+    if (done < len) activate(v, off + done, len - done, kind, deriv, dOff + done);
+  }
+
   /** y ← (acc ? y : 0) + x·W + b. */
   #fwd(
     layer: Layer,
@@ -542,10 +595,10 @@ export class PlainGradients {
     const derivs = this.#buf.get('derivs')!;
     const bh = b * this.hiddenWidth;
     this.#fwd(w1, acts, inOff, b, acts, innerOff, false);
-    activate(acts, innerOff, bh, this.#act, derivs);
+    this.#activate(acts, innerOff, bh, this.#act, derivs);
     acts.copyWithin(outOff, inOff, inOff + bh);
     this.#fwd(w2, acts, innerOff, b, acts, outOff, true);
-    activate(acts, outOff, bh, this.#act, derivs);
+    this.#activate(acts, outOff, bh, this.#act, derivs);
   }
 
   /** ResBlock backward in place on dh (gradient at its output → at its input); tapes dY of W1 and W2. */
@@ -570,7 +623,7 @@ export class PlainGradients {
     const kCount = this.levels;
     const h1 = buf('levelH1');
     this.#fwd(L.level1, buf('levelF'), 0, kCount, h1, 0, false);
-    activate(h1, 0, kCount * this.#e, this.#act, buf('levelD1'), 0);
+    this.#activate(h1, 0, kCount * this.#e, this.#act, buf('levelD1'), 0);
     this.#fwd(L.level2, h1, 0, kCount, buf('levelE'), 0, false);
     this.#fwd(L.levelOut, buf('levelE'), 0, kCount, buf('levelC'), 0, false);
   }
@@ -612,9 +665,9 @@ export class PlainGradients {
         const e1 = this.#buf.get('initE1')!;
         const e2 = this.#buf.get('initE2')!;
         this.#fwd(l1, obs, 0, b, e1, 0, false);
-        activate(e1, 0, b * w, ACT_ELU, this.#buf.get('initD1')!, 0);
+        this.#activate(e1, 0, b * w, ACT_ELU, this.#buf.get('initD1')!, 0);
         this.#fwd(l2, e1, 0, b, e2, 0, false);
-        activate(e2, 0, b * w, ACT_ELU, this.#buf.get('initD2')!, 0);
+        this.#activate(e2, 0, b * w, ACT_ELU, this.#buf.get('initD2')!, 0);
         this.#fwd(l3, e2, 0, b, zs, 0, false);
         return;
       }

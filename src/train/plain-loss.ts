@@ -28,9 +28,12 @@ export interface PlainLossBatch {
 }
 
 /** x^k for every token. */
-export function noisyTokens(batch: PlainLossBatch, d: number): Float32Array {
+export function noisyTokens(
+  batch: PlainLossBatch,
+  d: number,
+  out: Float32Array = new Float32Array(batch.x0.length),
+): Float32Array {
   const { x0, noise } = batch;
-  const out = new Float32Array(x0.length);
   const rows = batch.tokens * batch.batch;
   for (let r = 0; r < rows; r++) {
     // Each product rounded to float32 before the sum, as the tfjs reference computes it.
@@ -157,11 +160,11 @@ export function shardGradients(
   const out = trainer.forward({
     tokens: shard.tokens,
     batch: shard.batch,
-    xNoisy: noisyTokens(shard, d),
+    xNoisy: noisyTokens(shard, d, trainer.scratch('xNoisy', shard.x0.length)),
     levels: shard.noise.k,
     firstObservation: shard.firstObservation,
   });
-  const dOut = new Float32Array(out.length);
+  const dOut = trainer.scratch('dOut', out.length);
   const loss = plainLossGradient(out, shard, objective, clipNoise, denominator, dOut);
   trainer.backward(dOut);
   return loss;
