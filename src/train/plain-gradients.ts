@@ -21,8 +21,9 @@
  * chain rule: dW_out = dF·W_ihᵀ, dW_ih = W_outᵀ·dF + b_outᵀ·df, db_out = df·W_ihᵀ, db_ih = df. The level part
  * is differentiated for all K levels at once from dc(k) = Σ_{n: k_n = k} dP_n.
  *
- * Kernels: the dense products of plain-network-kernels.ts (WebAssembly SIMD where available, else JS); all
- * arrays live in the kernels' memory. Sums are float32 in the kernels, float64 in the bias column sums, so
+ * Kernels: the dense products of plain-network-kernels.ts (WebAssembly SIMD where available, else JS), and
+ * with SIMD its fused element-wise kernels for ELU and the GRU gates (polynomial exp; the backward pass's
+ * element-wise products stay JS: no exp there); all arrays live in the kernels' memory. Sums are float32 in the kernels, float64 in the bias column sums, so
  * gradients agree with tfjs to float32 rounding (≈1e-5 relative), not bit for bit; a run of this engine is
  * deterministic, so its resumed runs equal its uninterrupted ones bit for bit.
  */
