@@ -375,8 +375,17 @@ export class MazeSimNode {
       pose: { position: { x: goal[0], y: goal[1], z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
     });
     this.#publishEpisodeStart({});
-    this.#publishState(obs, stamp);
     if (this.config.lockstep) this.#pending.push('step');
+    // The first state goes out one event-loop turn later. rclnodejs hands a node one message per ready
+    // subscription per round, in subscription order (the planner subscribes odom first), so an odom published
+    // in the same round as episode_start would be handled before it: the planner would plan from the new
+    // episode's first state, then restart one step later on a shifted token grid. The turn lets the round that
+    // carries goal_pose and episode_start run first (on ROS 2 it makes that order likely, not certain; an
+    // unanswered state is re-sent anyway).
+    const episode = this.#episode;
+    setImmediate(() => {
+      if (!this.#finished && this.#episode === episode) this.#publishState(obs, stamp);
+    });
   }
 
   #onCommand(received: Received<WrenchStamped>): void {
