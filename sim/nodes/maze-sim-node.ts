@@ -96,6 +96,8 @@ export interface SimEpisodeRecord extends EpisodeRecord {
   readonly catchUpSteps: number;
   /** Real time: steps the sim fell behind the wall clock beyond MAX_CATCH_UP_STEPS and gave up (time slipped). */
   readonly slippedSteps: number;
+  /** Cut short by `interrupt()` (Ctrl-C) before its last step: its score is not a full episode's. */
+  readonly interrupted?: true;
   /** Commands dropped, per reason. */
   readonly rejected: Readonly<Record<CommandRejectReason, number>>;
   /** Wall time from the episode's first step to its last, s. */
@@ -304,6 +306,26 @@ export class MazeSimNode {
   /** Stops stepping and unsubscribes (the transport stays open). `done` stays pending if episodes were left. */
   stop(): void {
     this.#stop();
+  }
+
+  /**
+   * Ends the run now (Ctrl-C): the episode in progress, if it took a step, is recorded as `interrupted`,
+   * stepping stops, and `done` resolves with the episodes so far. Returns that report (the final one if the
+   * run had already ended).
+   */
+  interrupt(): MazeSimReport {
+    if (!this.#finished) {
+      if (this.#episode !== null && this.#episode.t > 0) this.#endEpisode(true);
+      else this.#finish();
+    }
+    return { task: this.env.id, config: this.config, episodes: this.#records };
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#episode = null;
+    this.#stop();
+    this.#resolve({ task: this.env.id, config: this.config, episodes: this.#records });
   }
 
   #stop(): void {
@@ -517,7 +539,7 @@ export class MazeSimNode {
     if (final) this.#endEpisode();
   }
 
-  #endEpisode(): void {
+  #endEpisode(interrupted = false): void {
     const ep = this.#episode!;
     ep.wallEndMs = this.#wallMs();
     const wallSeconds = (ep.wallEndMs - ep.wallStartMs) / 1000;
@@ -543,6 +565,7 @@ export class MazeSimNode {
       rejected: { ...ep.rejected },
       wallSeconds,
       achievedRealTimeFactor: wallSeconds > 0 ? (ep.t * this.env.dt) / wallSeconds : Number.POSITIVE_INFINITY,
+      ...(interrupted ? { interrupted: true as const } : {}),
     };
     this.#records.push(record);
     const rejected = REJECT_REASONS.reduce((n, r) => n + ep.rejected[r], 0);
@@ -554,11 +577,8 @@ export class MazeSimNode {
         (rejected > 0 ? `, ${rejected} commands dropped` : ''),
     );
     this.#options.onEpisode?.(record);
-    if (this.#records.length >= this.config.episodes) {
-      this.#finished = true;
-      this.#episode = null;
-      this.#stop();
-      this.#resolve({ task: task.id, config: this.config, episodes: this.#records });
+    if (interrupted || this.#records.length >= this.config.episodes) {
+      this.#finish();
       return;
     }
     this.#beginEpisode();

@@ -27,7 +27,7 @@ import {
 } from '../../sim/nodes/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
 import { ConfigError, PlanningError } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { type Logger, stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
 import {
   copyCounters,
@@ -51,6 +51,7 @@ import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.
 import { modelTask } from './planner-policy.js';
 import { warnRosArgs } from './ros-arg-warnings.js';
 import { flagParams } from './ros-flags.js';
+import { onStopSignals, SIGNAL_EXIT_CODE } from './stop-signals.js';
 import { fixed, ms } from './summary-format.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -145,6 +146,17 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         liveHost: opts['live-host'],
         logger: progress.logger,
       });
+      // Ctrl-C / SIGTERM: stop the sim, let the planner publish its zero command, then the summary and the
+      // picture of what ran, and exit 130; a second signal exits at once.
+      const stop = new AbortController();
+      let stoppedBy: NodeJS.Signals | null = null;
+      const signals = onStopSignals((signal) => {
+        stoppedBy = signal;
+        stderrLogger.warn(
+          `${signal}: stopping the sim; the planner publishes a zero command, then the summary and the picture follow (${signal} again exits at once)`,
+        );
+        stop.abort();
+      });
       const mode = lockstep
         ? 'lockstep'
         : `real time${opts['real-time-factor'] !== 1 ? ` ×${opts['real-time-factor']}` : ''}`;
@@ -161,6 +173,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         ...(opts['params-file'] !== undefined ? { paramsFile: opts['params-file'] } : {}),
         passThrough,
         busOutputs: outputs,
+        signal: stop.signal,
         logger: progress.logger,
         onStep: (e, planner) => progress.update(e, planner),
         onReady: (planner, loadSeconds) =>
@@ -168,6 +181,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
             `${task.id}, ${mode}: model ${path.relative(process.cwd(), modelDir) || '.'} loaded in the planner's ${planner.host.thread} thread (${planner.info.backend}) in ${loadSeconds.toFixed(1)} s`,
           ),
       }).finally(async () => {
+        signals.dispose();
         progress.done();
         await outputs.close(); // also when the run failed before its bus existed
       });
@@ -202,6 +216,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         mode: lockstep ? 'lockstep' : 'realtime',
         seed: opts.seed,
         picture: out,
+        interrupted: stoppedBy,
       });
       const outputSummary = await outputs.close();
       process.stdout.write(
@@ -212,7 +227,8 @@ function runCommand(passThrough: readonly string[]): CliCommand {
                 .map((l) => `${l}\n`)
                 .join(''),
       );
-      return exitAfterWrites('run', pictureError);
+      const code = exitAfterWrites('run', pictureError);
+      return stoppedBy !== null ? SIGNAL_EXIT_CODE : code;
     },
   });
 }
@@ -250,6 +266,8 @@ export interface MazePairOptions {
   readonly busOutputs?: Pick<BusOutputs, 'attachBus' | 'close'>;
   /** Give up when the sim has not stepped for this long (a stuck planner stalls a lockstep pair); default 60 s. */
   readonly stallTimeoutS?: number;
+  /** Ctrl-C: stop the sim now (the episode in progress is kept, marked interrupted) and close both nodes. */
+  readonly signal?: AbortSignal;
 }
 
 /** Latency statistics in ms; null when nothing was measured (no ticks or no plans). */
@@ -272,6 +290,10 @@ export interface MazePairResult {
   readonly wallSeconds: number;
   /** The last error either node logged (the first line), or null. */
   readonly lastError: string | null;
+  /** Whether `signal` stopped the run early. */
+  readonly interrupted: boolean;
+  /** The commands seen on the command topic while the planner closed (the safe command: zero force). */
+  readonly stopCommands: readonly (readonly [number, number])[];
 }
 
 /**
@@ -339,6 +361,7 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
   let planner: PlannerNode | null = null;
   let sim: MazeSimNode | null = null;
   let env: MazeEnv | null = null;
+  let closePlanner = (p: PlannerNode) => p.close();
   try {
     // The planner first: its subscriptions must exist before the sim publishes an episode's first state.
     const plannerTransport = bus.node(MAZE_NODE_NAMES.planner, '', plannerArgs);
@@ -354,7 +377,21 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
       .subscribe(({ msg }) => {
         if (sim) plans.push({ episode, points: planPoints(msg, sim.observation) });
       });
+    // And the commands the planner sends while it closes: what a robot would get on Ctrl-C.
+    let closing = false;
+    const stopCommands: [number, number][] = [];
+    monitor
+      .observe(MAZE_TYPES.command, plannerTransport.resolve(COMMAND_TOPIC), MAZE_QOS.command)
+      .subscribe(({ msg }) => {
+        if (closing) stopCommands.push([msg.wrench.force.x, msg.wrench.force.y]);
+      });
     monitor.start();
+    closePlanner = async (p) => {
+      await bus.idle(); // commands of the run itself are delivered first
+      closing = true;
+      await p.close();
+      await bus.idle();
+    };
 
     const simTransport = bus.node(MAZE_NODE_NAMES.sim, '', simArgs);
     const simParams = declareParams(simTransport, SIM_PARAMS);
@@ -371,7 +408,12 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
       },
     });
     o.onReady?.(planner, loadSeconds);
-    sim.start();
+    const s = sim;
+    if (o.signal?.aborted) s.interrupt();
+    else {
+      o.signal?.addEventListener('abort', () => s.interrupt(), { once: true });
+      s.start();
+    }
     lastStepMs = performance.now();
     // A lockstep sim only moves when the planner answers: never wait forever on a planner that stopped.
     const stallMs = (o.stallTimeoutS ?? 60) * 1000;
@@ -409,10 +451,12 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
       loadSeconds,
       wallSeconds: (performance.now() - startedMs) / 1000,
       lastError,
+      interrupted: o.signal?.aborted === true,
+      stopCommands,
     };
   } finally {
     sim?.stop();
-    await planner?.close();
+    if (planner) await closePlanner(planner);
     await bus.close();
     env?.close();
     // After the bus: the nodes' last messages (the zero command on close) are in the bag too.
@@ -422,6 +466,8 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
 
 /** The planner's plan topic as declared in its parameter table (`~/plan`). */
 const PLAN_TOPIC = String(NODE_PARAMS.find((d) => d.name === 'plan_topic')!.default);
+/** Its command topic (`cmd_force`). */
+const COMMAND_TOPIC = String(NODE_PARAMS.find((d) => d.name === 'command_topic')!.default);
 
 /** `-p name:=value` with ROS's typing (a double keeps its decimal point). */
 /** These options as `-p node:name:=v` (ros-flags.ts): above the params file, left out where `tail` sets them. */
@@ -463,6 +509,10 @@ interface RunSummary {
   readonly mode: 'lockstep' | 'realtime';
   readonly seed: number;
   readonly episodes: readonly Omit<SimEpisodeRecord, 'trajectory'>[];
+  /** The signal that stopped the run early (the last episode is then cut short), or null. */
+  readonly interrupted: NodeJS.Signals | null;
+  /** Commands seen on the command topic while the planner closed: the safe command, zero force. */
+  readonly stopCommands: readonly (readonly [number, number])[];
   /** Null when no episode ran. */
   readonly normalizedScore: number | null;
   readonly successRate: number | null;
@@ -488,7 +538,7 @@ interface RunSummary {
 
 function summarize(
   result: MazePairResult,
-  info: Pick<RunSummary, 'task' | 'model' | 'modelSteps' | 'mode' | 'seed' | 'picture'>,
+  info: Pick<RunSummary, 'task' | 'model' | 'modelSteps' | 'mode' | 'seed' | 'picture' | 'interrupted'>,
 ): RunSummary {
   const episodes = result.report.episodes;
   const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -502,6 +552,7 @@ function summarize(
     firstReachMean: mean(reached),
     tickLatencyMs: result.tickLatencyMs,
     planLatencyMs: result.planLatencyMs,
+    stopCommands: result.stopCommands,
     plannerErrors: c.planErrors,
     lastError: result.lastError,
     zeroCommands: c.zeroCommands,
@@ -526,7 +577,7 @@ function summaryText(s: RunSummary): string {
   ];
   for (const e of s.episodes) {
     lines.push(
-      `  episode ${e.index}: score ${f1(e.normalizedScore)}, ${e.success ? `reached the goal at step ${e.firstReachStep}` : 'did not reach the goal'}, return ${e.episodeReturn} of ${e.steps} steps`,
+      `  episode ${e.index}: score ${f1(e.normalizedScore)}, ${e.success ? `reached the goal at step ${e.firstReachStep}` : 'did not reach the goal'}, return ${e.episodeReturn} of ${e.steps} steps${e.interrupted ? ' (interrupted: a partial episode)' : ''}`,
     );
   }
   lines.push(
@@ -547,6 +598,15 @@ function summaryText(s: RunSummary): string {
     `picture           ${s.picture} (${s.plansReceived} plans overlaid)`,
     `wall time         ${f1(s.wallSeconds)} s (model load ${f1(s.loadSeconds)} s)`,
   );
+  if (s.interrupted !== null) {
+    const zero = s.stopCommands.length > 0 && s.stopCommands.every(([x, y]) => x === 0 && y === 0);
+    lines.push(
+      `interrupted       ${s.interrupted}: the sim stopped after ${n} episode${n === 1 ? '' : 's'}${s.episodes.at(-1)?.interrupted ? ' (the last one partial)' : ''}; ` +
+        (zero
+          ? 'the planner published a zero command on closing (seen on its command topic)'
+          : `commands seen while the planner closed: ${JSON.stringify(s.stopCommands)}`),
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
