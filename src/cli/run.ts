@@ -387,7 +387,6 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
       });
     monitor.start();
     closePlanner = async (p) => {
-      await bus.idle(); // commands of the run itself are delivered first
       closing = true;
       await p.close();
       await bus.idle();
@@ -599,7 +598,9 @@ function summaryText(s: RunSummary): string {
     `wall time         ${f1(s.wallSeconds)} s (model load ${f1(s.loadSeconds)} s)`,
   );
   if (s.interrupted !== null) {
-    const zero = s.stopCommands.length > 0 && s.stopCommands.every(([x, y]) => x === 0 && y === 0);
+    // The last one counts: commands sent just before the close may still be in delivery.
+    const last = s.stopCommands.at(-1);
+    const zero = last !== undefined && last[0] === 0 && last[1] === 0;
     lines.push(
       `interrupted       ${s.interrupted}: the sim stopped after ${n} episode${n === 1 ? '' : 's'}${s.episodes.at(-1)?.interrupted ? ' (the last one partial)' : ''}; ` +
         (zero
