@@ -142,9 +142,9 @@ export function renderMazeEpisodes(
   const keyPx = keyRows.length === 0 ? 0 : keyRows.length * (TEXT_HEIGHT * fs + 4 * fs) + GAP_PX;
   const gridTop = GAP_PX + titlePx;
   const raster = new Raster(width, gridTop + rows * cellH + keyPx, MAZE_COLORS.background);
-  titleLines.forEach((line, k) =>
-    raster.text(GAP_PX, GAP_PX + k * (TEXT_HEIGHT * fs + 3 * fs), line, TEXT, fs),
-  );
+  for (const [k, line] of titleLines.entries()) {
+    raster.text(GAP_PX, GAP_PX + k * (TEXT_HEIGHT * fs + 3 * fs), line, TEXT, fs);
+  }
   const frames: PanelFrame[] = [];
   for (let p = 0; p < panels; p++) {
     const ox = GAP_PX + (p % columns) * cellW;
@@ -312,9 +312,9 @@ function drawSwatch(
       raster.fillCircle(x + w, cy, h / 3, MAZE_COLORS.trajectory);
       break;
     case 'palette':
-      PALETTE.slice(0, 3).forEach((c, k) =>
-        raster.fillRect(x + (k * w) / 3, y, x + ((k + 1) * w) / 3, y + h, c),
-      );
+      for (const [k, c] of PALETTE.slice(0, 3).entries()) {
+        raster.fillRect(x + (k * w) / 3, y, x + ((k + 1) * w) / 3, y + h, c);
+      }
       break;
     case 'plan':
       line(MAZE_COLORS.plan, 1.5, 0.85);
