@@ -35,6 +35,7 @@
 import { ConfigError, InputError } from '../errors.js';
 import { tokenSize } from '../tasks/token-layout.js';
 import { levelFeatureTable } from './create-model.js';
+import { ACT_ELU, activate, activationCodes, sigmoid } from './plain-activations.js';
 import {
   denseJs,
   jsKernels,
@@ -44,23 +45,8 @@ import {
   simdFloats,
   simdKernels,
 } from './plain-network-kernels.js';
-import type { Activation, DfModel, ModelConfig } from './types.js';
+import type { DfModel, ModelConfig } from './types.js';
 import { defaultActivation } from './validate-model-config.js';
-
-/** Activation kinds as small integers, so the elementwise loops switch once per call, not per element. */
-const ACT_ELU = 0;
-const ACT_RELU = 1;
-const ACT_SILU = 2;
-const ACT_GELU = 3;
-const activationCodes: Readonly<Record<Activation, number>> = {
-  elu: ACT_ELU,
-  relu: ACT_RELU,
-  silu: ACT_SILU,
-  gelu: ACT_GELU,
-};
-/** The tanh-approximate GELU of src/tensor/activations.ts: x·σ(v), v = c·(x + 0.044715x³). */
-const GELU_C = 2 * Math.sqrt(2 / Math.PI);
-const GELU_CA = GELU_C * 0.044715;
 
 /** A linear layer with both weight layouts (see the header). */
 interface Dense {
@@ -896,75 +882,6 @@ function concatColumns(parts: readonly Float32Array[], n: number, widths: readon
     col += w;
   }
   return out;
-}
-
-function sigmoid(v: number): number {
-  return 1 / (1 + Math.exp(-v));
-}
-
-/**
- * v ← act(v) over [off, off + len); with `deriv`, also deriv[dOff + i] = act′ at that element (the
- * backward pass multiplies by it). Formulas as in src/tensor/activations.ts.
- */
-function activate(
-  v: Float32Array,
-  off: number,
-  len: number,
-  kind: number,
-  deriv: Float32Array | null,
-  dOff: number,
-): void {
-  const end = off + len;
-  switch (kind) {
-    case ACT_ELU:
-      if (deriv === null) {
-        for (let i = off; i < end; i++) {
-          const a = v[i]!;
-          if (a <= 0) v[i] = Math.expm1(a);
-        }
-      } else {
-        for (let i = off; i < end; i++) {
-          const a = v[i]!;
-          if (a > 0) deriv[dOff + i - off] = 1;
-          else {
-            const e = Math.exp(a);
-            v[i] = e - 1;
-            deriv[dOff + i - off] = e;
-          }
-        }
-      }
-      return;
-    case ACT_RELU:
-      for (let i = off; i < end; i++) {
-        const a = v[i]!;
-        if (a > 0) {
-          if (deriv !== null) deriv[dOff + i - off] = 1;
-        } else {
-          v[i] = 0;
-          if (deriv !== null) deriv[dOff + i - off] = 0;
-        }
-      }
-      return;
-    case ACT_SILU:
-      for (let i = off; i < end; i++) {
-        const a = v[i]!;
-        const s = 1 / (1 + Math.exp(-a));
-        const y = a * s;
-        v[i] = y;
-        if (deriv !== null) deriv[dOff + i - off] = s + y * (1 - s);
-      }
-      return;
-    case ACT_GELU:
-      for (let i = off; i < end; i++) {
-        const a = v[i]!;
-        const a2 = a * a;
-        const s = 1 / (1 + Math.exp(-a * (a2 * GELU_CA + GELU_C)));
-        const y = a * s;
-        v[i] = y;
-        if (deriv !== null) deriv[dOff + i - off] = s + y * (1 - s) * (3 * GELU_CA * a2 + GELU_C);
-      }
-      return;
-  }
 }
 
 /** v[off + i] ← v[off + i]·d[dOff + i] for i < len. */

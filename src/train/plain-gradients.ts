@@ -29,6 +29,7 @@
  */
 import { ConfigError, InputError } from '../errors.js';
 import { levelFeatureTable } from '../model/level-features.js';
+import { ACT_ELU, activate, activationCodes, sigmoid } from '../model/plain-activations.js';
 import {
   jsKernels,
   type KernelKind,
@@ -37,23 +38,9 @@ import {
   simdFloats,
   simdKernels,
 } from '../model/plain-network-kernels.js';
-import type { Activation, ModelConfig } from '../model/types.js';
+import type { ModelConfig } from '../model/types.js';
 import { defaultActivation } from '../model/validate-model-config.js';
 import { observationSize, tokenSize } from '../tasks/token-layout.js';
-
-const ACT_ELU = 0;
-const ACT_RELU = 1;
-const ACT_SILU = 2;
-const ACT_GELU = 3;
-const activationCodes: Readonly<Record<Activation, number>> = {
-  elu: ACT_ELU,
-  relu: ACT_RELU,
-  silu: ACT_SILU,
-  gelu: ACT_GELU,
-};
-/** The tanh-approximate GELU of src/tensor/activations.ts: x·σ(v), v = c·(x + 0.044715x³). */
-const GELU_C = 2 * Math.sqrt(2 / Math.PI);
-const GELU_CA = GELU_C * 0.044715;
 
 /** A linear layer in the kernels' memory, with both layouts (forward reads one, backward the other). */
 interface Layer {
@@ -987,67 +974,6 @@ export class PlainGradients {
 }
 
 // ── helpers ──
-
-function sigmoid(v: number): number {
-  return 1 / (1 + Math.exp(-v));
-}
-
-/**
- * v ← act(v) over [off, off + len), and deriv[off + i] = act′ at that element (same offsets: the tape keeps
- * outputs and derivatives in parallel arrays). Formulas as in src/tensor/activations.ts and plain-network.ts.
- */
-function activate(
-  v: Float32Array,
-  off: number,
-  len: number,
-  kind: number,
-  deriv: Float32Array,
-  dOff = off,
-): void {
-  const end = off + len;
-  const shift = dOff - off;
-  switch (kind) {
-    case ACT_ELU:
-      for (let i = off; i < end; i++) {
-        const a = v[i]!;
-        if (a > 0) deriv[i + shift] = 1;
-        else {
-          const e = Math.exp(a);
-          v[i] = e - 1;
-          deriv[i + shift] = e;
-        }
-      }
-      return;
-    case ACT_RELU:
-      for (let i = off; i < end; i++) {
-        if (v[i]! > 0) deriv[i + shift] = 1;
-        else {
-          v[i] = 0;
-          deriv[i + shift] = 0;
-        }
-      }
-      return;
-    case ACT_SILU:
-      for (let i = off; i < end; i++) {
-        const a = v[i]!;
-        const s = 1 / (1 + Math.exp(-a));
-        const y = a * s;
-        v[i] = y;
-        deriv[i + shift] = s + y * (1 - s);
-      }
-      return;
-    case ACT_GELU:
-      for (let i = off; i < end; i++) {
-        const a = v[i]!;
-        const a2 = a * a;
-        const s = 1 / (1 + Math.exp(-a * (a2 * GELU_CA + GELU_C)));
-        const y = a * s;
-        v[i] = y;
-        deriv[i + shift] = s + y * (1 - s) * (3 * GELU_CA * a2 + GELU_C);
-      }
-      return;
-  }
-}
 
 /** out[oOff + i] = v[vOff + i]·d[dOff + i] for i < len (out may be v). */
 function times(
