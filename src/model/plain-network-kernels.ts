@@ -68,11 +68,29 @@ export interface Kernels {
     yOff: number,
     accumulate: boolean,
   ): void;
+  /**
+   * y [n][m] ← (accumulate ? y : 0) + xᵀ·w for x [rows][n] at xOff and w [rows][m] at wOff (a weight gradient
+   * Xᵀ·dY), without forming xᵀ. Sums over the rows in float32, in chunks of rows ('simd').
+   */
+  productAtB(
+    x: Float32Array,
+    xOff: number,
+    rows: number,
+    n: number,
+    w: Float32Array,
+    wOff: number,
+    m: number,
+    y: Float32Array,
+    yOff: number,
+    accumulate: boolean,
+  ): void;
 }
 
 /** The JS kernels (any Float32Array). */
 export function jsKernels(): Kernels {
   let zeros = new Float32Array(64);
+  let xt = new Float32Array(0);
+  let wt = new Float32Array(0);
   return {
     kind: 'js',
     elementwise: null,
@@ -85,7 +103,24 @@ export function jsKernels(): Kernels {
       }
       denseJs(x, xOff, rows, nIn, matrix, mOut, b, y, yOff, accumulate);
     },
+    productAtB(x, xOff, rows, n, w, wOff, m, y, yOff, accumulate) {
+      // xᵀ [n][rows] as the rows and wᵀ [m][rows] as the dot-product kernel's Wᵀ.
+      if (xt.length < rows * n) xt = new Float32Array(rows * n);
+      if (wt.length < rows * m) wt = new Float32Array(rows * m);
+      transposeInto(x, xOff, rows, n, xt);
+      transposeInto(w, wOff, rows, m, wt);
+      if (zeros.length < m) zeros = new Float32Array(m);
+      denseJs(xt, 0, n, rows, wt, m, zeros, y, yOff, accumulate);
+    },
   };
+}
+
+/** out [cols][rows] = xᵀ for x [rows][cols] at xOff. */
+function transposeInto(x: Float32Array, xOff: number, rows: number, cols: number, out: Float32Array): void {
+  for (let r = 0; r < rows; r++) {
+    const src = xOff + r * cols;
+    for (let c = 0; c < cols; c++) out[c * rows + r] = x[src + c]!;
+  }
 }
 
 /** Whether this engine validates a WebAssembly SIMD module (Node ≥ 16.4). */
@@ -107,7 +142,17 @@ type PanelFn = (
   acc: number,
   oStart: number,
   oEnd: number,
+  xStep: number,
+  xRow: number,
 ) => void;
+
+/**
+ * Floats of w's rows that one chunk of a weight-gradient product (productAtB) reads: 128 KiB, so the chunk stays
+ * in the L2 cache while every output row block passes over it (the whole w, 1.5 MB at T·B = 3840 rows, does not).
+ */
+const AtB_CHUNK_FLOATS = 32768;
+/** productAtB uses 4-row blocks up to this many output columns (less traffic over w); wider, 2 × 16 columns. */
+const AtB_FOUR_ROWS_MAX_M = 288;
 
 /**
  * SIMD kernels over a fresh memory of at least `floats` float32 values; `alloc` hands out 16-byte aligned
@@ -122,6 +167,8 @@ export function simdKernels(floats: number): Kernels {
   const p21 = exports.p21!;
   const p14 = exports.p14!;
   const p11 = exports.p11!;
+  const p42 = exports.p42!;
+  const p41 = exports.p41!;
   const buffer = memory.buffer;
   let next = 16; // byte 0 … 15 unused, so no view starts at address 0
   const capacity = memory.buffer.byteLength;
@@ -134,6 +181,53 @@ export function simdKernels(floats: number): Kernels {
     }
     return new Float32Array(buffer, start, size);
   };
+  const zeroBias = (m: number): Float32Array => {
+    if (zeros === null || zeros.length < m) zeros = alloc(Math.max(m, 512));
+    return zeros;
+  };
+  /**
+   * Output rows [0, rows) × columns [0, mOut − mOut mod 4) in blocks of 2 rows × 16 columns (or 4 × 8 with
+   * `fourRows`), then the leftovers; x's row r, input i is at xp + r·xRow + i·xStep.
+   */
+  const blocks = (
+    xp: number,
+    xStep: number,
+    xRow: number,
+    rows: number,
+    nIn: number,
+    wp: number,
+    mOut: number,
+    bp: number,
+    yp: number,
+    acc: number,
+    fourRows: boolean,
+  ): void => {
+    const o16 = mOut - (mOut % 16);
+    const o8 = mOut - (mOut % 8);
+    const o4 = mOut - (mOut % 4);
+    const yStride = mOut * 4;
+    let r = 0;
+    if (fourRows) {
+      for (; r + 3 < rows; r += 4) {
+        const xr = xp + r * xRow;
+        const yr = yp + r * yStride;
+        if (o8 > 0) p42(xr, nIn, wp, mOut, bp, yr, acc, 0, o8, xStep, xRow);
+        if (o4 > o8) p41(xr, nIn, wp, mOut, bp, yr, acc, o8, o4, xStep, xRow);
+      }
+    }
+    for (; r + 1 < rows; r += 2) {
+      const xr = xp + r * xRow;
+      const yr = yp + r * yStride;
+      if (o16 > 0) p24(xr, nIn, wp, mOut, bp, yr, acc, 0, o16, xStep, xRow);
+      if (o4 > o16) p21(xr, nIn, wp, mOut, bp, yr, acc, o16, o4, xStep, xRow);
+    }
+    if (r < rows) {
+      const xr = xp + r * xRow;
+      const yr = yp + r * yStride;
+      if (o16 > 0) p14(xr, nIn, wp, mOut, bp, yr, acc, 0, o16, xStep, xRow);
+      if (o4 > o16) p11(xr, nIn, wp, mOut, bp, yr, acc, o16, o4, xStep, xRow);
+    }
+  };
   let elementwiseModule: object | null = null;
   const elementwise = elementwiseKernels((bytes) => {
     elementwiseModule ??= new wasm.Module(bytes);
@@ -144,40 +238,50 @@ export function simdKernels(floats: number): Kernels {
     elementwise,
     alloc,
     dense(x, xOff, rows, nIn, matrix, mOut, bias, y, yOff, accumulate) {
-      let b = bias;
-      if (b === null) {
-        if (zeros === null || zeros.length < mOut) zeros = alloc(Math.max(mOut, 512));
-        b = zeros;
-      }
+      const b = bias ?? zeroBias(mOut);
       const xp = x.byteOffset + xOff * 4;
-      const yp = y.byteOffset + yOff * 4;
-      const wp = matrix.byteOffset;
-      const bp = b.byteOffset;
-      const acc = accumulate ? 1 : 0;
-      const o16 = mOut - (mOut % 16);
-      const o4 = mOut - (mOut % 4);
-      const xStride = nIn * 4;
-      const yStride = mOut * 4;
-      let r = 0;
-      for (; r + 1 < rows; r += 2) {
-        const xr = xp + r * xStride;
-        const yr = yp + r * yStride;
-        if (o16 > 0) p24(xr, nIn, wp, mOut, bp, yr, acc, 0, o16);
-        if (o4 > o16) p21(xr, nIn, wp, mOut, bp, yr, acc, o16, o4);
-      }
-      if (r < rows) {
-        const xr = xp + r * xStride;
-        const yr = yp + r * yStride;
-        if (o16 > 0) p14(xr, nIn, wp, mOut, bp, yr, acc, 0, o16);
-        if (o4 > o16) p11(xr, nIn, wp, mOut, bp, yr, acc, o16, o4);
-      }
+      blocks(
+        xp,
+        4,
+        nIn * 4,
+        rows,
+        nIn,
+        matrix.byteOffset,
+        mOut,
+        b.byteOffset,
+        y.byteOffset + yOff * 4,
+        accumulate ? 1 : 0,
+        false,
+      );
       // The last mOut mod 4 columns.
-      for (let o = o4; o < mOut; o++) {
+      for (let o = mOut - (mOut % 4); o < mOut; o++) {
         for (let row = 0; row < rows; row++) {
           const xr = xOff + row * nIn;
           let s = b[o]!;
           for (let i = 0; i < nIn; i++) s += x[xr + i]! * matrix[i * mOut + o]!;
           const yo = yOff + row * mOut + o;
+          y[yo] = (accumulate ? y[yo]! : 0) + s;
+        }
+      }
+    },
+    productAtB(x, xOff, rows, n, w, wOff, m, y, yOff, accumulate) {
+      const bp = zeroBias(m).byteOffset;
+      const xp = x.byteOffset + xOff * 4;
+      const wp = w.byteOffset + wOff * 4;
+      const yp = y.byteOffset + yOff * 4;
+      // The inner dimension in chunks whose rows of w stay in the L2 cache while every output row reads them.
+      const chunk = Math.max(16, Math.floor(AtB_CHUNK_FLOATS / m));
+      const fourRows = m <= AtB_FOUR_ROWS_MAX_M;
+      for (let r0 = 0; r0 < rows; r0 += chunk) {
+        const len = Math.min(chunk, rows - r0);
+        const acc = accumulate || r0 > 0 ? 1 : 0;
+        blocks(xp + r0 * n * 4, n * 4, 4, n, len, wp + r0 * m * 4, m, bp, yp, acc, fourRows);
+      }
+      for (let o = m - (m % 4); o < m; o++) {
+        for (let i = 0; i < n; i++) {
+          let s = 0;
+          for (let r = 0; r < rows; r++) s += x[xOff + r * n + i]! * w[wOff + r * m + o]!;
+          const yo = yOff + i * m + o;
           y[yo] = (accumulate ? y[yo]! : 0) + s;
         }
       }
@@ -210,21 +314,22 @@ function compiledModule(): object {
 }
 
 /**
- * Body of panel(R, V): params 0 x, 1 n, 2 w, 3 m, 4 bias, 5 y, 6 acc, 7 oStart, 8 oEnd (bytes / counts).
+ * Body of panel(R, V): params 0 x, 1 n, 2 w, 3 m, 4 bias, 5 y, 6 acc, 7 oStart, 8 oEnd, 9 xStep, 10 xRow
+ * (bytes / counts). Input i of block row r is read at x + r·xRow + i·xStep, so the same code runs y = x·W
+ * (xStep 4, xRow = the row's bytes) and y = xᵀ·W (xStep = x's row bytes, xRow 4: the weight gradients).
  *   for o in [oStart, oEnd) step 4V:
  *     a[r][v] = 0;  for i < n: s_r = splat(x[r][i]);  a[r][v] += s_r · W[i][o + 4v …]
  *     y[r][o + 4v …] = a[r][v] + bias[o + 4v …] (+ y when acc)
  */
 function panelBody(rows: number, vecs: number): number[] {
-  const o = 9;
-  const i = 10;
-  const wp = 11;
-  const xp = 12;
-  const mBytes = 13;
-  const nBytes = 14;
-  const yp = 15;
-  const bp = 16;
-  const firstV = 17;
+  const o = 11;
+  const i = 12;
+  const wp = 13;
+  const xp = 14;
+  const mBytes = 15;
+  const yp = 16;
+  const bp = 17;
+  const firstV = 18;
   const accLocal = (r: number, v: number) => firstV + r * vecs + v;
   const splat = (r: number) => firstV + rows * vecs + r;
   const wv = firstV + rows * vecs + rows;
@@ -237,7 +342,6 @@ function panelBody(rows: number, vecs: number): number[] {
     for (const p of parts) code.push(...p);
   };
   emit(get(3), [I32_CONST, ...sleb(2), I32_SHL], set(mBytes));
-  emit(get(1), [I32_CONST, ...sleb(2), I32_SHL], set(nBytes));
   emit(get(7), set(o));
   emit([BLOCK, VOID, LOOP, VOID]);
   emit(get(o), get(8), [I32_GE_U, BR_IF, 1]);
@@ -251,7 +355,7 @@ function panelBody(rows: number, vecs: number): number[] {
   emit(get(i), get(1), [I32_GE_U, BR_IF, 1]);
   for (let r = 0; r < rows; r++) {
     emit(get(xp));
-    if (r > 0) emit(get(nBytes), [I32_ADD]);
+    for (let k = 0; k < r; k++) emit(get(10), [I32_ADD]);
     emit(V128_LOAD32_SPLAT, memarg(0), set(splat(r)));
   }
   for (let v = 0; v < vecs; v++) {
@@ -261,7 +365,7 @@ function panelBody(rows: number, vecs: number): number[] {
     }
   }
   emit(get(wp), get(mBytes), [I32_ADD], set(wp));
-  emit(get(xp), [I32_CONST, ...sleb(4), I32_ADD], set(xp));
+  emit(get(xp), get(9), [I32_ADD], set(xp));
   emit(get(i), [I32_CONST, ...sleb(1), I32_ADD], set(i));
   emit([BR, 0, END, END]);
   // Epilogue: bias, optional accumulation, store.
@@ -280,22 +384,27 @@ function panelBody(rows: number, vecs: number): number[] {
   emit([BR, 0, END, END]);
   emit([END]);
   const locals = [
-    [...uleb(8), I32],
+    [...uleb(7), I32],
     [...uleb(vCount), V128],
   ];
   const body = [...vector(locals), ...code];
   return [...uleb(body.length), ...body];
 }
 
+/** The panels (name, rows per block R, f32x4 vectors per block V). */
+const PANELS: readonly (readonly [string, number, number])[] = [
+  ['p24', 2, 4],
+  ['p21', 2, 1],
+  ['p14', 1, 4],
+  ['p11', 1, 1],
+  ['p42', 4, 2],
+  ['p41', 4, 1],
+];
+
 function kernelModuleBytes(): Uint8Array {
   if (moduleBytes !== null) return moduleBytes;
-  const panels: [string, number, number][] = [
-    ['p24', 2, 4],
-    ['p21', 2, 1],
-    ['p14', 1, 4],
-    ['p11', 1, 1],
-  ];
-  const type = [0x60, ...uleb(9), ...new Array(9).fill(I32), 0];
+  const panels = PANELS;
+  const type = [0x60, ...uleb(11), ...new Array(11).fill(I32), 0];
   const bytes = [
     0x00,
     0x61,

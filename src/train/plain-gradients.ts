@@ -554,7 +554,7 @@ export class PlainGradients {
     } else columnSums(dy, dyOff, rows, layer.m, layer.db);
   }
 
-  /** out [n][m] = Xᵀ·Y for X [rows][n], Y [rows][m]. */
+  /** out [n][m] = Xᵀ·Y for X [rows][n], Y [rows][m] (the kernels' product, no transposed copy). */
   #productAtB(
     x: Float32Array,
     xOff: number,
@@ -565,16 +565,7 @@ export class PlainGradients {
     rows: number,
     out: Float32Array,
   ): void {
-    const k = this.#k;
-    const xt = this.#buf.get('xt')!;
-    transpose(x, xOff, rows, n, xt);
-    if (k.kind === 'simd') {
-      k.dense(xt, 0, n, rows, y.subarray(yOff, yOff + rows * m), m, this.#zeros, out, 0, false);
-    } else {
-      const yt = this.#buf.get('yt')!;
-      transpose(y, yOff, rows, m, yt);
-      k.dense(xt, 0, n, rows, yt, m, this.#zeros, out, 0, false);
-    }
+    this.#k.productAtB(x, xOff, rows, n, y, yOff, m, out, 0, false);
   }
 
   /** ResBlock forward: out = act(in + act(in·W1 + b1)·W2 + b2), taping inner and out. */
@@ -892,8 +883,6 @@ export class PlainGradients {
       ['dh', batch * Math.max(hd, z)],
       ['dg', batch * Math.max(hd, z)],
       ['carry', batch * z],
-      ['xt', longest * widest],
-      ['yt', this.kernels === 'js' ? longest * widest : 1],
       ['levelF', kCount * e],
       ['levelH1', kCount * e],
       ['levelD1', kCount * e],
