@@ -14,6 +14,15 @@
  * λ is the decoupled weight decay: it shrinks the weights directly instead of entering the gradient, so it is
  * not rescaled by the Adam denominator (PyTorch `AdamW` order: decay first, then the Adam step). It applies to
  * every variable, biases included, as the paper code's `torch.optim.AdamW(model.parameters())` does.
+ *
+ * Two forms of one update: `apply` with tfjs ops on tensors, and `applyPlain` on Float32Arrays (the plain
+ * training engine's: no tensor per gradient, no kernel dispatch, no read-back of the weights). applyPlain does
+ * the same float32 operations in the same order (every product, sum, quotient and square root rounded to
+ * float32 with Math.fround, which equals float32 arithmetic for these operations), so the weights and moments
+ * are bit for bit those of `apply`; only the global norm is summed in float64 (tfjs sums in float32), which
+ * reaches the weights through the clip factor when gradClipNorm is set (a relative difference ≈ 1e-7 there).
+ * The moments live in one place at a time: Float32Arrays after applyPlain, tfjs variables after apply (each
+ * form moves them over when it runs after the other); getState/setState read and write wherever they are.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type ConfigIssue } from '../errors.js';
@@ -115,6 +124,8 @@ export class AdamW {
   readonly #variables: readonly tf.Variable[];
   readonly #m: tf.Variable[];
   readonly #v: tf.Variable[];
+  /** The moments as Float32Arrays while applyPlain runs (the tfjs variables are then out of date), else null. */
+  #plain: { m: Float32Array[]; v: Float32Array[] } | null = null;
   #step = 0;
 
   constructor(variables: readonly tf.Variable[], options: Partial<AdamWOptions> = {}) {
@@ -126,6 +137,11 @@ export class AdamW {
     // tidy frees the zero tensors the variables are made from (a variable holds its own reference).
     this.#m = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
     this.#v = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
+  }
+
+  /** The variables it updates, in its order. */
+  get variables(): readonly tf.Variable[] {
+    return this.#variables;
   }
 
   /** Updates applied so far. */
@@ -152,6 +168,7 @@ export class AdamW {
         'grads',
       );
     }
+    this.#movePlainMoments();
     const { beta1, beta2, epsilon, weightDecay, gradClipNorm } = this.options;
     const n = this.#step + 1;
     const lr = this.learningRateAt(this.#step);
@@ -186,8 +203,90 @@ export class AdamW {
     return norm;
   }
 
+  /**
+   * `apply` on Float32Arrays (see the header): `weights` are the variables' current values in the optimizer's
+   * order, updated in place and then written into the variables; `grads` aligned with them. Returns the global
+   * gradient norm before clipping.
+   */
+  applyPlain(weights: readonly Float32Array[], grads: readonly Float32Array[]): number {
+    const vars = this.#variables;
+    if (grads.length !== vars.length || weights.length !== vars.length) {
+      throw new ConfigError(
+        `AdamW got ${weights.length} weights and ${grads.length} gradients for ${vars.length} variables`,
+        'grads',
+      );
+    }
+    for (let i = 0; i < vars.length; i++) {
+      if (weights[i]!.length !== vars[i]!.size || grads[i]!.length !== vars[i]!.size) {
+        throw new ConfigError(`AdamW: variable ${i} has ${vars[i]!.size} values, got other sizes`, 'grads');
+      }
+    }
+    const moments = (this.#plain ??= {
+      m: this.#m.map((t) => Float32Array.from(t.dataSync() as Float32Array)),
+      v: this.#v.map((t) => Float32Array.from(t.dataSync() as Float32Array)),
+    });
+    const { beta1, beta2, epsilon, weightDecay, gradClipNorm } = this.options;
+    const n = this.#step + 1;
+    const lr = this.learningRateAt(this.#step);
+    const f = Math.fround;
+    let sq = 0;
+    for (const g of grads) for (let j = 0; j < g.length; j++) sq += g[j]! * g[j]!;
+    const norm = Math.sqrt(sq);
+    // The scalars as tf.scalar makes them (float32), and the clip factor as apply forms it.
+    const scale = gradClipNorm === null ? null : Math.min(1, f(f(gradClipNorm) / f(f(norm) + f(1e-6))));
+    const b1 = f(beta1);
+    const b2 = f(beta2);
+    const c1 = f(1 - beta1);
+    const c2 = f(1 - beta2);
+    const stepSize = f(lr / (1 - beta1 ** n));
+    const bias2 = f(1 / Math.sqrt(1 - beta2 ** n));
+    const eps = f(epsilon);
+    const shrink = f(1 - lr * weightDecay);
+    for (let i = 0; i < vars.length; i++) {
+      const w = weights[i]!;
+      const gi = grads[i]!;
+      const m = moments.m[i]!;
+      const v = moments.v[i]!;
+      for (let j = 0; j < w.length; j++) {
+        const g = scale === null ? gi[j]! : f(gi[j]! * scale);
+        const mj = f(f(m[j]! * b1) + f(g * c1));
+        const vj = f(f(v[j]! * b2) + f(f(g * g) * c2));
+        const update = f(f(mj * stepSize) / f(f(f(Math.sqrt(vj)) * bias2) + eps));
+        m[j] = mj;
+        v[j] = vj;
+        w[j] = f((weightDecay > 0 ? f(w[j]! * shrink) : w[j]!) - update);
+      }
+    }
+    tf.tidy(() => {
+      for (let i = 0; i < vars.length; i++)
+        vars[i]!.assign(tf.tensor(weights[i]!, vars[i]!.shape, 'float32'));
+    });
+    this.#step = n;
+    return norm;
+  }
+
+  /** After applyPlain: the moments back into the tfjs variables (before a tfjs update reads them). */
+  #movePlainMoments(): void {
+    const plain = this.#plain;
+    if (plain === null) return;
+    tf.tidy(() => {
+      this.#variables.forEach((w, i) => {
+        this.#m[i]!.assign(tf.tensor(plain.m[i]!, w.shape, 'float32'));
+        this.#v[i]!.assign(tf.tensor(plain.v[i]!, w.shape, 'float32'));
+      });
+    });
+    this.#plain = null;
+  }
+
   /** Copies the moments out (for a checkpoint). */
   async getState(): Promise<AdamWState> {
+    if (this.#plain !== null) {
+      return {
+        step: this.#step,
+        m: this.#plain.m.map((a) => Float32Array.from(a)),
+        v: this.#plain.v.map((a) => Float32Array.from(a)),
+      };
+    }
     const m = await Promise.all(this.#m.map(async (t) => Float32Array.from(await t.data())));
     const v = await Promise.all(this.#v.map(async (t) => Float32Array.from(await t.data())));
     return { step: this.#step, m, v };
@@ -215,6 +314,7 @@ export class AdamW {
         this.#v[i]!.assign(tf.tensor(state.v[i]!, w.shape, 'float32'));
       });
     });
+    this.#plain = null;
     this.#step = state.step;
   }
 

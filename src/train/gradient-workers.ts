@@ -103,6 +103,12 @@ export class GradientWorkers {
     return { loss, grads };
   }
 
+  /** The weights every worker needs before its next share (sent with it; the arrays must stay unchanged until then). */
+  weightsChanged(weights: readonly Float32Array[]): void {
+    this.#latest = weights;
+    this.#current.fill(false);
+  }
+
   dispose(): void {
     for (const w of this.#workers) void w.terminate();
   }

@@ -2,10 +2,11 @@
  * The plain training engine: one optimizer step like train-step.ts (same batch, same draws from the noise rng,
  * same AdamW), but the loss and every weight gradient are computed by plain-gradients.ts instead of tfjs —
  * on this thread, or data parallel over worker threads (each takes a share of the batch's windows; their
- * gradients are summed in a fixed order, so a run stays deterministic). Only the AdamW update and the weights
- * stay in tfjs, so checkpoints, resume and the model files are exactly those of the tfjs engine.
+ * gradients are summed in a fixed order, so a run stays deterministic). The update is AdamW's plain form
+ * (`applyPlain`, bit for bit the tfjs update) on this engine's Float32Array copy of the weights, which it then
+ * writes into the model's variables, so checkpoints, resume and the model files are exactly those of the tfjs
+ * engine and no step reads the weights back from tfjs (only a change made elsewhere, such as a load, is re-read).
  */
-import * as tf from '@tensorflow/tfjs';
 import { type DiffusionForcingLossOptions, drawLossNoise, resolveLossOptions } from '../diffusion/loss.js';
 import { ConfigError } from '../errors.js';
 import type { NoiseSchedule } from '../math/noise-schedule.js';
@@ -30,6 +31,8 @@ export class PlainTrainEngine {
   readonly #trainer: PlainGradients | null;
   readonly #pool: GradientWorkers | null;
   #dataIds: readonly unknown[] = [];
+  /** The weights in the model's order (this engine's copy, current after every step). */
+  #values: Float32Array[] = [];
 
   constructor(model: DfModel, options: PlainEngineOptions = {}) {
     const workers = options.workers ?? 0;
@@ -65,6 +68,12 @@ export class PlainTrainEngine {
         'schedule',
       );
     }
+    if (optimizer.variables.some((v, i) => v !== model.variables[i])) {
+      throw new ConfigError(
+        "the plain engine's optimizer must update the model's variables in the model's order",
+        'optimizer',
+      );
+    }
     const { tokens: t, batchSize: b } = shape;
     const d = tokenSize(cfg.layout);
     const noise = drawLossNoise(schedule, opts, noiseRng, t, b, d);
@@ -79,47 +88,51 @@ export class PlainTrainEngine {
     const denominator = lossDenominator(batch.mask, d);
     let loss: number;
     let grads: readonly Float32Array[];
+    const changed = this.#stale();
+    const names = model.weightNames;
     if (this.#trainer !== null) {
       const trainer = this.#trainer;
-      if (this.#stale()) trainer.setWeights((name) => this.#weight(name));
+      if (changed) trainer.setWeights((name) => this.#values[names.indexOf(name)]!);
       loss = shardGradients(trainer, whole, opts.objective, opts.clipNoise, denominator);
-      grads = model.weightNames.map((name) => trainer.gradient(name));
+      grads = names.map((name) => trainer.gradient(name));
     } else {
-      const weights = this.#stale() ? model.weightNames.map((name) => this.#weight(name)) : null;
       ({ loss, grads } = await this.#pool!.gradients(
         whole,
         observationSize(cfg.layout),
         opts.objective,
         opts.clipNoise,
         denominator,
-        weights,
+        changed ? this.#values : null,
       ));
     }
-    const normT = tf.tidy(() =>
-      optimizer.apply(model.variables.map((v, i) => tf.tensor(grads[i]!, v.shape, 'float32'))),
-    );
+    const gradNorm = optimizer.applyPlain(this.#values, grads);
     model.weightsChanged();
-    try {
-      return { loss, gradNorm: (await normT.data())[0]! };
-    } finally {
-      normT.dispose();
+    // The variables now hold #values (written by applyPlain): the copies stay current without a read-back.
+    this.#dataIds = model.variables.map((v) => v.dataId);
+    if (this.#trainer !== null) {
+      const trainer = this.#trainer;
+      trainer.setWeights((name) => this.#values[names.indexOf(name)]!);
+    } else {
+      this.#pool!.weightsChanged(this.#values);
     }
+    return { loss, gradNorm };
   }
 
   dispose(): void {
     this.#pool?.dispose();
   }
 
-  /** True when the model's weights changed since they were last copied in (an optimizer step, a load). */
+  /**
+   * True when the model's weights were replaced since this engine last wrote them (a load, another optimizer):
+   * then they are read back into #values.
+   */
   #stale(): boolean {
     const vars = this.model.variables;
     const stale = vars.length !== this.#dataIds.length || vars.some((v, i) => v.dataId !== this.#dataIds[i]);
-    if (stale) this.#dataIds = vars.map((v) => v.dataId);
+    if (stale) {
+      this.#dataIds = vars.map((v) => v.dataId);
+      this.#values = vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+    }
     return stale;
-  }
-
-  #weight(name: string): Float32Array {
-    const i = this.model.weightNames.indexOf(name);
-    return this.model.variables[i]!.dataSync() as Float32Array;
   }
 }
