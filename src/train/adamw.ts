@@ -221,10 +221,11 @@ export class AdamW {
         throw new ConfigError(`AdamW: variable ${i} has ${vars[i]!.size} values, got other sizes`, 'grads');
       }
     }
-    const moments = (this.#plain ??= {
+    this.#plain ??= {
       m: this.#m.map((t) => Float32Array.from(t.dataSync() as Float32Array)),
       v: this.#v.map((t) => Float32Array.from(t.dataSync() as Float32Array)),
-    });
+    };
+    const moments = this.#plain;
     const { beta1, beta2, epsilon, weightDecay, gradClipNorm } = this.options;
     const n = this.#step + 1;
     const lr = this.learningRateAt(this.#step);

@@ -36,7 +36,7 @@ function run(forms: ('tfjs' | 'plain')[], options: Partial<AdamWOptions>, restor
         const norm = tf.tidy(() => opt.apply(grads.map((g, i) => tf.tensor(g, shapes[i]!))));
         norms.push(norm.dataSync()[0]!);
         norm.dispose();
-        vars.forEach((v, i) => values[i]!.set(v.dataSync() as Float32Array));
+        for (const [i, v] of vars.entries()) values[i]!.set(v.dataSync() as Float32Array);
       } else {
         norms.push(opt.applyPlain(values, grads));
       }
