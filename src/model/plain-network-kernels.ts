@@ -9,8 +9,10 @@
  *          kernel's own WebAssembly.Memory (`alloc`). Output columns past the last multiple of 4 are summed in JS.
  *
  * The wasm module is assembled here from its instructions (about 40 lines of opcodes, no toolchain): one
- * function per (rows per block R, f32x4 vectors per block V) ∈ {(2,4), (2,1), (1,4), (1,1)}, each taking byte
- * addresses (x, nIn, W, mOut, bias, y, accumulate, oStart, oEnd) and looping over o-blocks and inputs inside.
+ * function per (rows per block R, f32x4 vectors per block V) ∈ {(2,4), (2,1), (1,4), (1,1), (4,2), (4,1)}, each
+ * taking byte addresses and strides (x, nIn, W, mOut, bias, y, accumulate, oStart, oEnd, xStep, xRow) and
+ * looping over o-blocks and inputs inside. The strides let the same panels form xᵀ·W (`productAtB`, the weight
+ * gradients of training) straight from x's rows, in chunks of W's rows that stay in the L2 cache.
  */
 
 import { type ElementwiseKernels, elementwiseKernels } from './plain-network-elementwise.js';
