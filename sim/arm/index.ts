@@ -9,4 +9,5 @@ export * from './leak-check.js';
 export * from './mjcf.js';
 export * from './sensor-noise.js';
 export * from './success.js';
+export * from './task.js';
 export * from './training-task.js';

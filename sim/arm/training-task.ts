@@ -19,7 +19,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, DatasetError } from '../../src/errors.js';
 import type { Rng } from '../../src/math/rng.js';
-import { registerTask } from '../../src/tasks/index.js';
+import type { TrainingTask } from '../../src/tasks/index.js';
 import type { SequenceBatch, SequenceDataset } from '../../src/tasks/sequence-dataset.js';
 import type { Normalization, TokenLayout } from '../../src/tasks/token-layout.js';
 import { ARM_TASK_ID, createArmEnv } from './arm-env.js';
@@ -177,24 +177,29 @@ export async function ensureArmDataset(file: string, log: (line: string) => void
   }
 }
 
-/** Registers `arm-swap` with the training task registry (called by the CLI, which owns both layers). */
-export function registerArmTrainingTask(): void {
-  registerTask({
-    name: ARM_TASK_ID,
-    summary:
-      'fruit-swap arm demos from the start, padded to 40 s; tokens [action, q, qd, gripper, apple, orange] × F',
-    defaultFrameStack: ARM_DEFAULT_FRAME_STACK,
-    needsDataFile: true,
-    defaultDataFile: ARM_DEFAULT_DATA_FILE,
-    prepareDataFile: (file, log) => ensureArmDataset(file, log),
-    layout: (frameStack = ARM_DEFAULT_FRAME_STACK) => armTokenLayout(frameStack),
-    createDataset(options) {
-      const file = options.dataFile ?? ARM_DEFAULT_DATA_FILE;
-      const data = readArmDataset(file, { expectTask: ARM_TASK_ID });
-      if (armEpisodes(data).length < 2) {
-        throw new DatasetError(file, `has ${armEpisodes(data).length} demo(s); record more with --demos`);
-      }
-      return armSequenceDataset(data, options.frameStack ?? ARM_DEFAULT_FRAME_STACK);
-    },
-  });
-}
+/** `arm-swap` as a training task: the recorded demos at data/arm-swap.bin. */
+export const armTrainingTask: TrainingTask = {
+  name: ARM_TASK_ID,
+  summary:
+    'fruit-swap arm demos from the start, padded to 40 s; tokens [action, q, qd, gripper, apple, orange] × F',
+  defaultFrameStack: ARM_DEFAULT_FRAME_STACK,
+  needsDataFile: true,
+  defaultDataFile: ARM_DEFAULT_DATA_FILE,
+  defaultDataRecipe: armDatasetCommand(
+    ARM_DEFAULT_DEMOS,
+    ARM_DEFAULT_VALIDATION_DEMOS,
+    0,
+    ARM_DEFAULT_DART_NOISE,
+    ARM_DEFAULT_DATA_FILE,
+  ),
+  prepareDataFile: (file, log) => ensureArmDataset(file, log),
+  layout: (frameStack = ARM_DEFAULT_FRAME_STACK) => armTokenLayout(frameStack),
+  createDataset(options) {
+    const file = options.dataFile ?? ARM_DEFAULT_DATA_FILE;
+    const data = readArmDataset(file, { expectTask: ARM_TASK_ID });
+    if (armEpisodes(data).length < 2) {
+      throw new DatasetError(file, `has ${armEpisodes(data).length} demo(s); record more with --demos`);
+    }
+    return armSequenceDataset(data, options.frameStack ?? ARM_DEFAULT_FRAME_STACK);
+  },
+};

@@ -8,3 +8,4 @@ export * from './maze-env.js';
 export * from './mjcf.js';
 export * from './q-iteration.js';
 export * from './scoring.js';
+export * from './task.js';

@@ -17,11 +17,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, DatasetError } from '../../src/errors.js';
 import type { Rng } from '../../src/math/rng.js';
-import { registerTask } from '../../src/tasks/index.js';
+import type { TrainingTask } from '../../src/tasks/index.js';
 import type { SequenceBatch, SequenceDataset } from '../../src/tasks/sequence-dataset.js';
 import { type Normalization, stepSize, type TokenLayout } from '../../src/tasks/token-layout.js';
 import { generateMazeDataset, type MazeDataset, readMazeDataset, writeMazeDataset } from './dataset.js';
-import { MAZE_TASKS, mazeTask } from './layouts.js';
+import { mazeTask } from './layouts.js';
 import { createMazeEnv } from './maze-env.js';
 
 export const MAZE_DEFAULT_FRAME_STACK = 10;
@@ -124,6 +124,11 @@ export function defaultMazeDataFile(taskId: string): string {
   return `data/${taskId}.bin`;
 }
 
+/** The `df-planner dataset` command of the default recipe (1M steps, seed 0) writing `file`. */
+export function mazeDatasetRecipe(taskId: string, file: string): string {
+  return `df-planner dataset --task ${taskId} --steps ${MAZE_DEFAULT_DATASET_STEPS} --seed ${MAZE_DEFAULT_DATASET_SEED} --out ${file}`;
+}
+
 /**
  * Makes sure `file` exists, generating it with the default recipe (1M steps, seed 0) when it does not, so
  * `df-planner train --task maze2d-medium` is one command on a fresh clone. An existing file is never replaced.
@@ -137,7 +142,7 @@ export async function ensureMazeDataset(
   mazeTask(taskId);
   log(
     `dataset ${file} is missing: generating it (${MAZE_DEFAULT_DATASET_STEPS} steps, seed ${MAZE_DEFAULT_DATASET_SEED}; ` +
-      `same as: df-planner dataset --task ${taskId} --steps ${MAZE_DEFAULT_DATASET_STEPS} --seed ${MAZE_DEFAULT_DATASET_SEED} --out ${file})`,
+      `same as: ${mazeDatasetRecipe(taskId, file)})`,
   );
   mkdirSync(dirname(file), { recursive: true });
   const env = await createMazeEnv(taskId);
@@ -146,33 +151,31 @@ export async function ensureMazeDataset(
       steps: MAZE_DEFAULT_DATASET_STEPS,
       seed: MAZE_DEFAULT_DATASET_SEED,
     });
-    writeMazeDataset(file, data, {
-      command: `df-planner dataset --task ${taskId} --steps ${MAZE_DEFAULT_DATASET_STEPS} --seed ${MAZE_DEFAULT_DATASET_SEED} --out ${file}`,
-    });
+    writeMazeDataset(file, data, { command: mazeDatasetRecipe(taskId, file) });
   } finally {
     env.close();
   }
 }
 
-/** Registers maze2d-umaze/-medium/-large with the task registry (called by the CLI, which owns both layers). */
-export function registerMazeTrainingTasks(): void {
-  for (const id of Object.keys(MAZE_TASKS)) {
-    registerTask({
-      name: id,
-      summary: `D4RL ${id} waypoint-expert stream (σ = 0.5), tokens [action, reward, position, velocity] × F`,
-      defaultFrameStack: MAZE_DEFAULT_FRAME_STACK,
-      needsDataFile: true,
-      defaultDataFile: defaultMazeDataFile(id),
-      prepareDataFile: (file, log) => ensureMazeDataset(id, file, log),
-      layout: (frameStack = MAZE_DEFAULT_FRAME_STACK) => mazeTokenLayout(frameStack),
-      createDataset(options) {
-        const file = options.dataFile ?? defaultMazeDataFile(id);
-        const data = readMazeDataset(file, { expectTask: id });
-        if (data.steps < 1000) {
-          throw new DatasetError(file, `has only ${data.steps} steps; regenerate it with more --steps`);
-        }
-        return mazeSequenceDataset(data, options.frameStack ?? MAZE_DEFAULT_FRAME_STACK);
-      },
-    });
-  }
+/** Maze task `id` (maze2d-umaze/-medium/-large) as a training task: the recorded stream at data/<id>.bin. */
+export function mazeTrainingTask(id: string): TrainingTask {
+  mazeTask(id);
+  return {
+    name: id,
+    summary: `D4RL ${id} waypoint-expert stream (σ = 0.5), tokens [action, reward, position, velocity] × F`,
+    defaultFrameStack: MAZE_DEFAULT_FRAME_STACK,
+    needsDataFile: true,
+    defaultDataFile: defaultMazeDataFile(id),
+    defaultDataRecipe: mazeDatasetRecipe(id, defaultMazeDataFile(id)),
+    prepareDataFile: (file, log) => ensureMazeDataset(id, file, log),
+    layout: (frameStack = MAZE_DEFAULT_FRAME_STACK) => mazeTokenLayout(frameStack),
+    createDataset(options) {
+      const file = options.dataFile ?? defaultMazeDataFile(id);
+      const data = readMazeDataset(file, { expectTask: id });
+      if (data.steps < 1000) {
+        throw new DatasetError(file, `has only ${data.steps} steps; regenerate it with more --steps`);
+      }
+      return mazeSequenceDataset(data, options.frameStack ?? MAZE_DEFAULT_FRAME_STACK);
+    },
+  };
 }

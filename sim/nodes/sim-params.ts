@@ -3,7 +3,7 @@
  * validation and the README table. All are static: a sim is configured at start, like a Gazebo world.
  */
 import { type ConfigOf, defineParams } from '../../src/params/index.js';
-import { MAZE_TASKS } from '../maze2d/layouts.js';
+import { taskIds } from '../task-registry.js';
 import { defaultMazeSimConfig as d } from './maze-sim-config.js';
 
 export const SIM_PARAMS = defineParams([
@@ -12,7 +12,7 @@ export const SIM_PARAMS = defineParams([
     key: 'task',
     type: 'string',
     default: 'maze2d-medium',
-    choices: Object.keys(MAZE_TASKS),
+    choices: taskIds('sim-node'),
     mode: 'static',
     description: 'Maze2D task (maze layout, time limit, fixed goal)',
   },

@@ -21,6 +21,8 @@ import { withinGoal } from '../../sim/maze2d/layouts.js';
 import { createMazeEnv, type MazeEnv } from '../../sim/maze2d/maze-env.js';
 import { mazeTokenLayout } from '../../sim/maze2d/training-task.js';
 import { MazeSimNode } from '../../sim/nodes/index.js';
+import { taskFor } from '../../sim/task-registry.js';
+import { ConfigError } from '../errors.js';
 import { silentLogger } from '../logging.js';
 import { MODEL_FILE, saveModel, WEIGHTS_FILE } from '../model/checkpoint.js';
 import { createModel } from '../model/index.js';
@@ -221,7 +223,10 @@ async function soak(
 const group: BenchGroup = {
   async run(options: BenchGroupOptions) {
     await initBackend({ requested: 'wasm', logger: silentLogger });
-    const task = options.task ?? 'maze2d-umaze';
+    const { id: task, robot } = taskFor(options.task ?? 'maze2d-umaze', 'bench');
+    if (robot !== 'maze2d') {
+      throw new ConfigError(`bench node soaks the maze sim node only, not task '${task}'`, 'task');
+    }
     const cases: Record<string, unknown>[] = [];
     const tmp = mkdtempSync(join(tmpdir(), 'df-bench-node-'));
     try {

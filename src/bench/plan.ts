@@ -39,6 +39,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { freeCells, goalCell, mazeTask } from '../../sim/maze2d/layouts.js';
 import { MAZE_ACTION_STD, mazeTokenLayout } from '../../sim/maze2d/training-task.js';
+import { taskFor } from '../../sim/task-registry.js';
 import { ConfigError } from '../errors.js';
 import { silentLogger } from '../logging.js';
 import { loadModel, MODEL_FILE } from '../model/checkpoint.js';
@@ -195,7 +196,7 @@ function shippedNote(resolved: ResolvedPlannerConfig, block: unknown, modelFile:
 /** `bench plan` with a models folder other than models/ (tests; the CLI uses the default group). */
 export async function runPlanBench(options: PlanBenchOptions): Promise<Record<string, unknown>> {
   const info = await initBackend({ logger: silentLogger });
-  const task = options.task ?? DEFAULT_PLAN_TASK;
+  const task = taskFor(options.task ?? DEFAULT_PLAN_TASK, 'bench').id;
   const maze = mazeTask(task);
   const repeats = options.repeats ?? 10;
   const coldRepeats = Math.max(3, Math.ceil(repeats / 2));

@@ -10,11 +10,12 @@
  * `stepsPerSecond` (headline) comes from step-<task>; `resetUs` from reset-<task>.
  */
 
-import { MAZE_TASKS } from '../../sim/maze2d/layouts.js';
+import { mazeTask } from '../../sim/maze2d/layouts.js';
 import { createMazeEnv, type MazeEnv } from '../../sim/maze2d/maze-env.js';
 import { mazeMjcf } from '../../sim/maze2d/mjcf.js';
 import { loadMujoco, mujocoVersion } from '../../sim/mujoco/load-mujoco.js';
 import { Simulation } from '../../sim/mujoco/simulation.js';
+import { TASKS } from '../../sim/task-registry.js';
 import { silentLogger } from '../logging.js';
 import { createRng } from '../math/rng.js';
 import { type BenchGroup, type BenchGroupOptions, wantsCase } from './group.js';
@@ -60,7 +61,9 @@ const group: BenchGroup = {
     const rng = createRng(0);
     const actions = Array.from({ length: STEP_BATCH }, () => [2 * rng.uniform() - 1, 2 * rng.uniform() - 1]);
 
-    for (const taskId of Object.keys(MAZE_TASKS)) {
+    // The maze robot's tasks: the bare mj_step baseline is built from the maze MJCF.
+    const mazes = TASKS.filter((t) => t.robot === 'maze2d' && t.commands.includes('bench')).map((t) => t.id);
+    for (const taskId of mazes) {
       if (want(`create-${taskId}`)) {
         const stats = await timeRepeated(
           async () => (await createMazeEnv(taskId, { logger: silentLogger })).close(),
@@ -73,7 +76,7 @@ const group: BenchGroup = {
       }
 
       if (want(`mj-step-${taskId}`)) {
-        const sim = new Simulation(mj, mazeMjcf(MAZE_TASKS[taskId]!.maze), taskId);
+        const sim = new Simulation(mj, mazeMjcf(mazeTask(taskId).maze), taskId);
         try {
           const { ctrl, qpos, qvel } = sim.state;
           const batch = () => {

@@ -4,6 +4,7 @@
  * `src/bench/<group>.ts` and exports a `BenchGroup` as default.
  */
 
+import { taskIds } from '../../sim/task-registry.js';
 import type { BenchGroup } from '../bench/group.js';
 import { machineInfo } from '../bench/timing.js';
 import { ConfigError } from '../errors.js';
@@ -26,7 +27,9 @@ const options = {
   filter: { kind: 'string', description: 'run only cases whose name contains this text' },
   task: {
     kind: 'string',
-    description: 'task whose model `bench plan` loads from models/<task> (default maze2d-medium)',
+    description:
+      'task whose model `bench plan` loads from models/<task> (default maze2d-medium); `bench node` soaks on it (default maze2d-umaze)',
+    choices: taskIds('bench'),
   },
   repeats: {
     kind: 'integer',

@@ -5,6 +5,8 @@ import { formatHelp, type OptionTable, type ParsedOptions, parseOptions } from '
 export interface CliCommand {
   /** One line for the command list. */
   summary: string;
+  /** Its option table (tests read e.g. the `--task` choices from it). */
+  readonly options?: OptionTable;
   /** Runs the command; returns the process exit code. Writes results to stdout, logs to stderr. */
   run(argv: string[]): Promise<number>;
 }
@@ -28,6 +30,7 @@ export interface CommandSpec<T extends OptionTable> {
 export function defineCommand<T extends OptionTable>(spec: CommandSpec<T>): CliCommand {
   return {
     summary: spec.summary,
+    options: spec.options,
     async run(argv) {
       const opts = parseOptions(argv, spec.options);
       const help = formatHelp(spec.usage, spec.summary, spec.options);

@@ -7,8 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
-import { ARM_TASK_ID } from '../../sim/arm/arm-env.js';
-import { createMazeEnv, generateMazeDataset, MAZE_TASKS, writeMazeDataset } from '../../sim/maze2d/index.js';
+import { createMazeEnv, generateMazeDataset, writeMazeDataset } from '../../sim/maze2d/index.js';
+import { taskFor, taskIds } from '../../sim/task-registry.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { defineCommand } from './command.js';
@@ -19,8 +19,8 @@ import { checkOutputFile } from './output-path.js';
 const options = {
   task: {
     kind: 'string',
-    description: 'Maze2D task or the arm',
-    choices: [...Object.keys(MAZE_TASKS), ARM_TASK_ID],
+    description: 'task to record (maze: a D4RL-style stream; arm: scripted demos)',
+    choices: taskIds('dataset'),
     required: true,
   },
   steps: {
@@ -61,16 +61,20 @@ export default defineCommand({
   options,
   async run(opts) {
     const { task, steps, seed, out } = opts;
+    const { robot } = taskFor(task, 'dataset', '--task');
     // Checked here rather than by the table, because --steps is needed only for a maze; all at once.
     const missing: ConfigIssue[] = [];
-    if (steps === undefined && task !== ARM_TASK_ID) {
+    if (steps === undefined && robot === 'maze2d') {
       missing.push({ path: '--steps', message: `is required for ${task} (transitions N, e.g. 1000000)` });
     }
     if (out === undefined) missing.push({ path: '--out', message: 'is required (output file)' });
     if (out === undefined || missing.length > 0) throw new ConfigError(missing);
     checkOutputFile(out, '--out', `${task}.bin`);
     checkOutputFile(`${out}.json`, '--out', `${task}.bin.json`);
-    if (task === ARM_TASK_ID) return runArmDataset({ ...opts, out });
+    if (robot === 'arm') return runArmDataset({ ...opts, out });
+    if (robot !== 'maze2d') {
+      throw new ConfigError(`no dataset recorder for task '${task}' (robot ${robot ?? 'none'})`, '--task');
+    }
     if (steps === undefined) throw new ConfigError(missing);
     const noise = opts.noise ?? 0.5;
     const env = await createMazeEnv(task);

@@ -24,13 +24,13 @@ import {
   type EvaluationResult,
   evaluatePolicy,
   expertPolicy,
-  MAZE_TASKS,
   type MazeTask,
   mazeTask,
   type Policy,
   randomPolicy,
 } from '../../sim/maze2d/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
+import { taskIds } from '../../sim/task-registry.js';
 import { roundTo, summarize } from '../bench/timing.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
@@ -57,7 +57,7 @@ import { backendOption, type LoadedModel, withModel } from './with-model.js';
 const POLICIES = ['expert', 'expert-reused', 'random'] as const;
 
 const options = {
-  task: { kind: 'string', description: 'Maze2D task', choices: Object.keys(MAZE_TASKS), required: true },
+  task: { kind: 'string', description: 'task to evaluate on', choices: taskIds('eval'), required: true },
   model: {
     kind: 'string',
     description: 'trained model directory (model.json + weights.bin): evaluate the planner on it',

@@ -15,6 +15,7 @@
  * planner thread ends, and the process exits 0. A second signal while closing exits at once (130; stop-signals.ts).
  */
 
+import { taskIds } from '../../sim/task-registry.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
@@ -30,7 +31,7 @@ import {
 import { BusOutputs, busOutputLines, RECORD_OPTION } from './bus-outputs.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
-import { mazeNodeTask } from './maze-node-task.js';
+import { nodeTaskFor } from './node-tasks.js';
 import { modelTask } from './planner-policy.js';
 import { warnRosArgs } from './ros-arg-warnings.js';
 import { flagParams } from './ros-flags.js';
@@ -41,6 +42,7 @@ const options = {
   task: {
     kind: 'string',
     description: "task id, e.g. maze2d-umaze (default: the model's training task); sets -p task:=…",
+    choices: taskIds('node'),
   },
   transport: {
     kind: 'string',
@@ -83,13 +85,7 @@ function resolveTask(taskId: string, modelDir: string): NodeTask {
       );
     }
   }
-  if (!id.startsWith('maze2d-')) {
-    throw new ConfigError(
-      `the node has a robot interface for the maze2d tasks only, got task '${id}'`,
-      'task',
-    );
-  }
-  return mazeNodeTask(id);
+  return nodeTaskFor(id);
 }
 
 const SUMMARY = COMMAND_SUMMARIES.node;
@@ -203,6 +199,7 @@ export function runNodeCommand(argv: readonly string[], deps: NodeCommandOptions
 
 const command: CliCommand = {
   summary: SUMMARY,
+  options,
   run: (argv) => runNodeCommand(argv),
 };
 export default command;

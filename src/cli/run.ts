@@ -26,6 +26,7 @@ import {
   type SimStepEvent,
 } from '../../sim/nodes/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
+import { taskFor, taskIds } from '../../sim/task-registry.js';
 import { ConfigError, PlanningError } from '../errors.js';
 import { type Logger, stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
@@ -46,7 +47,7 @@ import { createBus, type Path as PathMsg } from '../transport/index.js';
 import { BusOutputs, busOutputLines, LIVE_OPTIONS, RECORD_OPTION, withLivePort } from './bus-outputs.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
-import { mazeNodeTask } from './maze-node-task.js';
+import { nodeTaskFor } from './node-tasks.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { modelTask } from './planner-policy.js';
 import { warnRosArgs } from './ros-arg-warnings.js';
@@ -55,10 +56,9 @@ import { onStopSignals, SIGNAL_EXIT_CODE } from './stop-signals.js';
 import { fixed, ms } from './summary-format.js';
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TASKS = ['maze2d-umaze', 'maze2d-medium', 'maze2d-large'];
 
 const options = {
-  task: { kind: 'string', description: 'Maze2D task', choices: TASKS, default: 'maze2d-medium' },
+  task: { kind: 'string', description: 'task to run', choices: taskIds('run'), default: 'maze2d-medium' },
   model: { kind: 'string', description: 'model directory (default: the shipped models/<task>)' },
   lockstep: {
     kind: 'boolean',
@@ -119,8 +119,12 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       'df-planner run [--task maze2d-medium] [--model DIR] [--lockstep] [--episodes 1] [--seed 0] [--out runs/run-<task>.png] [--record runs/run.mcap] [--live [8765]] [--ros-args -p planner:horizon:=20 …]',
     options,
     async run(opts) {
+      const shipped = taskFor(opts.task, 'run', '--task').modelDir;
       const task = mazeTask(opts.task);
-      const modelDir = opts.model ?? path.join(packageRoot, 'models', task.id);
+      const modelDir = opts.model ?? (shipped === undefined ? undefined : path.join(packageRoot, shipped));
+      if (modelDir === undefined) {
+        throw new ConfigError(`no model is shipped for task '${task.id}'; pass --model DIR`, '--model');
+      }
       const out = opts.out ?? `runs/run-${task.id}.png`;
       checkOutputFile(out, '--out', `run-${task.id}.png`);
       const lockstep = opts.lockstep === true;
@@ -235,6 +239,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
 
 const command: CliCommand = {
   summary: SUMMARY,
+  options,
   run(args) {
     const i = args.indexOf('--ros-args');
     const argv = withLivePort(i < 0 ? args : args.slice(0, i));
@@ -365,7 +370,7 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
   try {
     // The planner first: its subscriptions must exist before the sim publishes an episode's first state.
     const plannerTransport = bus.node(MAZE_NODE_NAMES.planner, '', plannerArgs);
-    planner = await startPlannerNode({ transport: plannerTransport, resolveTask: mazeNodeTask });
+    planner = await startPlannerNode({ transport: plannerTransport, resolveTask: (id) => nodeTaskFor(id) });
     const loadSeconds = (performance.now() - startedMs) / 1000;
 
     // A monitor node, as `ros2 topic echo` or RViz would be: records every plan with where the ball was.

@@ -11,6 +11,8 @@
  */
 import { createMazeEnv } from '../../sim/maze2d/index.js';
 import { MazeSimNode, type MazeSimReport, SIM_PARAMS } from '../../sim/nodes/index.js';
+import { taskFor, taskIds } from '../../sim/task-registry.js';
+import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { declareParams, paramsMarkdown } from '../params/index.js';
 import { createTransport, finalNodeName, type TransportKind } from '../transport/index.js';
@@ -21,7 +23,11 @@ import { flagParams } from './ros-flags.js';
 import { onStopSignals, SIGNAL_EXIT_CODE, type StopSignals } from './stop-signals.js';
 
 const options = {
-  task: { kind: 'string', description: 'Maze2D task (default maze2d-medium); sets -p task:=…' },
+  task: {
+    kind: 'string',
+    description: 'task to simulate (default maze2d-medium); sets -p task:=…',
+    choices: taskIds('sim-node'),
+  },
   lockstep: { kind: 'boolean', description: 'one env step per command received (deterministic)' },
   seed: { kind: 'integer', description: 'seed of the episode starts; sets -p seed:=…', min: 0, max: 2 ** 31 },
   episodes: { kind: 'integer', description: 'episodes before exiting; sets -p episodes:=…', min: 1 },
@@ -82,7 +88,11 @@ function simNodeCommand(passThrough: readonly string[]): CliCommand {
       let node: MazeSimNode;
       try {
         const params = declareParams(transport, SIM_PARAMS);
-        const env = await createMazeEnv(params.task, { logger: stderrLogger });
+        const task = taskFor(params.task, 'sim-node');
+        if (task.robot !== 'maze2d') {
+          throw new ConfigError(`no sim node for task '${task.id}' (robot ${task.robot ?? 'none'})`, 'task');
+        }
+        const env = await createMazeEnv(task.id, { logger: stderrLogger });
         // Alone on a bus nothing will ever command the sim: do not wait for a controller that cannot come.
         const waitForController = kind === 'bus' ? false : params.waitForController;
         node = new MazeSimNode(transport, env, { ...params, waitForController });
@@ -149,6 +159,7 @@ function reportText(report: MazeSimReport): string {
 
 const command: CliCommand = {
   summary: SUMMARY,
+  options,
   run(argv) {
     const i = argv.indexOf('--ros-args');
     return i < 0 ? simNodeCommand([]).run(argv) : simNodeCommand(argv.slice(i + 1)).run(argv.slice(0, i));

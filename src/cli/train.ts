@@ -6,8 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { registerArmTrainingTask } from '../../sim/arm/training-task.js';
-import { registerMazeTrainingTasks } from '../../sim/maze2d/training-task.js';
+import { taskFor, taskIds } from '../../sim/task-registry.js';
 import type { DiffusionForcingLossOptions } from '../diffusion/loss.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
@@ -17,7 +16,6 @@ import { readModelFile } from '../model/checkpoint.js';
 import { createModel } from '../model/index.js';
 import type { ModelConfig } from '../model/types.js';
 import { activations } from '../model/validate-model-config.js';
-import { getTask, taskNames } from '../tasks/index.js';
 import type { AdamWOptions, LrDecay } from '../train/adamw.js';
 import { createProgressBar } from '../train/progress-bar.js';
 import { LOSS_PLOT_FILE, type TrainEngineKind, trainEngineKinds, trainModel } from '../train/train-loop.js';
@@ -27,14 +25,11 @@ import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { checkOutputDir } from './output-path.js';
 import { backendOption, startBackend } from './with-model.js';
 
-// Recorded tasks live beside their simulators (sim/); the CLI is the layer that knows both.
-registerMazeTrainingTasks();
-registerArmTrainingTask();
-
 const options = {
   task: {
     kind: 'string',
-    description: `task to train on (${taskNames().join(', ')})`,
+    description: 'task to train on',
+    choices: taskIds('train'),
     default: 'oscillator',
   },
   data: {
@@ -277,7 +272,7 @@ export default defineCommand({
   async run(opts, { argv }) {
     const outDir = path.resolve(opts.out);
     checkOutputDir(opts.out, '--out');
-    const task = getTask(opts.task);
+    const task = taskFor(opts.task, 'train', '--task').training;
     const dataFile = opts.data ?? task.defaultDataFile;
     if (task.needsDataFile && dataFile === undefined) {
       throw new ConfigError(`task '${task.name}' reads recorded data: pass --data FILE`, '--data');

@@ -1,7 +1,8 @@
 /**
- * Public face of src/tasks: token layouts, the dataset interface, and a registry of tasks by name (what
- * `df-planner train --task NAME` accepts). A task turns its options into a `SequenceDataset`; recorded tasks
- * (maze2d) register here with a `dataFile` option when their dataset reader lands.
+ * Public face of src/tasks: token layouts, the dataset interface, and the training side of a task
+ * (`TrainingTask`: its token layout and how its dataset is built). Tasks are listed in one registry,
+ * sim/task-registry.ts (it knows the simulators too, which src/tasks may not import); this folder only
+ * defines the training contract and the oscillator, the task generated in code.
  */
 import { InputError } from '../errors.js';
 import { oscillatorDataset, oscillatorLayout } from './oscillator.js';
@@ -19,7 +20,8 @@ export interface TaskDatasetOptions {
   readonly dataFile?: string | undefined;
 }
 
-export interface TaskDefinition {
+/** How a task is trained: what `df-planner train --task NAME` needs of it. */
+export interface TrainingTask {
   readonly name: string;
   readonly summary: string;
   readonly defaultFrameStack: number;
@@ -27,6 +29,8 @@ export interface TaskDefinition {
   readonly needsDataFile: boolean;
   /** Where the data file is looked for when none is given (recorded tasks). */
   readonly defaultDataFile?: string;
+  /** The command that makes the default data file (what `prepareDataFile` runs when it is missing). */
+  readonly defaultDataRecipe?: string;
   /** Makes the data file exist (e.g. generates it with the default recipe); never replaces an existing one. */
   prepareDataFile?(file: string, log: (line: string) => void): Promise<void>;
   /** The token layout for frame stack F (task default when omitted), without building a dataset. */
@@ -34,25 +38,8 @@ export interface TaskDefinition {
   createDataset(options: TaskDatasetOptions): SequenceDataset;
 }
 
-const registry = new Map<string, TaskDefinition>();
-
-/** Adds a task (or replaces one of the same name). */
-export function registerTask(task: TaskDefinition): void {
-  registry.set(task.name, task);
-}
-
-export function taskNames(): string[] {
-  return [...registry.keys()].sort();
-}
-
-/** The task called `name`; an InputError lists the known names otherwise. */
-export function getTask(name: string): TaskDefinition {
-  const task = registry.get(name);
-  if (!task) throw new InputError(`unknown task '${name}'; known tasks: ${taskNames().join(', ')}`);
-  return task;
-}
-
-registerTask({
+/** The synthetic oscillator (no simulator, no data file). */
+export const oscillatorTrainingTask: TrainingTask = {
   name: 'oscillator',
   summary: 'synthetic damped 2-D oscillator (position, velocity), generated in code',
   defaultFrameStack: 4,
@@ -66,4 +53,4 @@ registerTask({
     }
     return oscillatorDataset(options.frameStack === undefined ? {} : { frameStack: options.frameStack });
   },
-});
+};

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, InputError } from '../../src/errors.js';
+import { ConfigError } from '../../src/errors.js';
 import { createRng } from '../../src/math/rng.js';
-import { getTask, taskNames, tokenSize } from '../../src/tasks/index.js';
+import { oscillatorTrainingTask, tokenSize } from '../../src/tasks/index.js';
 import {
   defaultOscillatorOptions,
   oscillatorDataset,
@@ -91,19 +91,16 @@ describe('oscillator task', () => {
   });
 });
 
-describe('task registry', () => {
-  it('builds the oscillator by name with the requested frame stack', () => {
-    expect(taskNames()).toContain('oscillator');
-    const data = getTask('oscillator').createDataset({ frameStack: 4 });
+describe('oscillator training task', () => {
+  it('builds the dataset with the requested frame stack', () => {
+    const data = oscillatorTrainingTask.createDataset({ frameStack: 4 });
     expect(data.layout.frameStack).toBe(4);
     expect(data.id).toMatch(/^oscillator-v1\/F4\//);
-    expect(getTask('oscillator').layout(4)).toEqual(data.layout);
-    expect(tokenSize(getTask('oscillator').layout())).toBe(16);
+    expect(oscillatorTrainingTask.layout(4)).toEqual(data.layout);
+    expect(tokenSize(oscillatorTrainingTask.layout())).toBe(16);
   });
 
-  it('names the known tasks when the name is wrong', () => {
-    expect(() => getTask('osc')).toThrow(InputError);
-    expect(() => getTask('osc')).toThrow(/known tasks: .*oscillator/);
-    expect(() => getTask('oscillator').createDataset({ dataFile: 'x.bin' })).toThrow(/reads no data file/);
+  it('refuses a data file', () => {
+    expect(() => oscillatorTrainingTask.createDataset({ dataFile: 'x.bin' })).toThrow(/reads no data file/);
   });
 });

@@ -9,11 +9,10 @@ import {
   mazeNormalization,
   mazeSequenceDataset,
   mazeTokenLayout,
-  registerMazeTrainingTasks,
+  mazeTrainingTask,
 } from '../../../sim/maze2d/training-task.js';
 import { ConfigError, DatasetError } from '../../../src/errors.js';
 import { createRng } from '../../../src/math/rng.js';
-import { getTask } from '../../../src/tasks/index.js';
 import { stepSize, tokenSize } from '../../../src/tasks/token-layout.js';
 import { makeMaze } from '../../helpers/make-maze.js';
 
@@ -116,20 +115,18 @@ describe('mazeSequenceDataset.sampleBatch', () => {
   });
 });
 
-describe('registered maze training tasks', () => {
+describe('maze training tasks', () => {
   it('reads a dataset file of the right task and refuses one of another task', () => {
-    registerMazeTrainingTasks();
     const file = join(dir, 'umaze.bin');
     writeMazeDataset(file, data);
-    const ds = getTask('maze2d-umaze').createDataset({ dataFile: file, frameStack: 10 });
+    const ds = mazeTrainingTask('maze2d-umaze').createDataset({ dataFile: file, frameStack: 10 });
     expect(ds.layout.frameStack).toBe(10);
     expect(ds.id).toContain('maze2d-umaze');
-    expect(() => getTask('maze2d-medium').createDataset({ dataFile: file })).toThrow(DatasetError);
+    expect(() => mazeTrainingTask('maze2d-medium').createDataset({ dataFile: file })).toThrow(DatasetError);
   });
 
   it('names the regenerate command when the file is missing', () => {
-    registerMazeTrainingTasks();
-    expect(() => getTask('maze2d-large').createDataset({ dataFile: join(dir, 'nope.bin') })).toThrow(
+    expect(() => mazeTrainingTask('maze2d-large').createDataset({ dataFile: join(dir, 'nope.bin') })).toThrow(
       /df-planner dataset --task maze2d-large/,
     );
   });
