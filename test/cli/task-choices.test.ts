@@ -50,7 +50,9 @@ describe('task choices come from the registry', () => {
   it('the planner node builds every task that lists node, and refuses others in one line', () => {
     for (const id of taskIds('node')) {
       const robot = findTask(id)!.robot;
-      expect(robot !== null && NODE_TASK_BUILDERS[robot] !== undefined, `${id} has a node builder`).toBe(true);
+      expect(robot !== null && NODE_TASK_BUILDERS[robot] !== undefined, `${id} has a node builder`).toBe(
+        true,
+      );
       expect(nodeTaskFor(id).id).toBe(id);
     }
     const refused = taskIds().find((id) => !taskIds('node').includes(id))!;
