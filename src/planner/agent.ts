@@ -43,6 +43,14 @@ import { denoisePlan } from './denoise-plan.js';
 import type { PlainGradient } from './guided-row.js';
 import { planHorizon } from './plan-horizon.js';
 import { type StepCodec, stepCodec } from './step-codec.js';
+import {
+  afterPlan,
+  afterToken,
+  checkStuckDetection,
+  idleStuckState,
+  predictionMiss,
+  type StuckState,
+} from './stuck-recovery.js';
 import type {
   Agent,
   AgentResetOptions,
@@ -144,6 +152,8 @@ class MpcAgent implements Agent {
   #previous: PreviousPlan | null = null;
   #plans = 0;
   #lastPlan: PlanResult | null = null;
+  /** Stuck-plan monitor of the episode (stuck-recovery.ts). */
+  #stuck: StuckState = idleStuckState;
 
   constructor(model: DfModel, options: CreateAgentOptions) {
     this.#model = model;
@@ -169,6 +179,7 @@ class MpcAgent implements Agent {
     if (issues.length === 0) {
       try {
         checkActionSource(config.actionSource, this.#tracking, this.#codec.actionSize);
+        checkStuckDetection(config.stuckDistance, this.#tracking !== null);
       } catch (error) {
         if (error instanceof ConfigError) issues.push(...error.issues);
         else throw error;
@@ -228,6 +239,7 @@ class MpcAgent implements Agent {
     this.#previous = null;
     this.#plans = 0;
     this.#lastPlan = null;
+    this.#stuck = idleStuckState;
     this.#rng = createRng(this.#config.seed);
     this.#setLatent(this.#config.latentMode === 'posterior' ? this.#encode(observation) : null);
     this.#started = true;
@@ -245,10 +257,16 @@ class MpcAgent implements Agent {
     const config = this.#config;
     const model = this.#model;
     const d = this.#tokenSize;
-    const samples = config.mcgSamples;
+    // A recovery plan (after a stuck plan was recognised) runs with the recovery settings, cold.
+    const recovering = this.#stuck.recoveryLeft > 0;
+    const samples =
+      recovering && config.recoveryMcgSamples > 0 ? config.recoveryMcgSamples : config.mcgSamples;
+    const guidanceScale = recovering
+      ? config.guidanceScale * config.recoveryGuidanceFactor
+      : config.guidanceScale;
     const steps = config.samplingSteps;
     const { horizon, stepMask } = planHorizon(
-      config.horizonTokens,
+      recovering && config.recoveryHorizon > 0 ? config.recoveryHorizon : config.horizonTokens,
       config.flexibleHorizon,
       this.#stepsRemaining + this.#stepsIntoToken,
       this.#frames,
@@ -260,7 +278,7 @@ class MpcAgent implements Agent {
       stepMask,
       episodeSteps: this.#episodeSteps,
     };
-    const guided = config.guidanceScale > 0;
+    const guided = guidanceScale > 0;
     // Guidance needs a usable objective (ConfigError otherwise); an unguided plan still scores itself when it
     // can, for 'best' selection and diagnostics.
     let scorable = true;
@@ -274,7 +292,7 @@ class MpcAgent implements Agent {
         : (plan, h, b, weight, from, grad) =>
             plainForm.gradient(plan, h, b, objectiveContext, weight, from, grad);
 
-    const previous = config.warmStart ? this.#previous : null;
+    const previous = config.warmStart && !recovering ? this.#previous : null;
     const warm =
       previous === null
         ? null
@@ -336,7 +354,7 @@ class MpcAgent implements Agent {
         context,
         transitions,
         x,
-        guidanceScale: config.guidanceScale,
+        guidanceScale,
         score,
         plainGradient,
         planNetwork: config.planNetwork,
@@ -389,6 +407,7 @@ class MpcAgent implements Agent {
       actions,
       objectiveValue,
       warm: warm !== null,
+      recovery: recovering,
       rows,
       cellCalls,
       ms: performance.now() - started,
@@ -397,6 +416,7 @@ class MpcAgent implements Agent {
     this.#pending = result;
     this.#lastPlan = result;
     this.#plans++;
+    this.#stuck = afterPlan(this.#stuck);
     return result;
   }
 
@@ -480,6 +500,7 @@ class MpcAgent implements Agent {
     collectModelIssues(next, this.#model, issues);
     if (issues.length > 0) throw new ConfigError(issues);
     checkActionSource(next.actionSource, this.#tracking, this.#codec.actionSize);
+    checkStuckDetection(next.stuckDistance, this.#tracking !== null);
     const objective =
       next.objective === this.#config.objective ? this.#objective : this.#checkedObjective(next.objective);
     const previous = this.#config;
@@ -586,6 +607,22 @@ class MpcAgent implements Agent {
 
   /** A token boundary: absorb the executed token (posterior mode) and ask for the next plan. */
   #closeToken(observation: Float32Array): void {
+    const pending = this.#pending;
+    if (this.#config.stuckDistance > 0 && this.#tracking !== null && pending !== null) {
+      const miss = predictionMiss(
+        pending.steps,
+        pending.stepSize,
+        this.#frames - 1,
+        this.#tracking.stepPosition,
+        observation,
+        this.#tracking.obsPosition,
+      );
+      this.#stuck = afterToken(this.#stuck, miss, {
+        distance: this.#config.stuckDistance,
+        tokens: this.#config.stuckTokens,
+        recoveryTokens: this.#config.recoveryTokens,
+      });
+    }
     if (this.#config.latentMode === 'posterior' && this.#z !== null) {
       const { observeLevel, noisyObserveLevel } = this.#config;
       // One noisy step makes the whole token noisy: the less trusted of the two levels applies.

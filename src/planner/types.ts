@@ -67,6 +67,18 @@ export interface PlannerConfig {
   /** Gains of 'feedback' and 'track' (action units per task unit of position / velocity error). */
   readonly trackKp: number;
   readonly trackKd: number;
+  /**
+   * Stuck plans (stuck-recovery.ts): a token whose observed end position is farther than `stuckDistance` from
+   * the plan's prediction is a miss (0 = off); `stuckTokens` misses in a row start a recovery of
+   * `recoveryTokens` plans made with `recoveryHorizon` (0 = horizonTokens), guidance scale ×
+   * `recoveryGuidanceFactor` and `recoveryMcgSamples` (0 = mcgSamples).
+   */
+  readonly stuckDistance: number;
+  readonly stuckTokens: number;
+  readonly recoveryTokens: number;
+  readonly recoveryHorizon: number;
+  readonly recoveryGuidanceFactor: number;
+  readonly recoveryMcgSamples: number;
   /** Network implementation used by plan rows (see PlanNetwork); results agree to float rounding. */
   readonly planNetwork: PlanNetwork;
   /** Seed of the planner's noise stream. */
@@ -108,6 +120,8 @@ export interface PlanResult {
   /** Objective value J of the executed sample's final plan. */
   readonly objectiveValue: number;
   readonly warm: boolean;
+  /** Made with the recovery settings, after a stuck plan was recognised (stuck-recovery.ts). */
+  readonly recovery: boolean;
   /** Denoising rows run and cell calls (rows × tokens × samples, incl. latent-only passes). */
   readonly rows: number;
   readonly cellCalls: number;
