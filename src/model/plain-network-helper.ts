@@ -12,7 +12,10 @@
  * [request, done, kind, tokens, batch, net id, failed, ready, first token of a backward pass]; the caller stores a new request number and
  * notifies, the helper blocks in Atomics.wait, runs the job and stores it as done. Weights and buffer
  * replacements travel as messages on a MessageChannel that the helper drains (receiveMessageOnPort) before each
- * job, so no job waits for the event loop. A helper that fails or does not answer within HELPER_TIMEOUT_MS is
+ * job, so no job waits for the event loop. A network's weights go with a load job that the caller does not wait
+ * for: the helper builds its copy and runs a few passes on it (so V8 has optimised the code before the first
+ * real job), and until then the caller computes alone; a job is only handed to an idle helper. A helper that
+ * fails or does not answer within HELPER_TIMEOUT_MS is
  * abandoned for the rest of the process and the caller computes everything itself (same results: each sample's
  * arithmetic does not depend on which thread or batch it runs in).
  *
@@ -45,11 +48,24 @@ const CONTROL_SLOTS = 9;
 const KIND_FORWARD = 1;
 const KIND_FORWARD_TAPE = 2;
 const KIND_BACKWARD = 3;
+/** Load the networks posted since the last job (and warm them up); no result. */
+const KIND_LOAD = 4;
 
-/** Weight of the newest hand-over in the averages of `worthIt`, hand-overs before judging, jobs paused. */
+/**
+ * Weight of the newest hand-over in the averages of `worthIt`; hand-overs ignored after a (re)start (both threads'
+ * code is still being compiled then, and the helper warms a new network up inside its first job); hand-overs
+ * judged; jobs paused when the split does not pay (then it is tried again: about 10 plans of the shipped size,
+ * longer after each try that fails again).
+ */
 const STATS_RATE = 0.1;
+const WARMUP_SAMPLES = 20;
 const MIN_SAMPLES = 20;
-const PAUSE_JOBS = 500;
+const PAUSE_JOBS = 150;
+/** Each pause that follows a failed try is twice the last, up to this (a machine busy for long is tried rarely). */
+const MAX_PAUSE_JOBS = 4800;
+
+/** Forward and backward passes a helper runs on a new network before its first job (JIT tier-up). */
+const WARMUP_PASSES = 40;
 
 /** How long the helper polls for the next job before it sleeps. */
 const SPIN_MS = 0.5;
@@ -89,15 +105,21 @@ export function networkHelper(): NetworkHelper | null {
   return shared.usable && shared.worthIt() ? shared : null;
 }
 
-/** Resolves once the helper is ready (true) or known unusable (false); starts it when needed. */
-export async function awaitNetworkHelper(timeoutMs = 20_000): Promise<boolean> {
+/**
+ * Resolves once the helper is ready (true) or known unusable (false); starts it when needed. With `net`, also
+ * waits until the helper holds that network's current weights (sending them when it does not), so the next
+ * batch pass on it can be split.
+ */
+export async function awaitNetworkHelper(timeoutMs = 20_000, net?: PlainNetwork): Promise<boolean> {
   if (threads < 2 || os.availableParallelism() < 2) return false;
   shared ??= new NetworkHelper();
+  const helper = shared;
   const until = performance.now() + timeoutMs;
-  while (!shared.usable && !shared.broken && performance.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  const done = () => helper.broken || (helper.usable && (net === undefined || helper.ready(net)));
+  while (!done() && performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return shared.usable;
+  return helper.usable && (net === undefined || helper.ready(net));
 }
 
 /** FLOPs of the dense products the helper thread has run (0 without one). */
@@ -120,6 +142,10 @@ export class NetworkHelper {
   #wait = 0;
   #samples = 0;
   #paused = 0;
+  /** Hand-overs still to ignore before judging (see WARMUP_SAMPLES). */
+  #warmup = WARMUP_SAMPLES;
+  /** Length of the next pause. */
+  #pauseLength = PAUSE_JOBS;
 
   constructor() {
     const { port1, port2 } = new MessageChannel();
@@ -143,7 +169,8 @@ export class NetworkHelper {
    * Whether splitting currently pays: a split costs the caller its own half plus the wait for the helper's,
    * one thread costs about twice its half, so the split wins while the wait is shorter than the own half.
    * When the second core is busy (other processes) the waits grow; then the caller works alone for
-   * PAUSE_JOBS jobs and tries again. Averages are exponential over recent hand-overs.
+   * PAUSE_JOBS jobs and tries again (pausing twice as long after each failed try, up to MAX_PAUSE_JOBS).
+   * Averages are exponential over recent hand-overs.
    */
   worthIt(): boolean {
     if (this.#paused > 0) {
@@ -159,17 +186,29 @@ export class NetworkHelper {
     this.#wait = 0;
     this.#samples = 0;
     this.#paused = 0;
+    this.#warmup = WARMUP_SAMPLES;
+    this.#pauseLength = PAUSE_JOBS;
   }
 
   /** Records one hand-over: ms the caller spent on its own half, and ms it then waited for the helper. */
   record(ownMs: number, waitMs: number): void {
+    if (this.#warmup > 0) {
+      this.#warmup--;
+      return;
+    }
     this.#own += (ownMs - this.#own) * STATS_RATE;
     this.#wait += (waitMs - this.#wait) * STATS_RATE;
-    if (++this.#samples >= MIN_SAMPLES && this.#wait > this.#own) {
-      this.#paused = PAUSE_JOBS;
+    if (++this.#samples < MIN_SAMPLES) return;
+    if (this.#wait <= this.#own) {
+      if (this.#samples === MIN_SAMPLES) this.#pauseLength = PAUSE_JOBS; // a try that paid
+    } else {
+      this.#paused = this.#pauseLength;
+      this.#pauseLength = Math.min(2 * this.#pauseLength, MAX_PAUSE_JOBS);
       this.#samples = 0;
       this.#own = 0;
       this.#wait = 0;
+      // The first hand-overs after the pause wake a helper that slept through it.
+      this.#warmup = 2;
     }
   }
 
@@ -183,6 +222,23 @@ export class NetworkHelper {
 
   get flops(): number {
     return this.#flops[0]!;
+  }
+
+  /**
+   * Whether a job on `net` can start now without waiting: the helper is idle and holds the current snapshot of
+   * `net`. When it does not hold it yet, the weights are sent with a load job (the helper builds and warms the
+   * copy up in the background) and the answer is false until that is done, so the caller computes alone
+   * meanwhile instead of waiting for it.
+   */
+  ready(net: PlainNetwork): boolean {
+    const control = this.#control;
+    const idle = Atomics.load(control, DONE) === Atomics.load(control, REQUEST);
+    const entry = this.#ids.get(net);
+    if (entry !== undefined && entry.version === net.version) return idle;
+    if (!idle) return false;
+    const id = this.#netId(net);
+    this.#request(KIND_LOAD, 0, 0, id);
+    return false;
   }
 
   /**
@@ -276,6 +332,7 @@ export class NetworkHelper {
       entry = { id: this.#nextId++, version: net.version };
       this.#ids.set(net, entry);
       this.#post({ kind: 'net', id: entry.id, replaces, config: net.config, weights: [...net.weights()] });
+      this.#warmup = WARMUP_SAMPLES;
     }
     return entry.id;
   }
@@ -318,6 +375,8 @@ function serve(data: HelperData, port: MessagePort): never {
   const control = new Int32Array(data.control);
   const flops = new Float64Array(data.flops);
   const nets = new Map<number, PlainNetwork>();
+  /** FLOPs of each network's warm-up (not part of the jobs' count). */
+  const warmed = new Map<number, number>();
   let floats: Float32Array = new Float32Array(0);
   let ints: Int32Array = new Int32Array(0);
   let seen = Atomics.load(control, REQUEST);
@@ -340,15 +399,23 @@ function serve(data: HelperData, port: MessagePort): never {
         const message = m.message as HelperMessage;
         if (message.kind === 'net') {
           nets.delete(message.replaces);
-          nets.set(message.id, PlainNetwork.fromWeights(message.config, new Map(message.weights)));
+          warmed.delete(message.replaces);
+          const fresh = PlainNetwork.fromWeights(message.config, new Map(message.weights));
+          warmUp(fresh);
+          nets.set(message.id, fresh);
+          warmed.set(message.id, fresh.denseFlops);
         } else {
           floats = new Float32Array(message.floats);
           ints = new Int32Array(message.ints);
         }
       }
+      const kind = Atomics.load(control, KIND);
       const net = nets.get(Atomics.load(control, NET));
       if (net === undefined) throw new Error('internal: helper job for an unknown network');
-      const kind = Atomics.load(control, KIND);
+      if (kind === KIND_LOAD) {
+        Atomics.store(control, DONE, seen);
+        continue;
+      }
       const tokens = Atomics.load(control, TOKENS);
       const batch = Atomics.load(control, BATCH);
       const z = net.latentSize;
@@ -369,12 +436,30 @@ function serve(data: HelperData, port: MessagePort): never {
         floats.set(result.out, r.output);
       }
       let total = 0;
-      for (const each of nets.values()) total += each.denseFlops;
+      for (const [id, each] of nets) total += each.denseFlops - (warmed.get(id) ?? 0);
       flops[0] = total;
     } catch {
       Atomics.store(control, FAILED, 1);
     }
     Atomics.store(control, DONE, seen);
     Atomics.notify(control, DONE);
+  }
+}
+
+/**
+ * A few passes over a small batch of zeros, so V8 has optimised the network's code (JS and wasm tiers) before
+ * the first job: the caller's thread is warm from its own passes, and a cold helper would make the split look
+ * slower than it is.
+ */
+function warmUp(net: PlainNetwork): void {
+  const batch = 4;
+  const tokens = 8;
+  const z0 = new Float32Array(batch * net.latentSize);
+  const x = new Float32Array(tokens * batch * net.tokenSize);
+  const labels = new Int32Array(tokens * batch);
+  const dOut = new Float32Array(x.length).fill(1e-3);
+  for (let i = 0; i < WARMUP_PASSES; i++) {
+    const pass = net.forwardChain(z0, x, labels);
+    net.backwardInputs(pass.tape!, dOut, 0);
   }
 }

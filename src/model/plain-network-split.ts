@@ -38,7 +38,8 @@ export function batchPass(
   const b = z0.length / z;
   const helper = b >= 2 && Number.isInteger(b) ? networkHelper() : null;
   counts.passes++;
-  if (helper === null) return alone(net, z0, x, labels, tape);
+  // A helper still loading (or warming up) this network's weights is not waited for.
+  if (helper === null || !helper.ready(net)) return alone(net, z0, x, labels, tape);
   counts.split++;
   const t = labels.length / b;
   const mine = Math.ceil(b / 2);

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logging.js';
 import type { DfModel } from '../../src/model/index.js';
+import { plainNetworkFor } from '../../src/model/plain-network.js';
 import { awaitNetworkHelper, helperFlops, setPlainThreads } from '../../src/model/plain-network-helper.js';
 import { createAgent, type PlannerConfig } from '../../src/planner/index.js';
 import { initBackend } from '../../src/tensor/index.js';
@@ -62,8 +63,10 @@ describe('plain network on two threads', () => {
     [3, 20, 1],
     [5, 0, 0],
   ] as const) {
-    it(`plans equal the one-thread plans bit for bit (MCG ${mcgSamples}, scale ${guidanceScale}, ${objective === 0 ? 'x0' : 'ε'})`, () => {
+    it(`plans equal the one-thread plans bit for bit (MCG ${mcgSamples}, scale ${guidanceScale}, ${objective === 0 ? 'x0' : 'ε'})`, async () => {
       const model = models[objective]!;
+      // The helper loads a network in the background; until it has, the caller plans alone.
+      expect(await awaitNetworkHelper(20_000, plainNetworkFor(model))).toBe(true);
       const settings = { mcgSamples, guidanceScale, warmStart: true };
       const single = ticks(model, settings, 1);
       const flops = helperFlops();
