@@ -96,6 +96,8 @@ export class AgentDriver {
         return { value: null, transfer: [] };
       case 'plan': {
         const result = agent.plan();
+        // Busy like a slower planner: blocks this thread (the worker, or the node thread when inline).
+        if (request.delayMs !== undefined && request.delayMs > 0) blockFor(request.delayMs);
         // Copies: the agent keeps its own PlanResult (warm start), so its buffers must not be moved away.
         const plan: HostPlan = {
           actions: planActions(agent, result),
@@ -139,6 +141,11 @@ export class AgentDriver {
     this.#agent.dispose();
     this.#model.dispose();
   }
+}
+
+/** Blocks the calling thread for `ms` (Atomics.wait on a private cell no one notifies). */
+function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 let gcFunction: (() => void) | null | undefined;

@@ -69,6 +69,27 @@ export const NODE_PARAMS = defineParams([
       "rate of the command stream in real-time mode, Hz; one planner step per period (0 = the task's step rate, 100 Hz for the maze: the rate the model was trained at)",
   },
   {
+    name: 'control_trigger',
+    key: 'controlTrigger',
+    type: 'string',
+    default: 'state',
+    mode: 'static',
+    choices: ['state', 'timer'],
+    description:
+      "real time: 'state' takes one step per new state message, at its arrival (the command answers that state at once; the sensor's rate is the control rate); 'timer' takes one step per control period on the newest state (a free-running clock against the sensor's: after a stall, or when their phases meet, a sensor step gets no new command)",
+  },
+  {
+    name: 'plan_delay_ms',
+    key: 'planDelayMs',
+    type: 'double',
+    default: 0,
+    unit: 'ms',
+    range: [0, 10_000],
+    mode: 'dynamic',
+    description:
+      'artificial planning latency: the planner thread stays busy this long after each plan before it answers (latency experiments, `bench latency`; 0 = off)',
+  },
+  {
     name: 'managed',
     key: 'managed',
     type: 'bool',

@@ -15,8 +15,13 @@
  *              = q.row(s − q.boundary) for the newest plan q still covering s, if on_overrun = hold ('hold')
  *              = 0                    otherwise                                         ('zero')
  *
- * Real-time mode (`lockstep: false`): a timer at control_rate_hz takes the newest valid state each period and
- * runs one step. A plan requested at a boundary has `plan_deadline` (default one token, F control periods: the
+ * Real-time mode (`lockstep: false`): with `control_trigger: state` (the default) every new valid state message
+ * is one step, taken as it arrives, so each sensor step gets exactly one command, sent at once; a timer at
+ * control_rate_hz only watches for sensor timeouts and plan deadlines. With `control_trigger: timer` that timer
+ * takes the newest valid state each period and runs one step: a second free-running clock beside the sensor's,
+ * so after a stall (the sim catches up its steps, the timer skips its missed periods) or when the two phases meet
+ * (jitter reorders tick and sensor step), a sensor step gets no new command and another state is stepped twice.
+ * A plan requested at a boundary has `plan_deadline` (default one token, F control periods: the
  * token rate) to come back; until it does, the step's command comes from the fallback above, and the fresh command is published as soon as the
  * plan arrives (a late plan is re-aligned: its row for the current step is used, the elapsed rows skipped). A
  * plan still missing at its deadline is a deadline miss. A boundary that comes while the previous plan is
@@ -166,6 +171,8 @@ export class PlannerNode {
   readonly #host: PlannerHost;
   readonly #info: HostInfo;
   readonly #lockstep: boolean;
+  /** Real time: a step per state message ('state') or per control period ('timer'). */
+  readonly #trigger: 'state' | 'timer';
   readonly #periodNs: bigint;
   readonly #frameId: string;
   readonly #F: number;
@@ -185,6 +192,8 @@ export class PlannerNode {
   #onOverrun: 'hold' | 'zero';
   #episodeSteps: number;
   #publishPlanOn: boolean;
+  /** Artificial planning latency passed with every plan request (plan_delay_ms). */
+  #planDelayMs: number;
   #plannerConfig: PlannerConfig;
   /** The planner's action law (diffused / feedback / track), applied here to the state each command is for. */
   #actionLaw: ActionLaw;
@@ -246,6 +255,7 @@ export class PlannerNode {
     this.#A = info.actionSize;
     this.#positionOffset = fieldOffset(info.layout, 'position');
     this.#lockstep = params.lockstep;
+    this.#trigger = params.controlTrigger as 'state' | 'timer';
     const rateHz = params.controlRateHz > 0 ? params.controlRateHz : task.stepRateHz;
     this.#periodNs = BigInt(Math.round(NS_PER_S / rateHz));
     this.#planDeadlineNs =
@@ -257,6 +267,7 @@ export class PlannerNode {
     this.#onOverrun = params.onOverrun as 'hold' | 'zero';
     this.#episodeSteps = params.episodeSteps;
     this.#publishPlanOn = params.publishPlan;
+    this.#planDelayMs = params.planDelayMs;
     this.#plannerConfig = info.config;
     this.#actionLaw = actionLaw(info.config, info.layout, task.actionLow, task.actionHigh);
     this.#goal = task.defaultGoal ? Float32Array.from(task.defaultGoal) : null;
@@ -495,7 +506,11 @@ export class PlannerNode {
         this.#queue.push({ kind: 'state', sample });
         this.#drain();
       }
-    } else if (order === 'restart') this.#resetRequested = true;
+    } else {
+      if (order === 'restart') this.#resetRequested = true;
+      // Phase-locked to the sensor: this state is the step, answered now (not at the next timer tick).
+      if (this.#trigger === 'state' && !this.#paused) this.#realTimeStep(sample, performance.now());
+    }
     if (first) this.#report();
   }
 
@@ -663,7 +678,9 @@ export class PlannerNode {
       missed: false,
     };
     this.#inFlight = flight;
-    this.#host.send({ op: 'plan' }, (error, value) => {
+    const request =
+      this.#planDelayMs > 0 ? { op: 'plan' as const, delayMs: this.#planDelayMs } : { op: 'plan' as const };
+    this.#host.send(request, (error, value) => {
       if (this.#inFlight === flight) this.#inFlight = null;
       if (this.#closed) return;
       this.planLatency.record(performance.now() - flight.sentWallMs);
@@ -777,7 +794,10 @@ export class PlannerNode {
     this.#publishCommand(commandMessage(action, this.#t.nowNs(), this.#frameId));
   }
 
-  /** Real-time: one step per control period on the newest valid state. */
+  /**
+   * Real-time timer, every control period: plan deadlines and sensor timeouts; with `control_trigger: timer`
+   * also one step on the newest state.
+   */
   #controlTick(): void {
     if (this.#paused) return;
     const wallMs = performance.now();
@@ -807,11 +827,16 @@ export class PlannerNode {
       this.#sendCommand(null, 'zero');
       return;
     }
+    if (this.#trigger === 'timer') this.#realTimeStep(latest, wallMs);
+  }
+
+  /** Real time: one step on `sample`, its command published now. */
+  #realTimeStep(sample: Sample, wallMs: number): void {
     if (this.#timedOut) {
       this.#timedOut = false;
       this.#t.log('info', 'state messages are back: restarting the planner from the newest state');
     }
-    this.#publishStep(this.#advance(latest), wallMs);
+    this.#publishStep(this.#advance(sample), wallMs);
   }
 
   /** Lockstep: states in arrival order, one command each; a step waiting for its plan holds the queue. */
@@ -886,6 +911,7 @@ export class PlannerNode {
       else if (name === 'on_overrun') this.#onOverrun = value as 'hold' | 'zero';
       else if (name === 'episode_steps') this.#episodeSteps = value as number;
       else if (name === 'publish_plan') this.#publishPlanOn = value as boolean;
+      else if (name === 'plan_delay_ms') this.#planDelayMs = value as number;
     }
     this.counters.paramUpdates += 1;
     this.#t.log('info', `parameters updated: ${Object.keys(changes).join(', ')}`);

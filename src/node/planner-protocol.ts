@@ -21,7 +21,8 @@ export type PlannerRequest =
       readonly reward: number;
       readonly action: Float32Array;
     }
-  | { readonly op: 'plan' }
+  /** `delayMs`: artificial latency, the planner thread stays busy this long after the plan (experiments). */
+  | { readonly op: 'plan'; readonly delayMs?: number }
   | { readonly op: 'setGoal'; readonly goal: Float32Array | null }
   | { readonly op: 'updateConfig'; readonly changes: Partial<PlannerConfig> }
   /** Tensor count and heap of the planner's thread; `gc`: collect garbage first when the runtime allows it. */

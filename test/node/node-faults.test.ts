@@ -36,7 +36,13 @@ const isZero = (c: Parameters<typeof force>[0]) => c.wrench.force.x === 0 && c.w
 
 describe('sensor timeout', () => {
   it('sends zero commands every period and a WARN once no valid state arrived for sensor_timeout, then recovers', async () => {
-    const h = await startHarness({ model: model.dir, planner_thread: 'inline', sensor_timeout: '0.05' });
+    // The timer steps on the newest state each period (a state-triggered node steps once per state).
+    const h = await startHarness({
+      model: model.dir,
+      planner_thread: 'inline',
+      sensor_timeout: '0.05',
+      control_trigger: 'timer',
+    });
     try {
       for (let i = 0; i < 4; i++) {
         await h.odom(1 + 0.01 * i, 1, 0.5, 0, BigInt(i + 1) * PERIOD);
@@ -207,12 +213,14 @@ describe('planner exception', () => {
 describe('planner overrun (worker thread, real time)', () => {
   /**
    * Virtual time moves only when the test says so, and `bus.clock.advance` fires a whole run of ticks
-   * synchronously: the worker cannot answer in between, so the boundary's plan is late by construction.
+   * synchronously: the worker cannot answer in between, so the boundary's plan is late by construction
+   * (timer-triggered steps, so one state drives a run of steps).
    */
   async function overrun(policy: 'hold' | 'zero') {
     const h = await startHarness({
       model: model.dir,
       planner_thread: 'worker',
+      control_trigger: 'timer',
       on_overrun: policy,
       sensor_timeout: '100.0',
     });

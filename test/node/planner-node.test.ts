@@ -358,8 +358,13 @@ describe('planner node parameters', () => {
 });
 
 describe('planner node, real time', () => {
-  it('publishes at control_rate_hz, one step per period on the newest state', async () => {
-    const h = await startHarness({ model: model.dir, planner_thread: 'inline', sensor_timeout: '1.0' });
+  it('control_trigger timer: publishes at control_rate_hz, one step per period on the newest state', async () => {
+    const h = await startHarness({
+      model: model.dir,
+      planner_thread: 'inline',
+      sensor_timeout: '1.0',
+      control_trigger: 'timer',
+    });
     try {
       await h.odom(1, 1, 0, 0, 1n);
       await h.bus.run(100n * MS);
