@@ -17,7 +17,13 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMazeEnv, MAZE_LAYOUTS, type MazeEnv, mazeTask } from '../../sim/maze2d/index.js';
+import {
+  createMazeEnv,
+  MAZE_LAYOUTS,
+  type MazeEnv,
+  mazeTask,
+  summarizeEpisodes,
+} from '../../sim/maze2d/index.js';
 import {
   MazeSimNode,
   type MazeSimReport,
@@ -27,6 +33,7 @@ import {
 } from '../../sim/nodes/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
 import { taskFor, taskIds } from '../../sim/task-registry.js';
+import { roundTo } from '../bench/timing.js';
 import { ConfigError, PlanningError } from '../errors.js';
 import { type Logger, stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
@@ -87,6 +94,13 @@ const options = {
     min: 0.01,
     max: 100,
     default: 1,
+  },
+  'plan-delay-ms': {
+    kind: 'number',
+    description: 'artificial planning latency, ms: the planner thread stays busy this long after each plan',
+    min: 0,
+    max: 10_000,
+    default: 0,
   },
   'planner-thread': {
     kind: 'string',
@@ -172,6 +186,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         episodes: opts.episodes,
         ...(opts['max-steps'] !== undefined ? { maxSteps: opts['max-steps'] } : {}),
         realTimeFactor: opts['real-time-factor'],
+        planDelayMs: opts['plan-delay-ms'],
         plannerThread: opts['planner-thread'] as 'worker' | 'inline',
         ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
         ...(opts['params-file'] !== undefined ? { paramsFile: opts['params-file'] } : {}),
@@ -221,6 +236,8 @@ function runCommand(passThrough: readonly string[]): CliCommand {
         seed: opts.seed,
         picture: out,
         interrupted: stoppedBy,
+        planDelayMs: opts['plan-delay-ms'],
+        ...(opts['max-steps'] !== undefined ? { maxSteps: opts['max-steps'] } : {}),
       });
       const outputSummary = await outputs.close();
       process.stdout.write(
@@ -257,6 +274,8 @@ export interface MazePairOptions {
   /** Cut episodes after N steps (the planner's episode_steps follows). */
   readonly maxSteps?: number;
   readonly realTimeFactor?: number;
+  /** Artificial planning latency (the planner's plan_delay_ms), ms. */
+  readonly planDelayMs?: number;
   readonly plannerThread?: 'worker' | 'inline';
   readonly backend?: string;
   /** A ROS 2 params file given to both nodes (before the flags' values). */
@@ -344,6 +363,7 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
       ...param('seed', o.seed),
       ...param('planner_thread', o.plannerThread ?? 'worker'),
       ...(o.backend !== undefined ? param('backend', o.backend) : []),
+      ...(o.planDelayMs ? param('plan_delay_ms', o.planDelayMs, 'double') : []),
       ...(o.maxSteps !== undefined ? param('episode_steps', Math.min(o.maxSteps, task.episodeLength)) : []),
     ]),
     ...passThrough,
@@ -517,10 +537,31 @@ interface RunSummary {
   readonly interrupted: NodeJS.Signals | null;
   /** Commands seen on the command topic while the planner closed: the safe command, zero force. */
   readonly stopCommands: readonly (readonly [number, number])[];
-  /** Null when no episode ran. */
-  readonly normalizedScore: number | null;
+  /** Eval's score fields (`df-planner eval --json`: the same names and meaning); null where nothing ran. */
+  readonly normalizedScore: { readonly mean: number | null; readonly stderr: number | null };
   readonly successRate: number | null;
   readonly firstReachMean: number | null;
+  readonly firstReachStderr: number | null;
+  readonly returnMean: number | null;
+  readonly returnStderr: number | null;
+  readonly episodeLength: number;
+  readonly refMinScore: number;
+  readonly refMaxScore: number;
+  readonly perEpisode: readonly {
+    readonly index: number;
+    readonly resetSeed: number;
+    readonly start: readonly [number, number];
+    readonly return: number;
+    readonly normalizedScore: number;
+    readonly success: boolean;
+    readonly firstReachStep: number | null;
+  }[];
+  /** Real time: steps applied with no new command since the previous step (deadline misses + catch-up steps). */
+  readonly staleSteps: number;
+  /** staleSteps / simSteps (null when no step ran). */
+  readonly staleStepFraction: number | null;
+  readonly catchUpSteps: number;
+  readonly planDelayMs: number;
   /** Latencies are null when there was nothing to time (no state reached the planner). */
   readonly tickLatencyMs: LatencySummary;
   readonly planLatencyMs: Omit<LatencySummary, 'max'>;
@@ -542,26 +583,55 @@ interface RunSummary {
 
 function summarize(
   result: MazePairResult,
-  info: Pick<RunSummary, 'task' | 'model' | 'modelSteps' | 'mode' | 'seed' | 'picture' | 'interrupted'>,
+  info: Pick<
+    RunSummary,
+    'task' | 'model' | 'modelSteps' | 'mode' | 'seed' | 'picture' | 'interrupted' | 'planDelayMs'
+  > & { readonly maxSteps?: number },
 ): RunSummary {
   const episodes = result.report.episodes;
-  const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
-  const reached = episodes.filter((e) => e.firstReachStep !== null).map((e) => e.firstReachStep as number);
+  const task = mazeTask(info.task);
+  const score = summarizeEpisodes(task, episodes);
+  const finite = (x: number | null) => (x !== null && Number.isFinite(x) ? x : null);
   const c = result.counters;
+  const simSteps = episodes.reduce((n, e) => n + e.steps, 0);
+  const misses = episodes.reduce((n, e) => n + e.deadlineMisses, 0);
+  const catchUpSteps = episodes.reduce((n, e) => n + e.catchUpSteps, 0);
+  const { maxSteps: _m, ...rest } = info;
   return {
-    ...info,
+    ...rest,
     episodes: episodes.map(({ trajectory: _t, ...rest }) => rest),
-    normalizedScore: mean(episodes.map((e) => e.normalizedScore)),
-    successRate: mean(episodes.map((e) => (e.success ? 1 : 0))),
-    firstReachMean: mean(reached),
+    normalizedScore: {
+      mean: finite(score.normalizedScore.mean),
+      stderr: finite(score.normalizedScore.stderr),
+    },
+    successRate: finite(score.successRate),
+    firstReachMean: score.firstReachMean,
+    firstReachStderr: score.firstReachStderr,
+    returnMean: finite(score.returnMean),
+    returnStderr: finite(score.returnStderr),
+    episodeLength: Math.min(info.maxSteps ?? task.episodeLength, task.episodeLength),
+    refMinScore: task.refMinScore,
+    refMaxScore: task.refMaxScore,
+    perEpisode: episodes.map((e) => ({
+      index: e.index,
+      resetSeed: e.resetSeed,
+      start: e.start,
+      return: e.episodeReturn,
+      normalizedScore: roundTo(e.normalizedScore, 4),
+      success: e.success,
+      firstReachStep: e.firstReachStep,
+    })),
+    staleSteps: misses + catchUpSteps,
+    staleStepFraction: simSteps === 0 ? null : (misses + catchUpSteps) / simSteps,
+    catchUpSteps,
     tickLatencyMs: result.tickLatencyMs,
     planLatencyMs: result.planLatencyMs,
     stopCommands: result.stopCommands,
     plannerErrors: c.planErrors,
     lastError: result.lastError,
     zeroCommands: c.zeroCommands,
-    simDeadlineMisses: episodes.reduce((n, e) => n + e.deadlineMisses, 0),
-    simSteps: episodes.reduce((n, e) => n + e.steps, 0),
+    simDeadlineMisses: misses,
+    simSteps,
     plannerDeadlineMisses: c.deadlineMisses,
     plans: c.plans,
     fallbackCommands: c.fallbackCommands,
@@ -577,7 +647,7 @@ function summaryText(s: RunSummary): string {
   const t = s.tickLatencyMs;
   const p = s.planLatencyMs;
   const lines = [
-    `${s.task}, ${s.mode === 'lockstep' ? 'lockstep' : 'real time'}, ${n} episode${n === 1 ? '' : 's'}, seed ${s.seed}, model ${path.relative(process.cwd(), s.model) || '.'} (${s.modelSteps} training steps)`,
+    `${s.task}, ${s.mode === 'lockstep' ? 'lockstep' : 'real time'}${s.planDelayMs > 0 ? ` (+${s.planDelayMs} ms plan delay)` : ''}, ${n} episode${n === 1 ? '' : 's'}, seed ${s.seed}, model ${path.relative(process.cwd(), s.model) || '.'} (${s.modelSteps} training steps)`,
   ];
   for (const e of s.episodes) {
     lines.push(
@@ -585,7 +655,7 @@ function summaryText(s: RunSummary): string {
     );
   }
   lines.push(
-    `score             ${s.normalizedScore === null ? 'none (no episode ran)' : `${f1(s.normalizedScore)} (D4RL normalised${n > 1 ? ', mean' : ''})`}`,
+    `score             ${s.normalizedScore.mean === null ? 'none (no episode ran)' : `${f1(s.normalizedScore.mean)}${s.normalizedScore.stderr !== null ? ` ± ${f1(s.normalizedScore.stderr)}` : ''} (D4RL normalised${n > 1 ? ', mean ± stderr' : ''})`}`,
     `success           ${s.successRate === null ? 'none' : `${f1(100 * s.successRate)} %`}${s.firstReachMean !== null ? `, first reach at step ${f1(s.firstReachMean)}${n > 1 ? ' (mean)' : ''}` : ''}`,
     t.count === 0
       ? 'tick latency      none: no state reached the planner (0 ticks); check its odom topic'
@@ -598,7 +668,7 @@ function summaryText(s: RunSummary): string {
       : `planner errors    ${s.plannerErrors} (failed plans and other errors, each logged above), ${s.zeroCommands} zero commands; last: ${clip(s.lastError ?? 'unknown', 160)}`,
     s.mode === 'lockstep'
       ? `deadline misses   none in lockstep (the sim waits for every command); ${s.plannerDeadlineMisses} reported by the planner`
-      : `deadline misses   sim: ${s.simDeadlineMisses} of ${s.simSteps} steps had a stale command; planner: ${s.plannerDeadlineMisses} plans late (${s.fallbackCommands} commands from the previous plan)`,
+      : `deadline misses   sim: ${s.simDeadlineMisses} of ${s.simSteps} steps had a stale command${s.catchUpSteps > 0 ? ` (and ${s.catchUpSteps} catch-up steps after the sim's own timer was late)` : ''}; planner: ${s.plannerDeadlineMisses} plans late (${s.fallbackCommands} commands from the previous plan)`,
     `picture           ${s.picture} (${s.plansReceived} plans overlaid)`,
     `wall time         ${f1(s.wallSeconds)} s (model load ${f1(s.loadSeconds)} s)`,
   );

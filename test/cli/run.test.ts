@@ -47,7 +47,7 @@ describe('df-planner run', () => {
     expect(out.episodes).toHaveLength(1);
     expect(out.episodes[0]).toMatchObject({ steps: 25, commandsApplied: 25, mode: 'lockstep' });
     expect(out.episodes[0].trajectory).toBeUndefined();
-    expect(typeof out.normalizedScore).toBe('number');
+    expect(typeof out.normalizedScore.mean).toBe('number');
     // 25 steps at F = 10: plans at steps 0, 10, 20, each seen on the plan topic.
     expect(out.plans).toBe(3);
     expect(out.plansReceived).toBe(3);
