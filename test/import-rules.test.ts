@@ -7,8 +7,8 @@
  * 1. src/math is pure: it imports only src/math and src/errors.ts (no package, no Node built-in, no I/O).
  * 2. src/ never imports sim/, except the two layers that join them: src/cli (the commands) and src/bench
  *    (benchmarks on the sims).
- * 3. The sim does not import the planner: sim/ imports nothing of src/node (except maze-interface.ts, the topic,
- *    frame and QoS contract both sides share, itself import-free), src/planner, src/model, src/diffusion,
+ * 3. The sim does not import the planner: sim/ imports nothing of src/node (except the robots' topic contracts
+ *    src/node/*-topics.ts, the topic, frame and QoS names both sides share, themselves import-free), src/planner, src/model, src/diffusion,
  *    src/objectives, src/train, src/tensor, src/cli or src/bench.
  * 4. ROS/transport code has no math: src/transport, src/params and the ROS 2 outputs (src/ros2msg, src/record,
  *    src/live) import nothing of src/math, src/model,
@@ -110,6 +110,8 @@ const all: Import[] = ['src', 'sim', 'bin'].flatMap((d) =>
 );
 const fromDir = (...dirs: string[]) => all.filter((i) => under(i.from, ...dirs));
 const TFJS = /^@tensorflow\//;
+/** A robot's topic contract in src/node, shared with its sim node. */
+const CONTRACT = /^src\/node\/[a-z0-9-]+-topics\.ts$/;
 
 describe('import rules', () => {
   it('reads the imports of the whole tree, with types, exports and dynamic imports', () => {
@@ -149,7 +151,7 @@ describe('import rules', () => {
   it('3. the sim does not import the planner node, the planner or the network', () => {
     const bad = fromDir('sim').filter(
       (i) =>
-        (under(i.to, 'src/node') && i.to !== 'src/node/maze-interface.ts') ||
+        (under(i.to, 'src/node') && !CONTRACT.test(i.to)) ||
         under(
           i.to,
           'src/planner',
@@ -163,10 +165,11 @@ describe('import rules', () => {
         ),
     );
     expect(bad.map(show)).toEqual([]);
-    const shared = parseImports(
-      'src/node/maze-interface.ts',
-      readFileSync(join(ROOT, 'src/node/maze-interface.ts'), 'utf8'),
-    );
+    const contracts = readdirSync(join(ROOT, 'src/node'))
+      .map((f) => `src/node/${f}`)
+      .filter((f) => CONTRACT.test(f));
+    expect(contracts).toContain('src/node/maze-topics.ts');
+    const shared = contracts.flatMap((f) => parseImports(f, readFileSync(join(ROOT, f), 'utf8')));
     expect(shared.filter((i) => !i.typeOnly).map(show)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 /**
  * The MuJoCo maze as a ROS node: owns a Maze2D env, publishes what a robot driver would (odometry, reward, sim
  * time, the goal) and applies the force commands it receives. Topic names, types, QoS and frames come from the
- * maze interface (src/node/maze-interface.ts), which the planner node shares.
+ * maze interface (src/node/maze-topics.ts), which the planner node shares.
  *
  * Per episode (the interface's publish order): goal_pose (latched), episode_start, then the first odom. Per
  * step: /clock, reward, odom, all stamped with the sim time after the step (t·dt; one extra dt between episodes,
@@ -35,7 +35,7 @@
  */
 import { ConfigError } from '../../src/errors.js';
 import { createRng, type Rng } from '../../src/math/rng.js';
-import { MAZE_FRAMES, MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from '../../src/node/maze-interface.js';
+import { MAZE_FRAMES, MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from '../../src/node/maze-topics.js';
 import {
   type Empty,
   type MsgInput,

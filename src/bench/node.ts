@@ -26,7 +26,13 @@ import { ConfigError } from '../errors.js';
 import { silentLogger } from '../logging.js';
 import { MODEL_FILE, saveModel, WEIGHTS_FILE } from '../model/checkpoint.js';
 import { createModel } from '../model/index.js';
-import { collectGarbage, type HostMemory, type NodeTask, startPlannerNode } from '../node/index.js';
+import {
+  collectGarbage,
+  type HostMemory,
+  mazeInterface,
+  type NodeTask,
+  startPlannerNode,
+} from '../node/index.js';
 import { initBackend } from '../tensor/backend.js';
 import { createBus } from '../transport/index.js';
 import { type BenchGroup, type BenchGroupOptions, wantsCase } from './group.js';
@@ -51,6 +57,7 @@ interface MemorySample {
 function taskOf(env: MazeEnv): NodeTask {
   return {
     id: env.id,
+    robot: mazeInterface,
     stepRateHz: 1 / env.dt,
     episodeSteps: env.episodeLength,
     defaultGoal: [...env.goal],

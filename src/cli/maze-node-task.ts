@@ -5,7 +5,7 @@
  * test/import-rules.test.ts).
  */
 import { goalCell, mazeTask, withinGoal } from '../../sim/maze2d/layouts.js';
-import type { NodeTask } from '../node/index.js';
+import { mazeInterface, type NodeTask } from '../node/index.js';
 
 /** MuJoCo timestep of the maze MJCF (sim/maze2d/mjcf.ts, `<option timestep="0.01">`). */
 const MAZE_STEP_S = 0.01;
@@ -15,6 +15,7 @@ export function mazeNodeTask(taskId: string): NodeTask {
   const goal = goalCell(task.maze);
   return {
     id: task.id,
+    robot: mazeInterface,
     stepRateHz: 1 / MAZE_STEP_S,
     episodeSteps: task.episodeLength,
     defaultGoal: [goal[0], goal[1]],

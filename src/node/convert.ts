@@ -27,20 +27,15 @@ import {
   plannerNumber,
   type Rejection,
 } from './input-checks.js';
-import { MAZE_FRAMES } from './maze-interface.js';
+import { MAZE_FRAMES } from './maze-topics.js';
+import type { GoalSample, StateSample } from './robot-interface.js';
 
 export { isRejection, REJECT_REASONS, type Rejection, type RejectReason } from './input-checks.js';
-
-/** Maze observation [x, y, vx, vy] (layout order of the maze task's observation fields) and its stamp. */
-export interface StateSample {
-  readonly observation: Float64Array;
-  readonly stampNs: bigint;
-}
 
 const COVARIANCE_SIZE = 36;
 
 /**
- * Odometry → maze observation [pose.position.x, pose.position.y, twist.linear.x, twist.linear.y]. Rejects
+ * Odometry → maze observation (layout order of the maze task's observation fields) [pose.position.x, pose.position.y, twist.linear.x, twist.linear.y]. Rejects
  * non-finite values anywhere in the used fields (including doubles beyond float32) or the covariances,
  * covariances that are not 36 long, and a frame other than the fixed frame.
  */
@@ -70,11 +65,6 @@ export function readReward(msg: Float32): number | Rejection {
   const object = messageObject(msg);
   if (object !== true) return object;
   return plannerNumber(msg.data, 'data');
-}
-
-export interface GoalSample {
-  readonly goal: Float64Array;
-  readonly stampNs: bigint;
 }
 
 /** PoseStamped → maze goal [x, y] in the fixed frame (orientation and z are ignored, but must be finite). */

@@ -1,6 +1,6 @@
 /**
- * Public surface of src/node: the planner node, its parameter table, the maze robot interface it shares with
- * the sim node, and the planner host (worker thread or inline).
+ * Public surface of src/node: the planner node, its parameter table, the robot interfaces (the maze's topic
+ * contract is shared with the sim node), and the planner host (worker thread or inline).
  */
 
 export { collectGarbage } from './agent-driver.js';
@@ -19,3 +19,4 @@ export {
   startPlannerNode,
 } from './planner-node.js';
 export type { HostMemory, HostPlan } from './planner-protocol.js';
+export type * from './robot-interface.js';

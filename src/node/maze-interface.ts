@@ -1,83 +1,132 @@
 /**
- * The maze robot's ROS interface: the one place that names the topics, message types and frames the MuJoCo
- * maze sim node and the planner node share. Both sides import these constants, so a rename happens here once.
+ * The maze robot interface (robot-interface.ts), the planner node's first implementation: a force-driven point
+ * mass (D4RL Maze2D). Topics, types, QoS and frames are the contract in maze-topics.ts, which the sim node shares.
  *
- * Topics (names relative to the node's namespace unless absolute; `~/x` = `/<ns>/<node>/x`):
+ * - State: nav_msgs/Odometry → [x, y, vx, vy] (convert.ts `readOdometry`); never noisy.
+ * - Reward: std_msgs/Float32 (optional); goal: geometry_msgs/PoseStamped, subscribed twice — volatile, which is
+ *   what RViz's 2D Goal Pose and `ros2 topic pub` offer (a transient-local subscription never matches a volatile
+ *   publisher), and transient-local, so a latched goal published before the node started still arrives. A copy
+ *   heard on both is handled once.
+ * - Command: geometry_msgs/WrenchStamped, force.x/y = the action. Safe command: zero force (the ball coasts to a
+ *   stop against the floor's friction; there is no position to hold).
+ * - Plan: nav_msgs/Path of the planned positions.
  *
- *   topic         type                                 direction      QoS      content
- *   odom          nav_msgs/msg/Odometry                sim → planner  sensor   state after the last step
- *   reward        std_msgs/msg/Float32                 sim → planner  sensor   reward of the last step (optional)
- *   goal_pose     geometry_msgs/msg/PoseStamped        any → planner  latched  goal (RViz "2D Goal Pose": volatile;
- *                                                                               the planner subscribes both ways)
- *   episode_start std_msgs/msg/Empty                   sim → planner  default  a new episode begins (reset)
- *   cmd_force     geometry_msgs/msg/WrenchStamped      planner → sim  command  the action to apply next
- *   ~/plan        nav_msgs/msg/Path                    planner out    default  planned positions
- *   /diagnostics  diagnostic_msgs/msg/DiagnosticArray  planner out    default  control-loop health
- *   /clock        rosgraph_msgs/msg/Clock              sim out        default  sim time (use_sim_time)
- *
- * Field conventions (REP 103 / REP 105; the ball has no rotation, so `base_link` stays aligned with `odom`):
- * - Odometry: header.frame_id = 'odom', child_frame_id = 'base_link'; pose.pose.position.{x,y} = qpos (m, the
- *   layout frame: x along rows, y along columns, z = 0); orientation identity; twist.twist.linear.{x,y} = qvel
- *   (m/s). header.stamp = sim time *after* the step, so stamps strictly increase within an episode.
- * - Reward: data = the env's reward for landing in the odom published with the same stamp (the sim publishes
- *   reward before odom, so the planner has it when odom arrives; without a reward topic the node uses the
- *   task's own reward function on the odom position).
- * - Goal: pose.position.{x,y} in the 'odom' frame (an empty frame_id is taken as 'odom'; other frames are
- *   refused, since the node does no TF lookups).
- * - Episodes: at every reset the sim publishes, in this order, goal_pose (the episode's goal), episode_start,
- *   then the episode's first odom. The planner restarts its latent (re-encodes o₀, full episode length) on the
- *   first odom after episode_start. Sim time (and so every stamp) keeps increasing across episodes.
- * - Command: WrenchStamped, header.frame_id = 'odom', wrench.force.{x,y} = the action a ∈ [−1, 1]² in actuator
- *   control units (the sim's motors have gear 100, so 1.0 = 100 N); every other field 0. A force/effort message
- *   rather than cmd_vel because the point mass is force-driven (D4RL point maze), and a Wrench is the standard
- *   type for a force; stamped so the sim can drop late or out-of-order commands. Zero command = all zeros.
- *
- * Lockstep (deterministic runs, tests, eval): the sim publishes reward, then odom, and waits for exactly one
- * command before it steps again; the planner node (parameter `lockstep: true`) answers every odom with exactly
- * one command. In real-time mode the sim steps on its own clock and the planner publishes at control_rate_hz.
+ * Subscription order matters on ROS 2: rclnodejs takes one message from each ready subscription per round, in
+ * the order they were created (lib/node.js:234-296 of rclnodejs 2.2.0), and DDS keeps no order across topics.
+ * Odom is subscribed first so that an episode's final odom is handled before the next episode's episode_start
+ * published right after it (the node subscribes episode_start after the interface's inputs); the price is that a
+ * reward arriving in the same round as its odom is applied one step late (open).
  */
+import { ConfigError } from '../errors.js';
+import type { ConfigOf } from '../params/index.js';
+import { fieldOffset } from '../tasks/token-layout.js';
+import type { Odometry, PoseStamped, Received, Transport } from '../transport/index.js';
+import { commandMessage, isRejection, pathMessage, readGoal, readOdometry, readReward } from './convert.js';
+import { MAZE_INTERFACE_PARAMS } from './maze-params.js';
+import { MAZE_QOS, MAZE_TYPES } from './maze-topics.js';
+import type { NodeTask } from './node-task.js';
+import type { HostInfo } from './planner-protocol.js';
+import type { RobotConnectOptions, RobotInterface, RobotLink } from './robot-interface.js';
 
-/** Topic names (defaults of the planner node's `*_topic` parameters and of the sim node's). */
-export const MAZE_TOPICS = {
-  odom: 'odom',
-  reward: 'reward',
-  goal: 'goal_pose',
-  episodeStart: 'episode_start',
-  command: 'cmd_force',
-  plan: '~/plan',
-  diagnostics: '/diagnostics',
-  clock: '/clock',
-} as const;
+export { MAZE_INTERFACE_PARAMS } from './maze-params.js';
+export * from './maze-topics.js';
 
-/** ROS message type of each topic (rclnodejs type strings). */
-export const MAZE_TYPES = {
-  odom: 'nav_msgs/msg/Odometry',
-  reward: 'std_msgs/msg/Float32',
-  goal: 'geometry_msgs/msg/PoseStamped',
-  episodeStart: 'std_msgs/msg/Empty',
-  command: 'geometry_msgs/msg/WrenchStamped',
-  plan: 'nav_msgs/msg/Path',
-  diagnostics: 'diagnostic_msgs/msg/DiagnosticArray',
-  clock: 'rosgraph_msgs/msg/Clock',
-} as const;
+type MazeParams = ConfigOf<typeof MAZE_INTERFACE_PARAMS>;
 
-/** QoS profile names (src/transport QosName) per topic: sensors best-effort, goal latched, command reliable. */
-export const MAZE_QOS = {
-  odom: 'sensor',
-  reward: 'sensor',
-  /** The sim publishes the goal latched; the planner also subscribes it latched (late joiners get it) … */
-  goal: 'latched',
-  /** … and volatile, which is what RViz's 2D Goal Pose offers (a latched subscription never matches it). */
-  goalVolatile: 'default',
-  episodeStart: 'default',
-  command: 'command',
-  plan: 'default',
-  diagnostics: 'default',
-  clock: 'default',
-} as const;
+/** odom → [x, y, vx, vy] and force ← action: the model's layout must match. */
+function checkMazeLayout(info: HostInfo, task: NodeTask): void {
+  const obs = info.layout.fields.filter((f) => f.kind === 'observation');
+  const ok =
+    info.actionSize === 2 &&
+    obs.length === 2 &&
+    obs[0]!.name === 'position' &&
+    obs[0]!.size === 2 &&
+    obs[1]!.name === 'velocity' &&
+    obs[1]!.size === 2;
+  if (!ok) {
+    throw new ConfigError(
+      `the maze interface needs a model with a 2-d action and observation fields [position(2), velocity(2)]; this model has action size ${info.actionSize} and observation fields ${obs.map((f) => `${f.name}(${f.size})`).join(', ')}`,
+      'model',
+    );
+  }
+  if (task.actionLow.length !== 2 || task.actionHigh.length !== 2) {
+    throw new ConfigError(
+      `task ${task.id} has ${task.actionLow.length}-d action bounds, the model 2`,
+      'task',
+    );
+  }
+}
 
-/** Frames: the fixed frame of odom, goal, command and plan, and the robot body frame. */
-export const MAZE_FRAMES = { fixed: 'odom', body: 'base_link' } as const;
+function connectMaze(t: Transport, o: RobotConnectOptions): RobotLink {
+  const params = o.params as MazeParams;
+  const frameId = params.frameId;
+  const inputs = o.inputs;
+  const positionOffset = fieldOffset(o.info.layout, 'position');
+  const stepSize = o.info.stepSize;
+  const zero = new Float32Array(o.info.actionSize);
+  const watched: Record<string, string> = { odom: t.resolve(params.odomTopic) };
+  if (o.goalNeeded) watched['goal'] = t.resolve(params.goalTopic);
 
-/** Default node names, so launch files and remaps agree. */
-export const MAZE_NODE_NAMES = { planner: 'planner', sim: 'maze_sim' } as const;
+  const publishCommand = t.advertise(MAZE_TYPES.command, params.commandTopic, MAZE_QOS.command);
+  const publishPlan = t.advertise(MAZE_TYPES.plan, params.planTopic, MAZE_QOS.plan);
+
+  const onOdom = (r: Received<Odometry>) => {
+    inputs.heard('odom');
+    const s = readOdometry(r.msg, frameId);
+    if (isRejection(s)) inputs.rejected('odom', s);
+    else inputs.state(s, r.recvNs);
+  };
+  let lastGoalKey: string | null = null;
+  const onGoal = (r: Received<PoseStamped>) => {
+    // A latched publisher matches both goal subscriptions: its message comes twice, back to back. Handle it once.
+    const h = r.msg?.header;
+    const p = r.msg?.pose?.position;
+    const key = `${h?.stamp?.sec}.${h?.stamp?.nanosec}|${h?.frame_id}|${p?.x}|${p?.y}|${p?.z}`;
+    if (key === lastGoalKey) return;
+    lastGoalKey = key;
+    inputs.heard('goal');
+    const g = readGoal(r.msg, frameId);
+    if (isRejection(g)) inputs.rejected('goal', g);
+    else inputs.goal(g);
+  };
+  const subscriptions = [
+    t.observe(MAZE_TYPES.odom, params.odomTopic, MAZE_QOS.odom).subscribe(onOdom),
+    t.observe(MAZE_TYPES.goal, params.goalTopic, MAZE_QOS.goalVolatile).subscribe(onGoal),
+    t.observe(MAZE_TYPES.goal, params.goalTopic, MAZE_QOS.goal).subscribe(onGoal),
+  ];
+  if (params.rewardTopic !== '') {
+    subscriptions.push(
+      t.observe(MAZE_TYPES.reward, params.rewardTopic, MAZE_QOS.reward).subscribe((r) => {
+        inputs.heard('reward');
+        const v = readReward(r.msg);
+        if (isRejection(v)) inputs.rejected('reward', v);
+        else inputs.reward(v);
+      }),
+    );
+  }
+
+  return {
+    watched,
+    sendAction(action, stampNs) {
+      publishCommand(commandMessage(action, stampNs, frameId));
+      return true;
+    },
+    sendSafe(stampNs) {
+      publishCommand(commandMessage(null, stampNs, frameId));
+      return zero;
+    },
+    publishPlan(plan, stampNs, periodNs) {
+      publishPlan(pathMessage(plan.steps, stepSize, positionOffset, stampNs, periodNs, frameId));
+    },
+    unsubscribe() {
+      for (const s of subscriptions) s.unsubscribe();
+    },
+  };
+}
+
+export const mazeInterface: RobotInterface = {
+  name: 'maze',
+  params: MAZE_INTERFACE_PARAMS,
+  checkLayout: checkMazeLayout,
+  connect: connectMaze,
+};

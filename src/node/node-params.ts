@@ -9,16 +9,18 @@ import {
   configPatch,
   defineParams,
   formatParamValue,
+  type ParamTable,
   type ParamValue,
 } from '../params/index.js';
 import { defaultPlannerConfig as d, PLANNER_SETTINGS, type PlannerConfig } from '../planner/index.js';
-import { MAZE_FRAMES, MAZE_TOPICS } from './maze-interface.js';
+import { MAZE_INTERFACE_PARAMS } from './maze-params.js';
+import type { RobotInterface } from './robot-interface.js';
 
 /**
  * Planner settings are the planner's declaration (src/planner/settings.ts) included as they are: their key is
  * the PlannerConfig field, so a runtime change maps onto `agent.updateConfig` without a second table.
  */
-export const NODE_PARAMS = defineParams([
+export const COMMON_NODE_PARAMS = defineParams([
   // What runs.
   {
     name: 'model',
@@ -161,90 +163,35 @@ export const NODE_PARAMS = defineParams([
   },
   // Planner settings (applied between plans; the seed at start): the planner's own declaration.
   ...PLANNER_SETTINGS,
-  // Robot interface.
-  {
-    name: 'frame_id',
-    key: 'frameId',
-    type: 'string',
-    default: MAZE_FRAMES.fixed,
-    mode: 'static',
-    description:
-      'fixed frame of state, goal, command and plan (no TF lookups: inputs in other frames are refused)',
-  },
-  {
-    name: 'odom_topic',
-    key: 'odomTopic',
-    type: 'string',
-    default: MAZE_TOPICS.odom,
-    mode: 'static',
-    description: 'state input (nav_msgs/msg/Odometry)',
-  },
-  {
-    name: 'reward_topic',
-    key: 'rewardTopic',
-    type: 'string',
-    default: MAZE_TOPICS.reward,
-    mode: 'static',
-    description:
-      "reward input (std_msgs/msg/Float32); steps without a fresh reward use the task's reward function; '' = never subscribe",
-  },
-  {
-    name: 'goal_topic',
-    key: 'goalTopic',
-    type: 'string',
-    default: MAZE_TOPICS.goal,
-    mode: 'static',
-    description: 'goal input (geometry_msgs/msg/PoseStamped, e.g. RViz 2D Goal Pose)',
-  },
-  {
-    name: 'episode_topic',
-    key: 'episodeTopic',
-    type: 'string',
-    default: MAZE_TOPICS.episodeStart,
-    mode: 'static',
-    description:
-      "episode start (std_msgs/msg/Empty): restart the latent at the next state; '' = never subscribe",
-  },
-  {
-    name: 'command_topic',
-    key: 'commandTopic',
-    type: 'string',
-    default: MAZE_TOPICS.command,
-    mode: 'static',
-    description: 'command output (geometry_msgs/msg/WrenchStamped, force.x/y = action)',
-  },
-  {
-    name: 'plan_topic',
-    key: 'planTopic',
-    type: 'string',
-    default: MAZE_TOPICS.plan,
-    mode: 'static',
-    description: 'plan output (nav_msgs/msg/Path, one pose per planned step)',
-  },
-  {
-    name: 'publish_plan',
-    key: 'publishPlan',
-    type: 'bool',
-    default: true,
-    mode: 'dynamic',
-    description: 'publish every plan on plan_topic',
-  },
 ] as const);
 
+export type CommonNodeParams = ConfigOf<typeof COMMON_NODE_PARAMS>;
+
+/**
+ * The node's whole table with the maze interface (the default robot): what `df-planner node --params` prints,
+ * the README documents and the maze launch files are checked against. Other robots: `nodeParamTable`.
+ */
+export const NODE_PARAMS = defineParams([...COMMON_NODE_PARAMS, ...MAZE_INTERFACE_PARAMS] as const);
+
 export type NodeParams = ConfigOf<typeof NODE_PARAMS>;
+
+/** The node's table for one robot: the common section, then the robot interface's own. */
+export function nodeParamTable(robot: Pick<RobotInterface, 'params'>): ParamTable {
+  return [...COMMON_NODE_PARAMS, ...robot.params];
+}
 
 const PLANNER_KEYS = new Set<string>(Object.keys(d));
 
 /** The planner settings among a set of parameter changes (ROS names → PlannerConfig fields). */
 export function plannerChanges(changes: Readonly<Record<string, ParamValue>>): Partial<PlannerConfig> {
-  const patch = configPatch(NODE_PARAMS, changes) as Record<string, unknown>;
+  const patch = configPatch(COMMON_NODE_PARAMS, changes) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(patch)) if (PLANNER_KEYS.has(key)) out[key] = value;
   return out as Partial<PlannerConfig>;
 }
 
 /** The PlannerConfig part of a full parameter set. */
-export function plannerConfigOf(params: NodeParams): Partial<PlannerConfig> {
+export function plannerConfigOf(params: CommonNodeParams): Partial<PlannerConfig> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) if (PLANNER_KEYS.has(key)) out[key] = value;
   return out as Partial<PlannerConfig>;
@@ -258,7 +205,7 @@ export function plannerParamArgs(block: unknown): string[] {
   if (block === undefined || block === null || typeof block !== 'object') return [];
   const out: string[] = [];
   for (const [key, value] of Object.entries(block)) {
-    const decl = NODE_PARAMS.find((p) => p.key === key);
+    const decl = COMMON_NODE_PARAMS.find((p) => p.key === key);
     if (!decl || key === 'seed') continue;
     out.push('-p', `${decl.name}:=${formatParamValue(decl.type, value as never)}`);
   }

@@ -1,3 +1,5 @@
+import type { RobotInterface } from './robot-interface.js';
+
 /**
  * What the planner node needs to know about the robot's task beyond the model: rates, episode length, default
  * goal, action bounds and the reward function used when no reward topic delivers one. The CLI builds it from
@@ -6,6 +8,8 @@
 export interface NodeTask {
   /** Task id, e.g. 'maze2d-umaze'. */
   readonly id: string;
+  /** The robot's topics, messages and safe command (maze-interface.ts, arm-interface.ts). */
+  readonly robot: RobotInterface;
   /** Env steps per second the model was trained at (maze: 100, h = 0.01 s). Default control rate. */
   readonly stepRateHz: number;
   /** Env steps of one episode (flexible horizon; the latent restarts after this many steps). */

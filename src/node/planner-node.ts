@@ -50,31 +50,14 @@ import {
   type PlannerConfig,
   resolvePlannerConfig,
 } from '../planner/index.js';
-import { fieldOffset } from '../tasks/token-layout.js';
 import type {
   DiagnosticArray,
   Empty,
-  Float32,
   MsgInput,
-  Odometry,
-  Path,
-  PoseStamped,
   Received,
   TimerHandle,
   Transport,
-  WrenchStamped,
 } from '../transport/index.js';
-import {
-  commandMessage,
-  type GoalSample,
-  isRejection,
-  pathMessage,
-  type Rejection,
-  readGoal,
-  readOdometry,
-  readReward,
-  type StateSample,
-} from './convert.js';
 import {
   copyCounters,
   type DiagnosticLevel,
@@ -82,13 +65,19 @@ import {
   emptyCounters,
   type NodeCounters,
 } from './diagnostics.js';
-import { allFinite } from './input-checks.js';
+import { allFinite, type Rejection } from './input-checks.js';
 import { SilentTopicWatch } from './input-watch.js';
 import { LatencyWindow } from './latency-window.js';
-import { MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from './maze-interface.js';
-import { NODE_PARAMS, type NodeParams, plannerChanges, plannerConfigOf } from './node-params.js';
+import { COMMON_NODE_PARAMS, type CommonNodeParams, plannerChanges, plannerConfigOf } from './node-params.js';
 import type { NodeTask } from './node-task.js';
 import { createPlannerHost, type HostInfo, type HostPlan, type PlannerHost } from './planner-host.js';
+import type {
+  CommonRobotParams,
+  GoalSample,
+  RobotInputs,
+  RobotLink,
+  StateSample,
+} from './robot-interface.js';
 import { STAMP_RESTART_NS, stampOrder } from './stamp-order.js';
 
 export interface PlannerNodeOptions {
@@ -138,10 +127,18 @@ type QueueItem = { readonly kind: 'state'; readonly sample: Sample } | { readonl
 
 const NS_PER_S = 1_000_000_000;
 
+/** Topics every node uses whatever the robot: control-loop health and the episode start. */
+const DIAGNOSTICS = {
+  type: 'diagnostic_msgs/msg/DiagnosticArray',
+  topic: '/diagnostics',
+  qos: 'default',
+} as const;
+const EPISODE_START = { type: 'std_msgs/msg/Empty', qos: 'default' } as const;
+
 /** Declares the parameters, starts the planner host, subscribes and starts the timers. */
 export async function startPlannerNode(options: PlannerNodeOptions): Promise<PlannerNode> {
   const t = options.transport;
-  const params = declareParams(t, NODE_PARAMS);
+  const params = declareParams(t, COMMON_NODE_PARAMS);
   if (params.model === '') {
     throw new ConfigError(
       'no model: set the model parameter (-p model:=models/maze2d-umaze or --model)',
@@ -149,6 +146,9 @@ export async function startPlannerNode(options: PlannerNodeOptions): Promise<Pla
     );
   }
   const task = options.resolveTask(params.task, params.model);
+  // The robot's own section (topics, frames, joints) follows the common one, as in `nodeParamTable`.
+  const robotParams = declareParams(t, task.robot.params);
+  checkCommonRobotParams(robotParams, task.robot.name);
   const host = await createPlannerHost({
     thread: params.plannerThread as 'worker' | 'inline',
     modelDir: params.model,
@@ -158,7 +158,7 @@ export async function startPlannerNode(options: PlannerNodeOptions): Promise<Pla
     actionHigh: task.actionHigh,
   });
   try {
-    return new PlannerNode(t, params, task, host);
+    return new PlannerNode(t, params, robotParams as RobotParams, task, host);
   } catch (err) {
     await host.dispose();
     throw err;
@@ -174,14 +174,12 @@ export class PlannerNode {
   /** Real time: a step per state message ('state') or per control period ('timer'). */
   readonly #trigger: 'state' | 'timer';
   readonly #periodNs: bigint;
-  readonly #frameId: string;
   readonly #F: number;
   /** How long a plan may take before it counts as a deadline miss (default: one token period). */
   readonly #planDeadlineNs: bigint;
   readonly #A: number;
-  readonly #positionOffset: number;
-  readonly #publishCommand: (msg: MsgInput<WrenchStamped>) => void;
-  readonly #publishPlan: (msg: MsgInput<Path>) => void;
+  /** The robot's publishers and subscriptions (robot-interface.ts). */
+  readonly #robot: RobotLink;
   readonly #publishDiagnostics: (msg: MsgInput<DiagnosticArray>) => void;
   readonly #timers: TimerHandle[] = [];
   readonly #subscriptions: { unsubscribe(): void }[] = [];
@@ -206,14 +204,13 @@ export class PlannerNode {
   #lastGoalStamp: bigint | null = null;
   /** The last goal refused as out of order since the last accepted state (see #onEpisodeStart). */
   #olderGoal: GoalSample | null = null;
-  #lastGoalKey: string | null = null;
   #reward: number | null = null;
   #goal: Float32Array | null;
   #resetRequested = false;
   /** Needed topics that have delivered nothing yet (odom; goal_pose when the task has no default goal). */
   readonly #inputWatch: SilentTopicWatch;
   /** Resolved topic name per input role that the watch follows. */
-  readonly #watched: Record<string, string> = {};
+  readonly #watched: Readonly<Record<string, string>>;
   /** Node time of the last stamp-restart log line (rate limit). */
   #restartLoggedNs: bigint | null = null;
 
@@ -244,16 +241,21 @@ export class PlannerNode {
   readonly tickLatency = new LatencyWindow(1000);
   readonly planLatency = new LatencyWindow(200);
 
-  constructor(t: Transport, params: NodeParams, task: NodeTask, host: PlannerHost) {
+  constructor(
+    t: Transport,
+    params: CommonNodeParams,
+    robotParams: RobotParams,
+    task: NodeTask,
+    host: PlannerHost,
+  ) {
     this.#t = t;
     this.#task = task;
     this.#host = host;
     this.#info = host.info;
     const info = host.info;
-    checkMazeLayout(info, task);
+    task.robot.checkLayout(info, task);
     this.#F = info.frameStack;
     this.#A = info.actionSize;
-    this.#positionOffset = fieldOffset(info.layout, 'position');
     this.#lockstep = params.lockstep;
     this.#trigger = params.controlTrigger as 'state' | 'timer';
     const rateHz = params.controlRateHz > 0 ? params.controlRateHz : task.stepRateHz;
@@ -262,11 +264,10 @@ export class PlannerNode {
       params.planDeadlineS > 0
         ? BigInt(Math.round(params.planDeadlineS * NS_PER_S))
         : this.#periodNs * BigInt(this.#F);
-    this.#frameId = params.frameId;
     this.#sensorTimeoutNs = BigInt(Math.round(params.sensorTimeoutS * NS_PER_S));
     this.#onOverrun = params.onOverrun as 'hold' | 'zero';
     this.#episodeSteps = params.episodeSteps;
-    this.#publishPlanOn = params.publishPlan;
+    this.#publishPlanOn = robotParams.publishPlan;
     this.#planDelayMs = params.planDelayMs;
     this.#plannerConfig = info.config;
     this.#actionLaw = actionLaw(info.config, info.layout, task.actionLow, task.actionHigh);
@@ -283,50 +284,31 @@ export class PlannerNode {
       'frame stack F': this.#F,
     };
 
-    this.#watched['odom'] = t.resolve(params.odomTopic);
-    if (!this.#goal) this.#watched['goal'] = t.resolve(params.goalTopic);
+    this.#publishDiagnostics = t.advertise(DIAGNOSTICS.type, DIAGNOSTICS.topic, DIAGNOSTICS.qos);
+
+    // The robot's inputs first, in the order its interface needs (rclnodejs serves ready subscriptions in
+    // creation order), then the episode start: an episode's final state is handled before the next
+    // episode_start published right after it.
+    const inputs: RobotInputs = {
+      heard: (role) => this.#guard(() => this.#count(role)),
+      rejected: (role, r) => this.#guard(() => this.#reject(role, r)),
+      state: (sample, recvNs) => this.#guard(() => this.#onState(sample, recvNs)),
+      reward: (value) => this.#guard(() => this.#onReward(value)),
+      goal: (sample) => this.#guard(() => this.#onGoal(sample)),
+    };
+    this.#robot = task.robot.connect(t, {
+      params: robotParams,
+      task,
+      info,
+      inputs,
+      goalNeeded: this.#goal === null,
+    });
+    this.#watched = this.#robot.watched;
     this.#inputWatch = new SilentTopicWatch(Object.values(this.#watched), t.nowNs());
-
-    this.#publishCommand = t.advertise(MAZE_TYPES.command, params.commandTopic, MAZE_QOS.command);
-    this.#publishPlan = t.advertise(MAZE_TYPES.plan, params.planTopic, MAZE_QOS.plan);
-    this.#publishDiagnostics = t.advertise(
-      MAZE_TYPES.diagnostics,
-      MAZE_TOPICS.diagnostics,
-      MAZE_QOS.diagnostics,
-    );
-
-    // Cross-topic order on ROS 2: rclnodejs takes one message from each ready subscription per round, in the
-    // order they were created (lib/node.js:234-296 of rclnodejs 2.2.0), and DDS keeps no order across topics.
-    // Odom is subscribed first so that an episode's final odom is handled before the next episode's
-    // episode_start published right after it (subscribing it last stalled lockstep runs at episode boundaries);
-    // the price is that a reward arriving in the same round as its odom is applied one step late (open).
-    // The goal is subscribed twice: volatile, which is what RViz's 2D Goal Pose and `ros2 topic pub` offer (a
-    // transient-local subscription never matches a volatile publisher), and transient-local, so a latched goal
-    // published before this node started still arrives. A copy received on both is applied once.
-    this.#subscriptions.push(
-      t
-        .observe(MAZE_TYPES.odom, params.odomTopic, MAZE_QOS.odom)
-        .subscribe((r) => this.#guard(() => this.#onOdom(r))),
-    );
-    this.#subscriptions.push(
-      t
-        .observe(MAZE_TYPES.goal, params.goalTopic, MAZE_QOS.goalVolatile)
-        .subscribe((r) => this.#guard(() => this.#onGoal(r))),
-      t
-        .observe(MAZE_TYPES.goal, params.goalTopic, MAZE_QOS.goal)
-        .subscribe((r) => this.#guard(() => this.#onGoal(r))),
-    );
-    if (params.rewardTopic !== '') {
+    if (robotParams.episodeTopic !== '') {
       this.#subscriptions.push(
         t
-          .observe(MAZE_TYPES.reward, params.rewardTopic, MAZE_QOS.reward)
-          .subscribe((r) => this.#guard(() => this.#onReward(r))),
-      );
-    }
-    if (params.episodeTopic !== '') {
-      this.#subscriptions.push(
-        t
-          .observe(MAZE_TYPES.episodeStart, params.episodeTopic, MAZE_QOS.episodeStart)
+          .observe(EPISODE_START.type, robotParams.episodeTopic, EPISODE_START.qos)
           .subscribe((r) => this.#guard(() => this.#onEpisodeStart(r))),
       );
     }
@@ -466,13 +448,8 @@ export class PlannerNode {
       this.#t.log('warn', `dropped a ${topic} message (${r.rejected}): ${r.detail}`);
   }
 
-  #onOdom(r: Received<Odometry>): void {
-    this.#count('odom');
-    const s = readOdometry(r.msg, this.#frameId);
-    if (isRejection(s)) {
-      this.#reject('odom', s);
-      return;
-    }
+  /** A state the robot interface read and checked: judged by its stamp, then stepped on (or queued). */
+  #onState(s: StateSample, recvNs: bigint): void {
     const order = stampOrder(this.#lastOdomStamp, s.stampNs);
     if (order === 'same' || order === 'older') {
       // An equal stamp is a copy of the last state (the sim re-sends an episode's first state until it hears a
@@ -494,7 +471,7 @@ export class PlannerNode {
     // The reward travels with the state it belongs to, so queued states (lockstep) keep their own rewards.
     const reward = this.#reward;
     this.#reward = null;
-    const sample: Sample = { ...s, recvNs: r.recvNs, reward };
+    const sample: Sample = { ...s, recvNs, reward };
     const first = this.#latest === null;
     this.#latest = sample;
     if (this.#lockstep) {
@@ -533,29 +510,11 @@ export class PlannerNode {
     this.#report();
   }
 
-  #onReward(r: Received<Float32>): void {
-    this.#count('reward');
-    const v = readReward(r.msg);
-    if (isRejection(v)) {
-      this.#reject('reward', v);
-      return;
-    }
-    this.#reward = v;
+  #onReward(value: number): void {
+    this.#reward = value;
   }
 
-  #onGoal(r: Received<PoseStamped>): void {
-    // A latched publisher matches both goal subscriptions: its message comes twice, back to back. Handle it once.
-    const h = r.msg?.header;
-    const p = r.msg?.pose?.position;
-    const key = `${h?.stamp?.sec}.${h?.stamp?.nanosec}|${h?.frame_id}|${p?.x}|${p?.y}|${p?.z}`;
-    if (key === this.#lastGoalKey) return;
-    this.#lastGoalKey = key;
-    this.#count('goal');
-    const g = readGoal(r.msg, this.#frameId);
-    if (isRejection(g)) {
-      this.#reject('goal', g);
-      return;
-    }
+  #onGoal(g: GoalSample): void {
     const order = stampOrder(this.#lastGoalStamp, g.stampNs);
     if (order === 'older') {
       this.#reject('goal', {
@@ -576,7 +535,7 @@ export class PlannerNode {
     this.#goal = Float32Array.from(g.goal);
     this.counters.goals += 1;
     this.#host.send({ op: 'setGoal', goal: this.#goal.slice() }, this.#onHostError('setGoal'));
-    this.#t.log('info', `new goal (${g.goal[0]!.toFixed(3)}, ${g.goal[1]!.toFixed(3)}) in ${this.#frameId}`);
+    this.#t.log('info', `new goal (${Array.from(g.goal, (v) => v.toFixed(3)).join(', ')})`);
   }
 
   #onEpisodeStart(_r: Received<Empty>): void {
@@ -622,6 +581,7 @@ export class PlannerNode {
           observation: Float32Array.from(sample.observation),
           reward: this.#rewardFor(sample),
           action: this.#lastCommand.slice(),
+          ...(sample.noisy === true ? { noisy: true } : {}),
         },
         this.#onHostError('observe'),
       );
@@ -707,16 +667,7 @@ export class PlannerNode {
       rows: plan.actions.length / this.#A,
     };
     if (this.#publishPlanOn) {
-      this.#publishPlan(
-        pathMessage(
-          plan.steps,
-          this.#info.stepSize,
-          this.#positionOffset,
-          this.#t.nowNs(),
-          this.#periodNs,
-          this.#frameId,
-        ),
-      );
+      this.#robot.publishPlan(plan, this.#t.nowNs(), this.#periodNs);
     }
     this.#afterPlanReply();
   }
@@ -786,12 +737,26 @@ export class PlannerNode {
       action = null;
       source = 'zero';
     }
-    if (action) this.#lastCommand.set(action);
-    else this.#lastCommand.fill(0);
+    const now = this.#t.nowNs();
+    if (action && !this.#robot.sendAction(action, now)) {
+      // The robot's message for a finite action was not (the arm's joint targets): the same rule applies.
+      this.counters.nonFiniteCommands += 1;
+      this.#lastError = `command for action [${Array.from(action).join(', ')}] (${source}) is non-finite; the safe command went out instead`;
+      if (this.counters.nonFiniteCommands === 1) this.#t.log('error', this.#lastError);
+      action = null;
+      source = 'zero';
+    }
     this.#lastSource = source;
+    if (action) {
+      this.#lastCommand.set(action);
+    } else {
+      // The safe command (zero force; an arm holds its measured joints). Nothing to send yet = nothing published.
+      const held = this.#robot.sendSafe(now);
+      if (held === null) return;
+      this.#lastCommand.set(held);
+      this.counters.zeroCommands += 1;
+    }
     this.counters.commands += 1;
-    if (!action) this.counters.zeroCommands += 1;
-    this.#publishCommand(commandMessage(action, this.#t.nowNs(), this.#frameId));
   }
 
   /**
@@ -968,6 +933,7 @@ export class PlannerNode {
     if (this.#closed) return;
     for (const timer of this.#timers) timer.cancel();
     for (const sub of this.#subscriptions) sub.unsubscribe();
+    this.#robot.unsubscribe();
     this.#queue = [];
     this.#awaiting = null;
     this.#sendCommand(null, 'zero');
@@ -975,25 +941,15 @@ export class PlannerNode {
   }
 }
 
-/** The maze interface copies odom → [x, y, vx, vy] and force ← action: the model's layout must match. */
-function checkMazeLayout(info: HostInfo, task: NodeTask): void {
-  const obs = info.layout.fields.filter((f) => f.kind === 'observation');
-  const ok =
-    info.actionSize === 2 &&
-    obs.length === 2 &&
-    obs[0]!.name === 'position' &&
-    obs[0]!.size === 2 &&
-    obs[1]!.name === 'velocity' &&
-    obs[1]!.size === 2;
-  if (!ok) {
+type RobotParams = CommonRobotParams &
+  Readonly<Record<string, string | number | boolean | number[] | string[]>>;
+
+/** Every robot interface's section declares the parameters the node reads itself (robot-params.ts). */
+function checkCommonRobotParams(values: Readonly<Record<string, unknown>>, robot: string): void {
+  const missing = ['episodeTopic', 'planTopic', 'publishPlan'].filter((k) => !(k in values));
+  if (missing.length > 0) {
     throw new ConfigError(
-      `the maze interface needs a model with a 2-d action and observation fields [position(2), velocity(2)]; this model has action size ${info.actionSize} and observation fields ${obs.map((f) => `${f.name}(${f.size})`).join(', ')}`,
-      'model',
-    );
-  }
-  if (task.actionLow.length !== 2 || task.actionHigh.length !== 2) {
-    throw new ConfigError(
-      `task ${task.id} has ${task.actionLow.length}-d action bounds, the model 2`,
+      `the ${robot} robot interface's parameter table lacks ${missing.join(', ')} (include EPISODE_TOPIC_PARAM and PLAN_PARAMS of src/node/robot-params.ts)`,
       'task',
     );
   }

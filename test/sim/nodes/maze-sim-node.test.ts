@@ -10,7 +10,7 @@ import { MAX_CATCH_UP_STEPS, type MazeSimConfig, MazeSimNode, SIM_PARAMS } from 
 import { ConfigError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/logging.js';
 import { createRng } from '../../../src/math/rng.js';
-import { MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from '../../../src/node/maze-interface.js';
+import { MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from '../../../src/node/maze-topics.js';
 import { declareParams } from '../../../src/params/index.js';
 import {
   type Bus,
