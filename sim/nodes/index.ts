@@ -2,4 +2,5 @@
 
 export * from './maze-sim-config.js';
 export * from './maze-sim-node.js';
+export * from './sim-node-core.js';
 export * from './sim-params.js';

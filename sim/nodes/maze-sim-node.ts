@@ -1,30 +1,13 @@
 /**
  * The MuJoCo maze as a ROS node: owns a Maze2D env, publishes what a robot driver would (odometry, reward, sim
  * time, the goal) and applies the force commands it receives. Topic names, types, QoS and frames come from the
- * maze interface (src/node/maze-topics.ts), which the planner node shares.
+ * maze topic contract (src/node/maze-topics.ts), which the planner node shares. Stepping (lockstep or real
+ * time), deadline misses, the start-up re-send and command counting are the shared sim node core
+ * (sim-node-core.ts); this file is the maze's part of it.
  *
- * Per episode (the interface's publish order): goal_pose (latched), episode_start, then the first odom. Per
- * step: /clock, reward, odom, all stamped with the sim time after the step (t·dt; one extra dt between episodes,
- * so stamps strictly increase across episodes).
- *
- * Two modes:
- * - lockstep: one env step per command received, nothing else moves time. Deterministic; tests and eval. The
- *   planner answers every odom with exactly one command, in order, so commands are matched to the odoms they
- *   answer through a FIFO: the answer to an episode's final odom is dropped (the episode is over).
- * - real time: a steady (wall-clock) timer steps the env every dt / real_time_factor holding the last command.
- *   A step for which no new command arrived since the previous step is a deadline miss (the command is stale);
- *   before the first command of an episode the command is zero. With `wait_for_controller`, an episode's clock
- *   starts at its first command (like a robot enabled once its controller is up), so a controller that is still
- *   loading its model is not charged for it. From then on time runs: a controller that needs a while for its
- *   first plan sends zeros meanwhile (it must keep receiving states to plan at all, so the sim cannot pause for
- *   it), and those steps are part of the episode, as they would be on a robot.
- *
- * Start-up and lost messages: over ROS the two nodes start in parallel and odom is a best-effort sensor topic (not
- * latched), so a planner that subscribes late would miss an episode's first state, and on a real link any odom
- * can be lost; in lockstep the pair would then wait on each other for ever. So, in lockstep, while a state is
- * unanswered for ANNOUNCE_PERIOD_S of wall time the sim re-sends it (same stamp, with /clock and its reward); in
- * real time it re-sends an episode's first state until the first command. A planner that already has the state
- * drops the copy (same stamp).
+ * Per episode (the contract's publish order): goal_pose (latched), episode_start, then the first odom. Per
+ * step: /clock, reward, odom, all stamped with the sim time after the step. The lockstep re-send of an
+ * unanswered state repeats its reward too.
  *
  * Commands that cannot be applied are dropped and counted per reason: non-finite force components, a broken
  * stamp, a frame other than the fixed frame (an empty frame means the fixed frame), or a stamp older than the
@@ -33,20 +16,16 @@
  * Episode starts follow `evaluatePolicy` (sim/maze2d/evaluate.ts): episode k is reset with the k-th draw of
  * createRng(seed), so a lockstep run and `df-planner eval --seed s` meet the same starts.
  */
+
 import { ConfigError } from '../../src/errors.js';
-import { createRng, type Rng } from '../../src/math/rng.js';
 import { MAZE_FRAMES, MAZE_QOS, MAZE_TOPICS, MAZE_TYPES } from '../../src/node/maze-topics.js';
-import {
-  type Empty,
-  type MsgInput,
-  nsFromTime,
-  type Odometry,
-  type PoseStamped,
-  type Received,
-  type TimerHandle,
-  type Transport,
-  timeFromNs,
-  type WrenchStamped,
+import type {
+  MsgInput,
+  Odometry,
+  PoseStamped,
+  Time,
+  Transport,
+  WrenchStamped,
 } from '../../src/transport/index.js';
 import type { EnvInfo } from '../env.js';
 import type { EpisodeRecord } from '../maze2d/evaluate.js';
@@ -54,9 +33,13 @@ import { mazeTask, withinGoal } from '../maze2d/layouts.js';
 import type { MazeEnv } from '../maze2d/maze-env.js';
 import { normalizedScore } from '../maze2d/scoring.js';
 import { defaultMazeSimConfig, type MazeSimConfig, validateMazeSimConfig } from './maze-sim-config.js';
-
-/** Why a command was dropped. */
-export type CommandRejectReason = 'non_finite' | 'malformed' | 'wrong_frame' | 'out_of_order';
+import {
+  type CommandRejectReason,
+  droppedCommands,
+  type SimEpisodeStats,
+  SimNodeCore,
+  type SimRobot,
+} from './sim-node-core.js';
 
 export interface SimStepEvent {
   /** Episode index in this run (0-based). */
@@ -78,32 +61,10 @@ export interface SimStepEvent {
 }
 
 /** One episode as the sim saw it: the evaluation record plus the command statistics. */
-export interface SimEpisodeRecord extends EpisodeRecord {
+export interface SimEpisodeRecord extends EpisodeRecord, SimEpisodeStats {
   readonly task: string;
-  readonly mode: 'lockstep' | 'realtime';
   /** (steps + 1) × 2 positions [x0, y0, x1, y1, …]. */
   readonly trajectory: Float64Array;
-  /** Commands applied to a step. */
-  readonly commandsApplied: number;
-  /** Real time: steps taken with a stale command (no new one since the previous step), incl. zero-command steps. */
-  readonly deadlineMisses: number;
-  /** Real time: steps taken before the episode's first command arrived (zero command; part of the misses). */
-  readonly zeroCommandSteps: number;
-  /**
-   * Real time: steps taken back to back because the sim's own timer fired late (the command is held; they are
-   * the sim's lateness, not the controller's, so they are not counted as deadline misses).
-   */
-  readonly catchUpSteps: number;
-  /** Real time: steps the sim fell behind the wall clock beyond MAX_CATCH_UP_STEPS and gave up (time slipped). */
-  readonly slippedSteps: number;
-  /** Cut short by `interrupt()` (Ctrl-C) before its last step: its score is not a full episode's. */
-  readonly interrupted?: true;
-  /** Commands dropped, per reason. */
-  readonly rejected: Readonly<Record<CommandRejectReason, number>>;
-  /** Wall time from the episode's first step to its last, s. */
-  readonly wallSeconds: number;
-  /** Sim seconds per wall second over the episode (real time: ≈ realTimeFactor when the sim keeps up). */
-  readonly achievedRealTimeFactor: number;
 }
 
 export interface MazeSimReport {
@@ -127,86 +88,35 @@ const REJECT_HINTS: Readonly<Record<CommandRejectReason, string>> = {
   out_of_order: "the stamp is older than the previous command's",
 };
 
-const REJECT_REASONS: readonly CommandRejectReason[] = [
-  'non_finite',
-  'malformed',
-  'wrong_frame',
-  'out_of_order',
-];
-
-interface EpisodeState {
+/** The maze's outcome of the running episode (the loop keeps the timing and command counts). */
+interface MazeEpisode {
   readonly index: number;
-  readonly resetSeed: number;
   readonly goal: readonly [number, number];
   readonly start: readonly [number, number];
-  readonly limit: number;
   readonly trajectory: Float64Array;
-  t: number;
   episodeReturn: number;
   firstReachStep: number | null;
-  commandsApplied: number;
-  deadlineMisses: number;
-  zeroCommandSteps: number;
-  catchUpSteps: number;
-  slippedSteps: number;
-  rejected: Record<CommandRejectReason, number>;
-  /** Real time: whether the episode's clock runs (false while waiting for the controller). */
-  running: boolean;
-  wallStartMs: number;
-  wallEndMs: number;
+  /** The force of the last step and its outcome (for the progress event). */
+  action: readonly [number, number];
+  reward: number;
 }
-
-/** What the FIFO of lockstep odoms holds: whether the odom ended its episode (its answer is then dropped). */
-type PendingOdom = 'step' | 'final';
-
-const NS_PER_S = 1e9;
-/** Real time: most steps taken back to back when the sim's timer fired late (0.1 s of sim time). */
-export const MAX_CATCH_UP_STEPS = 10;
-/** Wall-clock period of the start-up re-send of an episode's first state (see the header). */
-export const ANNOUNCE_PERIOD_S = 1;
 
 export class MazeSimNode {
   readonly config: MazeSimConfig;
   readonly env: MazeEnv;
-  /** Resolves after the last episode (or rejects if the node fails); see `close()` for early stops. */
+  /** Resolves after the last episode (or rejects if the node fails); see `interrupt()` for early stops. */
   readonly done: Promise<MazeSimReport>;
 
+  readonly #core: SimNodeCore<readonly [number, number], SimEpisodeRecord>;
   readonly #transport: Transport;
   readonly #options: MazeSimNodeOptions;
-  readonly #periodNs: bigint;
-  readonly #seeds: Rng;
-  readonly #records: SimEpisodeRecord[] = [];
   readonly #publishOdom: (msg: MsgInput<Odometry>) => void;
   readonly #publishReward: (msg: { data: number }) => void;
-  readonly #publishClock: (msg: { clock: { sec: number; nanosec: number } }) => void;
   readonly #publishGoal: (msg: MsgInput<PoseStamped>) => void;
-  readonly #publishEpisodeStart: (msg: MsgInput<Empty>) => void;
-  #resolve!: (report: MazeSimReport) => void;
-  #reject!: (error: unknown) => void;
-
-  #simNs = 0n;
-  #episode: EpisodeState | null = null;
+  #episode: MazeEpisode | null = null;
   #observation: Float64Array = new Float64Array(4);
-  /** Latest accepted command, the stamp it carried and a sequence number (real time: fresh = seq changed). */
-  #command: [number, number] = [0, 0];
-  #commandStampNs = -1n;
-  #commandSeq = 0;
-  #appliedSeq = 0;
-  /** Lockstep: odoms published and not yet answered, oldest first. */
-  readonly #pending: PendingOdom[] = [];
-  /** Commands dropped while no episode ran (after the end). */
-  #lateCommands = 0;
-  #timer: TimerHandle | null = null;
-  #announceTimer: TimerHandle | null = null;
-  /** Whether a command arrived since the current episode began (ends the start-up re-send). */
-  #heardThisEpisode = false;
-  /** Wall time of the last state published, and the reward published with it (null at an episode start). */
-  #lastStateWallMs = 0;
+  /** The reward published with the last state (null at an episode start: the first state has none). */
   #lastReward: number | null = null;
-  #subscription: { unsubscribe(): void } | null = null;
-  #started = false;
-  readonly #warned = new Set<CommandRejectReason>();
-  #finished = false;
 
   constructor(
     transport: Transport,
@@ -218,74 +128,38 @@ export class MazeSimNode {
     this.env = env;
     this.#transport = transport;
     this.#options = options;
-    this.#periodNs = BigInt(Math.round(env.dt * NS_PER_S));
-    this.#seeds = createRng(this.config.seed);
-    this.done = new Promise<MazeSimReport>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-    // Nothing waits on `done` when the node is only closed; keep a rejection from being reported as unhandled.
-    this.done.catch(() => {});
-
-    let simTime = false;
-    try {
-      simTime = transport.param('use_sim_time') === true;
-    } catch {
-      // A transport that does not declare use_sim_time runs on its own clock.
-    }
-    if (simTime) {
-      throw new ConfigError(
-        'the maze sim node publishes /clock and cannot also follow it; set use_sim_time:=false for the sim (true only for the nodes that use its time)',
-        'use_sim_time',
-      );
-    }
-    this.#publishClock = transport.advertise(MAZE_TYPES.clock, MAZE_TOPICS.clock, MAZE_QOS.clock);
+    const robot: SimRobot<readonly [number, number], SimEpisodeRecord> = {
+      what: 'maze sim node',
+      dt: env.dt,
+      command: { type: MAZE_TYPES.command, topic: MAZE_TOPICS.command, qos: MAZE_QOS.command },
+      episodeStartTopic: MAZE_TOPICS.episodeStart,
+      rejectHints: REJECT_HINTS,
+      readCommand: (msg) => readForce(msg as WrenchStamped),
+      beginEpisode: (index, resetSeed, stamp) => this.#beginEpisode(index, resetSeed, stamp),
+      publishState: (stamp) => this.#publishState(stamp),
+      step: (command, stats) => this.#step(command, stats.t),
+      afterStep: (stats) => this.#afterStep(stats.t, stats.fresh, stats.deadlineMisses),
+      endEpisode: (stats) => this.#record(stats),
+      afterEpisode: (record) => this.#reportEpisode(record),
+    };
+    // The core refuses use_sim_time and advertises /clock and episode_start first, as this node always did.
+    this.#core = new SimNodeCore(transport, robot, this.config);
     this.#publishGoal = transport.advertise(MAZE_TYPES.goal, MAZE_TOPICS.goal, MAZE_QOS.goal);
-    this.#publishEpisodeStart = transport.advertise(
-      MAZE_TYPES.episodeStart,
-      MAZE_TOPICS.episodeStart,
-      MAZE_QOS.episodeStart,
-    );
     this.#publishReward = transport.advertise(MAZE_TYPES.reward, MAZE_TOPICS.reward, MAZE_QOS.reward);
     this.#publishOdom = transport.advertise(MAZE_TYPES.odom, MAZE_TOPICS.odom, MAZE_QOS.odom);
-  }
-
-  /**
-   * Milliseconds on the node's own clock: wall time (the bus clock, which tests run virtually). The sim is the
-   * source of sim time, so its clock never follows /clock (refused in the constructor).
-   */
-  #wallMs(): number {
-    return Number(this.#transport.nowNs()) / 1e6;
+    this.done = this.#core.done.then((episodes) => this.#report(episodes));
+    // Nothing waits on `done` when the node is only closed; keep a rejection from being reported as unhandled.
+    this.done.catch(() => {});
   }
 
   /** Subscribes to the command, starts the first episode, the timers and the transport's delivery. Call once. */
   start(): void {
-    if (this.#started) throw new ConfigError('the maze sim node was already started', 'start');
-    this.#started = true;
-    this.#subscription = this.#transport
-      .observe(MAZE_TYPES.command, MAZE_TOPICS.command, MAZE_QOS.command)
-      .subscribe({ next: (r) => this.#guard(() => this.#onCommand(r)) });
-    this.#transport.onShutdown(() => this.#stop());
-    this.#beginEpisode();
-    this.#announceTimer = this.#transport.every(
-      BigInt(ANNOUNCE_PERIOD_S * NS_PER_S),
-      () => this.#guard(() => this.#announce()),
-      'steady',
-    );
-    if (!this.config.lockstep) {
-      // Ticks at half the step period: a step is taken when the wall clock says it is due (see #onTimer), so a
-      // timer that fires a little late costs at most half a period of phase.
-      const wallPeriodNs = BigInt(
-        Math.max(1, Math.round(Number(this.#periodNs) / this.config.realTimeFactor / 2)),
-      );
-      this.#timer = this.#transport.every(wallPeriodNs, () => this.#guard(() => this.#onTimer()), 'steady');
-    }
-    this.#transport.start();
+    this.#core.start();
   }
 
   /** Episodes finished so far. */
   get records(): readonly SimEpisodeRecord[] {
-    return this.#records;
+    return this.#core.records;
   }
 
   /** The last published state [x, y, vx, vy]. */
@@ -295,17 +169,17 @@ export class MazeSimNode {
 
   /** Sim time of the last published state, ns. */
   get simTimeNs(): bigint {
-    return this.#simNs;
+    return this.#core.simTimeNs;
   }
 
   /** Commands that arrived after the last episode ended (dropped). */
   get lateCommands(): number {
-    return this.#lateCommands;
+    return this.#core.lateCommands;
   }
 
   /** Stops stepping and unsubscribes (the transport stays open). `done` stays pending if episodes were left. */
   stop(): void {
-    this.#stop();
+    this.#core.stop();
   }
 
   /**
@@ -314,42 +188,15 @@ export class MazeSimNode {
    * run had already ended).
    */
   interrupt(): MazeSimReport {
-    if (!this.#finished) {
-      if (this.#episode !== null && this.#episode.t > 0) this.#endEpisode(true);
-      else this.#finish();
-    }
-    return { task: this.env.id, config: this.config, episodes: this.#records };
+    this.#core.interrupt();
+    return this.#report(this.#core.records);
   }
 
-  #finish(): void {
-    this.#finished = true;
-    this.#episode = null;
-    this.#stop();
-    this.#resolve({ task: this.env.id, config: this.config, episodes: this.#records });
+  #report(episodes: readonly SimEpisodeRecord[]): MazeSimReport {
+    return { task: this.env.id, config: this.config, episodes };
   }
 
-  #stop(): void {
-    this.#timer?.cancel();
-    this.#timer = null;
-    this.#announceTimer?.cancel();
-    this.#announceTimer = null;
-    this.#subscription?.unsubscribe();
-    this.#subscription = null;
-  }
-
-  #guard(body: () => void): void {
-    try {
-      body();
-    } catch (err) {
-      this.#stop();
-      this.#finished = true;
-      this.#reject(err);
-    }
-  }
-
-  #beginEpisode(): void {
-    const index = this.#records.length;
-    const resetSeed = this.#seeds.int(2 ** 31);
+  #beginEpisode(index: number, resetSeed: number, stamp: Time): { initialCommand: [0, 0]; limit: number } {
     const reset = this.env.reset(resetSeed, {
       ...(this.config.randomGoal ? { randomGoal: true } : {}),
       ...(this.config.start.length === 2 ? { start: [...this.config.start] } : {}),
@@ -365,227 +212,92 @@ export class MazeSimNode {
     trajectory[1] = obs[1]!;
     this.#episode = {
       index,
-      resetSeed,
       goal,
       start: [obs[0]!, obs[1]!],
-      limit,
       trajectory,
-      t: 0,
       episodeReturn: 0,
       firstReachStep: null,
-      commandsApplied: 0,
-      deadlineMisses: 0,
-      zeroCommandSteps: 0,
-      catchUpSteps: 0,
-      slippedSteps: 0,
-      rejected: { non_finite: 0, malformed: 0, wrong_frame: 0, out_of_order: 0 },
-      running: this.config.lockstep || !this.config.waitForController,
-      wallStartMs: this.#wallMs(),
-      wallEndMs: this.#wallMs(),
+      action: [0, 0],
+      reward: 0,
     };
-    // A fresh episode starts from a zero command: the previous episode's last force is not carried over.
-    this.#command = [0, 0];
-    this.#appliedSeq = this.#commandSeq;
     this.#observation = obs;
-    this.#heardThisEpisode = false;
     this.#lastReward = null;
-    if (index > 0) this.#simNs += this.#periodNs;
-    const stamp = timeFromNs(this.#simNs);
-    this.#publishClock({ clock: stamp });
     this.#publishGoal({
       header: { stamp, frame_id: MAZE_FRAMES.fixed },
       pose: { position: { x: goal[0], y: goal[1], z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
     });
-    this.#publishEpisodeStart({});
-    if (this.config.lockstep) this.#pending.push('step');
-    // The first state goes out one event-loop turn later. rclnodejs hands a node one message per ready
-    // subscription per round, in subscription order (the planner subscribes odom first), so an odom published
-    // in the same round as episode_start would be handled before it: the planner would plan from the new
-    // episode's first state, then restart one step later on a shifted token grid. The turn lets the round that
-    // carries goal_pose and episode_start run first (on ROS 2 it makes that order likely, not certain; an
-    // unanswered state is re-sent anyway).
-    const episode = this.#episode;
-    setImmediate(() => {
-      if (!this.#finished && this.#episode === episode) this.#publishState(obs, stamp);
-    });
+    // A fresh episode starts from a zero command: the previous episode's last force is not carried over.
+    return { initialCommand: [0, 0], limit };
   }
 
-  #onCommand(received: Received<WrenchStamped>): void {
-    const ep = this.#episode;
-    if (this.#finished || !ep) {
-      this.#lateCommands++;
-      return;
-    }
-    const lockstep = this.config.lockstep;
-    // Lockstep: match the command to the odom it answers before judging it, so a bad answer still consumes
-    // its slot (the planner does not resend).
-    const answers = lockstep ? this.#pending.shift() : 'step';
-    if (answers === undefined) {
-      this.#lateCommands++;
-      return;
-    }
-    this.#heardThisEpisode = true;
-    const checked = checkCommand(received.msg, this.#commandStampNs);
-    if (typeof checked === 'string') {
-      ep.rejected[checked]++;
-      if (!this.#warned.has(checked)) {
-        // One line per reason (then only counts), so a broken publisher cannot flood the log.
-        this.#warned.add(checked);
-        this.#transport.log(
-          'warn',
-          `dropped a ${MAZE_TOPICS.command} command (${checked}): ${REJECT_HINTS[checked]}`,
-        );
-      }
-      if (lockstep && answers === 'step') {
-        // Nothing else will move a lockstep sim: step with the held command so the loop goes on (counted).
-        this.#step(false);
-      }
-      return;
-    }
-    if (answers === 'final') return;
-    this.#command = [checked.x, checked.y];
-    this.#commandStampNs = checked.stampNs;
-    this.#commandSeq++;
-    if (lockstep) {
-      this.#step(true);
-    } else if (!ep.running) {
-      ep.running = true;
-      ep.wallStartMs = this.#wallMs();
-    }
-  }
-
-  /** Re-sends the newest state while it is unanswered (lockstep) or while no command came yet (see the header). */
-  #announce(): void {
-    const ep = this.#episode;
-    if (this.#finished || !ep) return;
-    if (this.config.lockstep) {
-      const quietMs = this.#wallMs() - this.#lastStateWallMs;
-      if (this.#pending.length === 0 || quietMs < ANNOUNCE_PERIOD_S * 1000) return;
-    } else if (this.#heardThisEpisode || ep.t > 0) return;
-    const stamp = timeFromNs(this.#simNs);
-    this.#publishClock({ clock: stamp });
-    if (this.#lastReward !== null) this.#publishReward({ data: this.#lastReward });
-    this.#publishState(this.#observation, stamp);
-  }
-
-  /**
-   * Real time: takes the steps the wall clock says are due since the episode's clock started. The first is judged
-   * fresh or stale; any further ones in the same tick are catch-up steps (this timer fired late). A backlog beyond
-   * MAX_CATCH_UP_STEPS is dropped (sim time slips behind the wall clock) rather than replayed in a burst.
-   */
-  #onTimer(): void {
-    const ep = this.#episode;
-    if (this.#finished || !ep || !ep.running) return;
-    const periodMs = (this.env.dt * 1000) / this.config.realTimeFactor;
-    const due = Math.min(ep.limit, Math.floor((this.#wallMs() - ep.wallStartMs) / periodMs));
-    let n = due - ep.t;
-    if (n <= 0) return;
-    if (n > MAX_CATCH_UP_STEPS) {
-      ep.slippedSteps += n - MAX_CATCH_UP_STEPS;
-      ep.wallStartMs += (n - MAX_CATCH_UP_STEPS) * periodMs;
-      n = MAX_CATCH_UP_STEPS;
-    }
-    const fresh = this.#commandSeq !== this.#appliedSeq;
-    if (!fresh) {
-      ep.deadlineMisses++;
-      if (ep.commandsApplied === 0) ep.zeroCommandSteps++;
-    }
-    this.#step(fresh);
-    for (let k = 1; k < n && this.#episode === ep && !this.#finished; k++) {
-      ep.catchUpSteps++;
-      this.#step(false);
-    }
-  }
-
-  /** Applies the held command for one env step and publishes the outcome; ends the episode at its limit. */
-  #step(fresh: boolean): void {
+  /** One env step with the held force; the loop then publishes /clock and the state. */
+  #step(command: readonly [number, number], t: number): boolean {
     const ep = this.#episode!;
-    if (ep.t === 0 && this.config.lockstep) ep.wallStartMs = this.#wallMs();
-    if (fresh) {
-      ep.commandsApplied++;
-      this.#appliedSeq = this.#commandSeq;
-    }
-    const action: [number, number] = [this.#command[0], this.#command[1]];
+    const action: [number, number] = [command[0], command[1]];
     const result = this.env.step(action);
-    ep.t++;
-    this.#simNs += this.#periodNs;
     const obs = result.observation;
     this.#observation = obs;
     ep.episodeReturn += result.reward;
-    ep.trajectory[2 * ep.t] = obs[0]!;
-    ep.trajectory[2 * ep.t + 1] = obs[1]!;
+    ep.trajectory[2 * t] = obs[0]!;
+    ep.trajectory[2 * t + 1] = obs[1]!;
     const inside =
       typeof result.info['success'] === 'boolean' ? result.info['success'] : withinGoal(obs, ep.goal);
-    if (inside && ep.firstReachStep === null) ep.firstReachStep = ep.t;
-    const stamp = timeFromNs(this.#simNs);
-    this.#publishClock({ clock: stamp });
+    if (inside && ep.firstReachStep === null) ep.firstReachStep = t;
+    ep.action = action;
+    ep.reward = result.reward;
     this.#lastReward = result.reward;
-    this.#publishReward({ data: result.reward });
-    this.#publishState(obs, stamp);
-    const final = ep.t >= ep.limit || result.truncated || result.terminated;
-    if (this.config.lockstep) this.#pending.push(final ? 'final' : 'step');
+    return result.truncated || result.terminated;
+  }
+
+  #afterStep(t: number, fresh: boolean, deadlineMisses: number): void {
+    const ep = this.#episode!;
+    const obs = this.#observation;
     this.#options.onStep?.({
       episode: ep.index,
-      t: ep.t,
+      t,
       observation: obs,
-      reward: result.reward,
+      reward: ep.reward,
       goal: ep.goal,
       distanceToGoal: Math.hypot(obs[0]! - ep.goal[0], obs[1]! - ep.goal[1]),
       fresh,
-      action,
-      stampNs: this.#simNs,
-      deadlineMisses: ep.deadlineMisses,
+      action: ep.action,
+      stampNs: this.#core.simTimeNs,
+      deadlineMisses,
     });
-    if (final) this.#endEpisode();
   }
 
-  #endEpisode(interrupted = false): void {
+  #record(stats: SimEpisodeStats): SimEpisodeRecord {
     const ep = this.#episode!;
-    ep.wallEndMs = this.#wallMs();
-    const wallSeconds = (ep.wallEndMs - ep.wallStartMs) / 1000;
     const task = mazeTask(this.env.id);
-    const record: SimEpisodeRecord = {
+    return {
       task: task.id,
-      mode: this.config.lockstep ? 'lockstep' : 'realtime',
-      index: ep.index,
-      resetSeed: ep.resetSeed,
+      ...stats,
       episodeReturn: ep.episodeReturn,
       normalizedScore: normalizedScore(task, ep.episodeReturn),
-      steps: ep.t,
       success: ep.firstReachStep !== null,
       firstReachStep: ep.firstReachStep,
       start: ep.start as [number, number],
       goal: ep.goal as [number, number],
-      trajectory: ep.trajectory.subarray(0, 2 * (ep.t + 1)),
-      commandsApplied: ep.commandsApplied,
-      deadlineMisses: ep.deadlineMisses,
-      zeroCommandSteps: ep.zeroCommandSteps,
-      catchUpSteps: ep.catchUpSteps,
-      slippedSteps: ep.slippedSteps,
-      rejected: { ...ep.rejected },
-      wallSeconds,
-      achievedRealTimeFactor: wallSeconds > 0 ? (ep.t * this.env.dt) / wallSeconds : Number.POSITIVE_INFINITY,
-      ...(interrupted ? { interrupted: true as const } : {}),
+      trajectory: ep.trajectory.subarray(0, 2 * (stats.steps + 1)),
     };
-    this.#records.push(record);
-    const rejected = REJECT_REASONS.reduce((n, r) => n + ep.rejected[r], 0);
+  }
+
+  #reportEpisode(record: SimEpisodeRecord): void {
+    const rejected = droppedCommands(record.rejected);
     this.#transport.log(
       'info',
-      `${task.id} episode ${ep.index}: ${ep.t} steps, return ${ep.episodeReturn}, score ${record.normalizedScore.toFixed(1)}, ` +
-        `${record.success ? `reached the goal at step ${ep.firstReachStep}` : 'did not reach the goal'}` +
-        (this.config.lockstep ? '' : `, ${ep.deadlineMisses} deadline misses`) +
+      `${record.task} episode ${record.index}: ${record.steps} steps, return ${record.episodeReturn}, score ${record.normalizedScore.toFixed(1)}, ` +
+        `${record.success ? `reached the goal at step ${record.firstReachStep}` : 'did not reach the goal'}` +
+        (this.config.lockstep ? '' : `, ${record.deadlineMisses} deadline misses`) +
         (rejected > 0 ? `, ${rejected} commands dropped` : ''),
     );
     this.#options.onEpisode?.(record);
-    if (interrupted || this.#records.length >= this.config.episodes) {
-      this.#finish();
-      return;
-    }
-    this.#beginEpisode();
   }
 
-  #publishState(obs: Float64Array, stamp: { sec: number; nanosec: number }): void {
-    this.#lastStateWallMs = this.#wallMs();
+  #publishState(stamp: Time): void {
+    // Each step's reward goes out just before its odom, and a re-send repeats it; an episode's first state has none.
+    if (this.#lastReward !== null) this.#publishReward({ data: this.#lastReward });
+    const obs = this.#observation;
     this.#publishOdom({
       header: { stamp, frame_id: MAZE_FRAMES.fixed },
       child_frame_id: MAZE_FRAMES.body,
@@ -603,21 +315,8 @@ function goalOf(info: EnvInfo, id: string): readonly [number, number] {
   return [g[0]!, g[1]!];
 }
 
-/** Validates a received command: the force, or why it is dropped. */
-function checkCommand(
-  msg: WrenchStamped,
-  previousStampNs: bigint,
-): { x: number; y: number; stampNs: bigint } | CommandRejectReason {
-  const stamp = msg?.header?.stamp;
-  if (
-    !stamp ||
-    !Number.isInteger(stamp.sec) ||
-    !Number.isInteger(stamp.nanosec) ||
-    stamp.nanosec < 0 ||
-    stamp.nanosec >= NS_PER_S
-  ) {
-    return 'malformed';
-  }
+/** The force of a command (frame and fields; the core checks the stamp), or why it is dropped. */
+function readForce(msg: WrenchStamped): { command: readonly [number, number] } | CommandRejectReason {
   const frame = msg.header.frame_id;
   if (typeof frame !== 'string') return 'malformed';
   if (frame !== '' && frame !== MAZE_FRAMES.fixed) return 'wrong_frame';
@@ -625,7 +324,5 @@ function checkCommand(
   const y = msg.wrench?.force?.y;
   if (typeof x !== 'number' || typeof y !== 'number') return 'malformed';
   if (!Number.isFinite(x) || !Number.isFinite(y)) return 'non_finite';
-  const stampNs = nsFromTime(stamp);
-  if (stampNs < previousStampNs) return 'out_of_order';
-  return { x, y, stampNs };
+  return { command: [x, y] };
 }
