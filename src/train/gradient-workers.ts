@@ -25,6 +25,7 @@ export class GradientWorkers {
   readonly count: number;
   readonly #workers: Worker[];
   readonly #ready: Promise<unknown>;
+  #started = false;
   readonly #sizes: readonly number[];
   readonly #d: number;
   /** The latest weights, and which workers hold them. */
@@ -52,11 +53,16 @@ export class GradientWorkers {
         this.#request(worker, { kind: 'init', config, weightNames, sizes, options } satisfies WorkerInit),
       );
     }
-    this.#ready = Promise.all(ready);
+    this.#ready = Promise.all(ready).then(() => {
+      this.#started = true;
+    });
   }
 
-  /** Loss and gradients of the whole batch, each worker taking a contiguous share of its windows. */
-  async gradients(
+  /**
+   * Loss and gradients of the whole batch, each worker taking a contiguous share of its windows. Once the
+   * workers are up the shares are sent before this returns, so the caller can do other work while they run.
+   */
+  gradients(
     whole: PlainLossBatch,
     obs: number,
     objective: Objective,
@@ -64,7 +70,9 @@ export class GradientWorkers {
     denominator: number,
     weights: readonly Float32Array[] | null,
   ): Promise<PooledGradients> {
-    await this.#ready;
+    if (!this.#started) {
+      return this.#ready.then(() => this.gradients(whole, obs, objective, clipNoise, denominator, weights));
+    }
     if (weights !== null) {
       this.#latest = weights;
       this.#current.fill(false);
@@ -88,7 +96,10 @@ export class GradientWorkers {
       this.#current[w] = true;
       replies.push(this.#request(this.#workers[w]!, request));
     }
-    const results = await Promise.all(replies);
+    return Promise.all(replies).then((results) => this.#sum(results));
+  }
+
+  #sum(results: readonly WorkerReply[]): PooledGradients {
     let loss = 0;
     const grads = this.#sizes.map((s) => new Float32Array(s));
     for (const r of results) {

@@ -7,10 +7,15 @@
  * writes into the model's variables, so checkpoints, resume and the model files are exactly those of the tfjs
  * engine and no step reads the weights back from tfjs (only a change made elsewhere, such as a load, is re-read).
  */
-import { type DiffusionForcingLossOptions, drawLossNoise, resolveLossOptions } from '../diffusion/loss.js';
+import {
+  type DiffusionForcingLossOptions,
+  drawLossNoise,
+  type LossNoise,
+  resolveLossOptions,
+} from '../diffusion/loss.js';
 import { ConfigError } from '../errors.js';
 import type { NoiseSchedule } from '../math/noise-schedule.js';
-import type { Rng } from '../math/rng.js';
+import { createRng, type Rng } from '../math/rng.js';
 import type { DfModel } from '../model/types.js';
 import type { SequenceBatch } from '../tasks/sequence-dataset.js';
 import { observationSize, tokenSize } from '../tasks/token-layout.js';
@@ -23,16 +28,21 @@ import type { TrainStepResult } from './train-step.js';
 export interface PlainEngineOptions extends PlainGradientOptions {
   /** Worker threads computing gradients (0 = this thread). Default 0. */
   readonly workers?: number;
+  /** With workers: draw the next step's noise while they run (default true; false for tests that compare). */
+  readonly prefetchNoise?: boolean;
 }
 
 export class PlainTrainEngine {
   readonly model: DfModel;
   readonly workers: number;
+  readonly #prefetchNoise: boolean;
   readonly #trainer: PlainGradients | null;
   readonly #pool: GradientWorkers | null;
   #dataIds: readonly unknown[] = [];
   /** The weights in the model's order (this engine's copy, current after every step). */
   #values: Float32Array[] = [];
+  /** The next step's draws, made while the workers ran this one (see `step`). */
+  #prefetch: NoisePrefetch | null = null;
 
   constructor(model: DfModel, options: PlainEngineOptions = {}) {
     const workers = options.workers ?? 0;
@@ -41,6 +51,7 @@ export class PlainTrainEngine {
     }
     this.model = model;
     this.workers = workers;
+    this.#prefetchNoise = options.prefetchNoise ?? true;
     const sizes = model.variables.map((v) => v.size);
     const kernels = options.kernels !== undefined ? { kernels: options.kernels } : {};
     this.#trainer =
@@ -76,7 +87,8 @@ export class PlainTrainEngine {
     }
     const { tokens: t, batchSize: b } = shape;
     const d = tokenSize(cfg.layout);
-    const noise = drawLossNoise(schedule, opts, noiseRng, t, b, d);
+    const key = drawKey(schedule, opts, t, b, d);
+    const noise = this.#takePrefetch(noiseRng, key) ?? drawLossNoise(schedule, opts, noiseRng, t, b, d);
     const whole: PlainLossBatch = {
       tokens: t,
       batch: b,
@@ -96,14 +108,30 @@ export class PlainTrainEngine {
       loss = shardGradients(trainer, whole, opts.objective, opts.clipNoise, denominator);
       grads = names.map((name) => trainer.gradient(name));
     } else {
-      ({ loss, grads } = await this.#pool!.gradients(
+      const pending = this.#pool!.gradients(
         whole,
         observationSize(cfg.layout),
         opts.objective,
         opts.clipNoise,
         denominator,
         changed ? this.#values : null,
-      ));
+      );
+      // While the workers run, this thread would only wait: it draws the next step's levels and noise on a
+      // copy of the noise stream. The next step uses them only if the stream is still where the copy started
+      // (and the shapes and options agree), and then moves the stream on as the draw would have; so the draws,
+      // and a checkpoint's saved stream, are exactly those without the prefetch.
+      if (this.#prefetchNoise) {
+        const from = noiseRng.getState();
+        const copy = createRng(0);
+        copy.setState(from);
+        this.#prefetch = {
+          key,
+          from,
+          noise: drawLossNoise(schedule, opts, copy, t, b, d),
+          after: copy.getState(),
+        };
+      }
+      ({ loss, grads } = await pending);
     }
     const gradNorm = optimizer.applyPlain(this.#values, grads);
     model.weightsChanged();
@@ -122,6 +150,17 @@ export class PlainTrainEngine {
     this.#pool?.dispose();
   }
 
+  /** The prefetched draws when they are the ones `rng` would make now (the stream then moves past them). */
+  #takePrefetch(rng: Rng, key: string): LossNoise | null {
+    const pre = this.#prefetch;
+    this.#prefetch = null;
+    if (pre === null || pre.key !== key) return null;
+    const state = rng.getState();
+    if (state.length !== pre.from.length || state.some((word, i) => word !== pre.from[i])) return null;
+    rng.setState(pre.after);
+    return pre.noise;
+  }
+
   /**
    * True when the model's weights were replaced since this engine last wrote them (a load, another optimizer):
    * then they are read back into #values.
@@ -135,4 +174,23 @@ export class PlainTrainEngine {
     }
     return stale;
   }
+}
+
+interface NoisePrefetch {
+  readonly key: string;
+  /** The noise stream's state before and after the draw. */
+  readonly from: readonly number[];
+  readonly after: number[];
+  readonly noise: LossNoise;
+}
+
+/** What a draw depends on besides the stream. */
+function drawKey(
+  schedule: NoiseSchedule,
+  opts: ReturnType<typeof resolveLossOptions>,
+  t: number,
+  b: number,
+  d: number,
+): string {
+  return JSON.stringify([schedule.kind, schedule.levels, opts, t, b, d]);
 }
