@@ -386,6 +386,8 @@ export class PlainGradients {
     this.#back(L.head, dOutIn, 0, n, dZ, 0, false);
     carry.fill(0, 0, bz);
     const dPostOut = buf('dPostOut');
+    const dP = buf('dP');
+    const pw = 2 * hd;
     for (let t = tCount - 1; t >= 0; t--) {
       const r0 = t * b;
       const at = (l: number) => l * nh + r0 * hd;
@@ -438,10 +440,21 @@ export class PlainGradients {
       times(dh, 0, derivs, hOut, dpre, hOut, bh);
       this.#back(L.preW2, dpre, hOut, b, dg, 0, false);
       times(dg, 0, derivs, aIn, dpre, aIn, bh);
+      // [da | dh] into dZZ's first 2Hd columns and into dP (the x projection's and level part's dY), by plain
+      // loops: a subarray view per row would allocate 3·T·B objects a step.
       for (let bi = 0; bi < b; bi++) {
         const row = (r0 + bi) * zw;
-        dZZ.set(dpre.subarray(aIn + bi * hd, aIn + (bi + 1) * hd), row);
-        dZZ.set(dpre.subarray(hOut + bi * hd, hOut + (bi + 1) * hd), row + hd);
+        const pRow = (r0 + bi) * pw;
+        const a0 = aIn + bi * hd;
+        const h0 = hOut + bi * hd;
+        for (let j = 0; j < hd; j++) {
+          const da = dpre[a0 + j]!;
+          const dhv = dpre[h0 + j]!;
+          dZZ[row + j] = da;
+          dZZ[row + hd + j] = dhv;
+          dP[pRow + j] = da;
+          dP[pRow + hd + j] = dhv;
+        }
       }
       this.#back(L.zProj, dZZ, r0 * zw, b, carry, 0, true);
     }
@@ -464,10 +477,7 @@ export class PlainGradients {
     }
     this.#weightGrad(L.postOut, acts, (A - 1) * nh, dPostOut, 0, n);
     this.#weightGrad(L.head, zs, bz, dOutIn, 0, n);
-    // dP = dZZ[:, 0 : 2Hd]: the x projection and, summed per level, the level part.
-    const dP = buf('dP');
-    const pw = 2 * hd;
-    for (let r = 0; r < n; r++) dP.set(dZZ.subarray(r * zw, r * zw + pw), r * pw);
+    // dP = dZZ[:, 0 : 2Hd] (filled in the loop above): the x projection and, summed per level, the level part.
     this.#weightGrad(L.xProj, buf('xIn'), 0, dP, 0, n);
     const dC = buf('dC');
     dC.fill(0, 0, this.levels * pw);
