@@ -7,7 +7,10 @@
  *
  * Choices where the paper leaves room (documented for users of the node):
  * - A plan's first token always starts at the last token boundary. plan() may also be called within a token
- *   (e.g. after a goal change); act() then continues from the step the token is at, in the new chunk.
+ *   (replanPeriod < F, a goal change, a plan made ahead of its step): the token's executed steps, and actions
+ *   the caller commits to, are kept as known (known-steps.ts), and act() continues from the step the token is
+ *   at, in the new chunk. A plan stays in use across token boundaries until the next one is due (every
+ *   replanPeriod steps from the reset; F by default, so a plan per token) or its steps run out.
  * - MCG: the R samples are R plan chains in one batch, each with its own noise; the guidance gradient is the
  *   average of the samples' gradients and moves every chain (guided-row.ts). 'best' executes the chain whose
  *   final plan scores highest, 'first' chain 0. Every chain of the next warm start begins from the executed
@@ -41,6 +44,7 @@ import { checkActionSource, executedAction, type TrackingIndices, trackingIndice
 import { defaultPlannerConfig, resolvePlannerConfig } from './config.js';
 import { denoisePlan } from './denoise-plan.js';
 import type { PlainGradient } from './guided-row.js';
+import { knownSteps } from './known-steps.js';
 import { planHorizon } from './plan-horizon.js';
 import { type StepCodec, stepCodec } from './step-codec.js';
 import {
@@ -57,6 +61,7 @@ import type {
   AgentStatus,
   ObserveOptions,
   PlannerConfig,
+  PlanOptions,
   PlanResult,
 } from './types.js';
 import { warmStart } from './warm-start.js';
@@ -148,6 +153,13 @@ class MpcAgent implements Agent {
   readonly #tokenSteps: Float32Array;
   #tokenNoisy = false;
   #pending: PlanResult | null = null;
+  /** Clamped actions of every step of the pending plan [H·F × actionSize]. */
+  #pendingActions: Float32Array = new Float32Array(0);
+  /** Row of the pending plan at the current token's first step (F per boundary crossed since it was made). */
+  #pendingBase = 0;
+  /** Steps observed since the reset, and their count when the last plan was made (−1: none yet). */
+  #stepsSinceReset = 0;
+  #plannedAt = -1;
   #issued: Float32Array | null = null;
   #previous: PreviousPlan | null = null;
   #plans = 0;
@@ -199,7 +211,10 @@ class MpcAgent implements Agent {
   }
 
   get needsPlan(): boolean {
-    return this.#started && !this.#disposed && this.#stepsRemaining > 0 && this.#pending === null;
+    if (!this.#started || this.#disposed || this.#stepsRemaining <= 0) return false;
+    if (this.#pending === null) return true;
+    const period = this.#config.replanPeriod > 0 ? this.#config.replanPeriod : this.#frames;
+    return this.#stepsSinceReset % period === 0 && this.#plannedAt !== this.#stepsSinceReset;
   }
 
   get status(): AgentStatus {
@@ -235,6 +250,9 @@ class MpcAgent implements Agent {
     this.#stepsIntoToken = 0;
     this.#tokenNoisy = false;
     this.#pending = null;
+    this.#pendingBase = 0;
+    this.#stepsSinceReset = 0;
+    this.#plannedAt = -1;
     this.#issued = null;
     this.#previous = null;
     this.#plans = 0;
@@ -245,7 +263,7 @@ class MpcAgent implements Agent {
     this.#started = true;
   }
 
-  plan(): PlanResult {
+  plan(options: PlanOptions = {}): PlanResult {
     this.#alive();
     if (!this.#started) throw new PlanningError('plan() before reset(): start an episode with reset() first');
     if (this.#stepsRemaining <= 0) {
@@ -253,6 +271,7 @@ class MpcAgent implements Agent {
         'the episode has no steps left to plan (stepsRemaining is 0); call reset() to start the next episode',
       );
     }
+    const committed = this.#checkCommitted(options.committed);
     const started = performance.now();
     const config = this.#config;
     const model = this.#model;
@@ -353,6 +372,13 @@ class MpcAgent implements Agent {
       const result = denoisePlan({
         context,
         transitions,
+        known: knownSteps({
+          codec: this.#codec,
+          frames: this.#frames,
+          horizon,
+          observed: this.#tokenSteps.subarray(0, this.#stepsIntoToken * this.#codec.stepSize),
+          committed,
+        }),
         x,
         guidanceScale,
         score,
@@ -414,6 +440,9 @@ class MpcAgent implements Agent {
     };
     this.#previous = { tokens, horizon, shift: 0 };
     this.#pending = result;
+    this.#pendingActions = planActions(this, result);
+    this.#pendingBase = 0;
+    this.#plannedAt = this.#stepsSinceReset;
     this.#lastPlan = result;
     this.#plans++;
     this.#stuck = afterPlan(this.#stuck);
@@ -429,9 +458,9 @@ class MpcAgent implements Agent {
       );
     }
     const pending = this.#pending;
-    if (pending === null) {
+    if (pending === null || this.needsPlan) {
       throw new PlanningError(
-        `no plan for the token starting ${this.#stepsIntoToken} step(s) ago: call plan() first (needsPlan is true)`,
+        `a plan is due ${this.#stepsIntoToken} step(s) into the current token: call plan() first (needsPlan is true)`,
       );
     }
     const action = executedAction(
@@ -441,8 +470,8 @@ class MpcAgent implements Agent {
         kd: this.#config.trackKd,
         steps: pending.steps,
         stepSize: pending.stepSize,
-        actions: pending.actions,
-        step: this.#stepsIntoToken,
+        actions: this.#pendingActions,
+        step: this.#pendingBase + this.#stepsIntoToken,
         observation: this.#lastObservation,
         low: this.#low,
         high: this.#high,
@@ -474,6 +503,7 @@ class MpcAgent implements Agent {
     this.#lastObservation = values;
     this.#issued = null;
     this.#stepsIntoToken++;
+    this.#stepsSinceReset++;
     this.#stepsRemaining--;
     if (this.#stepsIntoToken === this.#frames) this.#closeToken(values);
     else if (this.#stepsRemaining === 0) this.#pending = null;
@@ -582,6 +612,30 @@ class MpcAgent implements Agent {
     return values;
   }
 
+  /** Committed actions of a plan request: whole steps of finite numbers, clamped to the action bounds. */
+  #checkCommitted(committed: ArrayLike<number> | undefined): Float32Array {
+    if (committed === undefined || committed === null) return new Float32Array(0);
+    const size = this.#codec.actionSize;
+    if (
+      typeof committed !== 'object' ||
+      typeof committed.length !== 'number' ||
+      committed.length % size !== 0
+    ) {
+      throw new InputError(
+        `plan: committed must hold whole actions of ${size} numbers each, got ${
+          typeof committed === 'object' ? `${committed.length} numbers` : String(committed)
+        }`,
+      );
+    }
+    const out = Float32Array.from(committed);
+    for (let i = 0; i < out.length; i++) {
+      if (!Number.isFinite(out[i]!))
+        throw new InputError(`plan: committed[${i}] must be finite, got ${out[i]}`);
+      out[i] = clamp(out[i]!, this.#low[i % size]!, this.#high[i % size]!);
+    }
+    return out;
+  }
+
   /** The action executed this step: `override` (e.g. a safe stop) or what act() handed out; clamped. */
   #executedAction(override: ArrayLike<number> | undefined): Float32Array {
     const size = this.#codec.actionSize;
@@ -643,7 +697,11 @@ class MpcAgent implements Agent {
     this.#boundaryObservation = observation;
     this.#stepsIntoToken = 0;
     this.#tokenNoisy = false;
-    this.#pending = null;
+    // The pending plan goes on into its next token (its rows are counted from its own first boundary).
+    this.#pendingBase += this.#frames;
+    if (this.#pending !== null && this.#pendingBase >= this.#pending.horizonTokens * this.#frames) {
+      this.#pending = null;
+    }
     if (this.#previous !== null) this.#previous.shift++;
   }
 

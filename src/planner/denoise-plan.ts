@@ -20,6 +20,10 @@
  * tokens and the prefix latent stay in typed arrays between rows, and the objective's gradient with respect
  * to x̂₀ is its plain form (`plainGradient`; tf.grad for an objective without one). Same rows, prefix cache, tail skipping, cell counts and noise draws; results
  * agree with 'tfjs' to float rounding. It needs the 'label' stabilisation (the planner's).
+ *
+ * known      entries of the first tokens that are already known (steps executed or committed within the
+ *            current token, known-steps.ts) are replaced at each token's level before the first row, after
+ *            every row that moves the token, and exactly in the returned plan.
  */
 import * as tf from '@tensorflow/tfjs';
 import { denoiseRow, type SamplerContext } from '../diffusion/sampler.js';
@@ -27,6 +31,7 @@ import { ConfigError } from '../errors.js';
 import { type MatrixTransition, type NoiseSchedule, paperGuidanceGain } from '../math/index.js';
 import { type PlainNetwork, plainNetworkFor } from '../model/plain-network.js';
 import { guidedRow, type PlainGradient, plainRow } from './guided-row.js';
+import { type ImposeOptions, imposeKnown, type KnownSteps } from './known-steps.js';
 import type { PlanNetwork } from './types.js';
 
 export interface DenoisePlanOptions {
@@ -46,6 +51,8 @@ export interface DenoisePlanOptions {
   readonly plainGradient?: PlainGradient | null;
   /** Network implementation of the rows (default 'tfjs'). */
   readonly planNetwork?: PlanNetwork;
+  /** Known entries of the first tokens (inpainted), or null/absent when every entry is planned. */
+  readonly known?: KnownSteps | null;
 }
 
 export interface DenoisedPlan {
@@ -78,7 +85,8 @@ export function denoisePlan(options: DenoisePlanOptions): DenoisedPlan {
   }
   const guidance = score !== null && guidanceScale > 0;
   const { schedule, eta } = context;
-  let x = options.x;
+  const known = options.known ?? null;
+  let x = known === null ? options.x : imposedTensor(options.x, known, context, transitions[0]!.fromLevel);
   let z = context.z0;
   let prefix = 0;
   let cellCalls = 0;
@@ -154,11 +162,21 @@ export function denoisePlan(options: DenoisePlanOptions): DenoisedPlan {
       if (guided) guidedRows++;
       if (x !== options.x) x.dispose();
       x = result.tokens;
+      if (known !== null) {
+        const imposed = imposedTensor(x, known, context, transition.toLevel, transition.changes);
+        x.dispose();
+        x = imposed;
+      }
       if (last) x0Hat = result.estimate ?? null;
     }
     finalLevels.set(transitions[transitions.length - 1]!.toLevel);
     // A last row with every token already finished runs nothing: the tokens are the plan.
-    const plan = x0Hat ?? tf.clone(x);
+    let plan = x0Hat ?? tf.clone(x);
+    if (known !== null) {
+      const exact = imposedTensor(plan, known, context, new Int32Array(h).fill(-1));
+      plan.dispose();
+      plan = exact;
+    }
     return { x0Hat: plan, rows: transitions.length, guidedRows, cellCalls, finalLevels };
   } finally {
     stabilisation.dispose();
@@ -174,6 +192,10 @@ function denoisePlanPlain(options: DenoisePlanOptions, net: PlainNetwork): Denoi
   const guidance = score !== null && guidanceScale > 0;
   const block = b * d;
   const x = Float32Array.from(options.x.dataSync() as Float32Array);
+  const known = options.known ?? null;
+  const impose = (buffer: Float32Array, levels: ArrayLike<number>, moved?: ArrayLike<boolean>) =>
+    imposeKnown(buffer, known!, imposeOptions(context, levels, moved));
+  if (known !== null) impose(x, transitions[0]!.fromLevel);
   let z = Float32Array.from(context.z0.dataSync() as Float32Array);
   let prefix = 0;
   let cellCalls = 0;
@@ -221,14 +243,46 @@ function denoisePlanPlain(options: DenoisePlanOptions, net: PlainNetwork): Denoi
       x0Hat.set(row.x0Hat!, p * block);
     }
     x.set(row.x, p * block);
+    if (known !== null) impose(x, transition.toLevel, transition.changes);
     cellCalls += (end - p) * b;
     if (guided) guidedRows++;
   }
   const finalLevels = new Int32Array(h);
   finalLevels.set(transitions[transitions.length - 1]!.toLevel);
   // A last row with every token already finished runs nothing: the tokens are the plan.
-  const plan = tf.tensor3d(x0Hat ?? x, [h, b, d]);
+  const out = x0Hat ?? x;
+  if (known !== null) impose(out, new Int32Array(h).fill(-1));
+  const plan = tf.tensor3d(out, [h, b, d]);
   return { x0Hat: plan, rows: transitions.length, guidedRows, cellCalls, finalLevels };
+}
+
+function imposeOptions(
+  context: SamplerContext,
+  levels: ArrayLike<number>,
+  moved: ArrayLike<boolean> | undefined,
+): ImposeOptions {
+  return {
+    levels,
+    ...(moved === undefined ? {} : { moved }),
+    batch: context.batch,
+    tokenSize: context.tokenSize,
+    schedule: context.schedule,
+    rng: context.rng,
+    clipNoise: context.clipNoise,
+  };
+}
+
+/** A copy of `x` [H, B, D] with the known entries replaced (the tfjs path; the caller disposes both). */
+function imposedTensor(
+  x: tf.Tensor3D,
+  known: KnownSteps,
+  context: SamplerContext,
+  levels: ArrayLike<number>,
+  moved?: ArrayLike<boolean>,
+): tf.Tensor3D {
+  const values = Float32Array.from(x.dataSync() as Float32Array);
+  imposeKnown(values, known, imposeOptions(context, levels, moved));
+  return tf.tensor3d(values, x.shape);
 }
 
 /** The transition restricted to tokens [start, end). */

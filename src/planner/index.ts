@@ -23,5 +23,6 @@ export type {
   ObserveOptions,
   PlanNetwork,
   PlannerConfig,
+  PlanOptions,
   PlanResult,
 } from './types.js';

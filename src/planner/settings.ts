@@ -23,6 +23,7 @@ import type { PlannerConfig } from './types.js';
 const MAX_HORIZON_TOKENS = 1000;
 const MAX_MCG_SAMPLES = 256;
 const MAX_WARM_ROWS = 10_000;
+const MAX_REPLAN_PERIOD = 100_000;
 /** Static caps of step and level counts; the model's own K is the tighter bound, checked on resolve. */
 const MAX_SAMPLING_STEPS = 10_000;
 const MAX_LEVELS = 100_000;
@@ -144,6 +145,17 @@ export const PLANNER_SETTINGS = [
     mode: 'dynamic',
     flag: 'mcg-select',
     description: 'which MCG sample is executed',
+  },
+  {
+    name: 'replan_period',
+    key: 'replanPeriod',
+    type: 'int',
+    default: 0,
+    range: [0, MAX_REPLAN_PERIOD],
+    mode: 'dynamic',
+    flag: 'replan-period',
+    description:
+      'control steps between plans, counted from the episode start; a plan within a token keeps the steps already executed as known (1 = every step; 0 = one token, F steps: a plan at every token boundary)',
   },
   {
     name: 'warm_start',

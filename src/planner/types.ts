@@ -50,6 +50,11 @@ export interface PlannerConfig {
   readonly mcgSamples: number;
   /** Which of the R samples is executed: the first, or the one with the best objective on its final x̂₀. */
   readonly mcgSelect: McgSelect;
+  /**
+   * Control steps between plans (1 = every step), counted from the reset; 0 = F, one plan per token boundary.
+   * A plan within a token conditions on the token's executed steps (inpainted as known, see known-steps.ts).
+   */
+  readonly replanPeriod: number;
   /** Warm start: begin from the previous plan shifted by one token and re-noised (cold on the first plan). */
   readonly warmStart: boolean;
   /** Warm start: DDIM steps left on token 0 after re-noising; token t gets min(S, r0 + t·u). */
@@ -109,6 +114,15 @@ export interface ObserveOptions {
   readonly action?: ArrayLike<number> | undefined;
 }
 
+export interface PlanOptions {
+  /**
+   * Actions (task units, [c × actionSize]) that will be executed at the c steps after the last observed one,
+   * whatever this plan says: they run while it is computed (real-time chunking). The plan keeps them as known
+   * and plans what follows them. Default: none.
+   */
+  readonly committed?: ArrayLike<number>;
+}
+
 export interface PlanResult {
   /** Tokens planned, H. */
   readonly horizonTokens: number;
@@ -131,7 +145,7 @@ export interface PlanResult {
 
 export interface AgentStatus {
   readonly stepsRemaining: number;
-  /** Steps observed since the last plan (0 … F). */
+  /** Steps observed since the last token boundary (0 … F − 1). */
   readonly stepsIntoToken: number;
   readonly needsPlan: boolean;
   /** plan() calls since the last reset. */
@@ -141,9 +155,13 @@ export interface AgentStatus {
 export interface Agent {
   readonly config: PlannerConfig;
   reset(options: AgentResetOptions): void;
-  /** True at a token boundary (after reset, or after F observed steps). */
+  /**
+   * True when a plan is due: after reset, every replanPeriod observed steps (default F: at every token
+   * boundary), and whenever the current plan has no steps left.
+   */
   readonly needsPlan: boolean;
-  plan(): PlanResult;
+  /** Plans from the last token boundary; the token's executed steps (and `committed` actions) are kept as known. */
+  plan(options?: PlanOptions): PlanResult;
   /** Next action of the current chunk (clamped to the action bounds); PlanningError when no plan is pending. */
   act(): Float32Array;
   /** Records the executed step's outcome; absorbs the token into z after F steps. InputError on bad values. */
