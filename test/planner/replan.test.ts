@@ -111,7 +111,7 @@ describe.each(['plain', 'tfjs'] as const)('plans within a token (%s network)', (
     const plan = agent.plan();
     for (let j = 0; j < 2; j++) {
       const row = Array.from(plan.steps.subarray(j * STEP, (j + 1) * STEP));
-      row.forEach((v, k) => expect(v).toBeCloseTo(executed[j]![k]!, 4));
+      for (const [k, v] of row.entries()) expect(v).toBeCloseTo(executed[j]![k]!, 4);
     }
     // act() continues at the step the token is at.
     expect(Array.from(agent.act())).toEqual(Array.from(planActions(agent, plan).subarray(2 * A, 3 * A)));
