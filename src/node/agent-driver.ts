@@ -10,10 +10,11 @@ import { BackendError } from '../errors.js';
 import { silentLogger } from '../logging.js';
 import { loadModel } from '../model/checkpoint.js';
 import { type DfModel, modelParameterCount } from '../model/index.js';
+import { getObjective } from '../objectives/index.js';
 import { type Agent, createAgent, type PlannerConfig, planActions } from '../planner/index.js';
-import { observationSize, stepSize } from '../tasks/token-layout.js';
+import { observationIndices, observationSize, stepSize } from '../tasks/token-layout.js';
 import { type BackendName, initBackend } from '../tensor/backend.js';
-import type { HostInfo, HostMemory, HostPlan, PlannerRequest } from './planner-protocol.js';
+import type { HostInfo, HostMemory, HostPlan, HostWarmup, PlannerRequest } from './planner-protocol.js';
 
 export interface AgentDriverLoadOptions {
   readonly modelDir: string;
@@ -48,6 +49,7 @@ export class AgentDriver {
   readonly info: HostInfo;
   readonly #model: DfModel;
   readonly #agent: Agent;
+  readonly #bounds: Pick<AgentDriverLoadOptions, 'actionLow' | 'actionHigh'>;
   #disposed = false;
 
   constructor(
@@ -56,6 +58,7 @@ export class AgentDriver {
     backend: string = tf.getBackend(),
   ) {
     this.#model = model;
+    this.#bounds = { actionLow: options.actionLow, actionHigh: options.actionHigh };
     this.#agent = createAgent(model, {
       config: options.config,
       actionLow: options.actionLow,
@@ -95,7 +98,7 @@ export class AgentDriver {
         agent.observe(request.observation, request.reward, { action: request.action });
         return { value: null, transfer: [] };
       case 'plan': {
-        const result = agent.plan();
+        const result = agent.plan(request.committed ? { committed: request.committed } : {});
         // Busy like a slower planner: blocks this thread (the worker, or the node thread when inline).
         if (request.delayMs !== undefined && request.delayMs > 0) blockFor(request.delayMs);
         // Copies: the agent keeps its own PlanResult (warm start), so its buffers must not be moved away.
@@ -112,6 +115,8 @@ export class AgentDriver {
           transfer: [plan.actions.buffer as ArrayBuffer, plan.steps.buffer as ArrayBuffer],
         };
       }
+      case 'warmup':
+        return { value: this.#warmUp(request.goal, request.episodeSteps), transfer: [] };
       case 'setGoal':
         agent.setGoal(request.goal);
         return { value: null, transfer: [] };
@@ -132,6 +137,35 @@ export class AgentDriver {
       case 'dispose':
         this.dispose();
         return { value: null, transfer: [] };
+    }
+  }
+
+  /**
+   * A cold and a warm plan on a throwaway agent with the live agent's settings, from the dataset's mean state: the
+   * first plans of a thread pay for compilation and allocation once (0.2–1.4 s measured in `run`); the live
+   * agent and its noise stream are untouched, so what it plans is the same with or without a warm-up.
+   */
+  #warmUp(goal: Float32Array | null, episodeSteps: number): HostWarmup {
+    const layout = this.#model.config.layout;
+    const mean = this.#model.config.normalization.mean;
+    const observation = observationIndices(layout).map((k) => mean[k]!);
+    const scratch = createAgent(this.#model, { config: this.#agent.config, ...this.#bounds });
+    try {
+      const size = getObjective(scratch.config.objective).goalSize(layout);
+      scratch.reset({
+        observation,
+        goal: goal ?? (size > 0 ? new Array<number>(size).fill(0) : null),
+        stepsRemaining: Math.max(1, episodeSteps),
+      });
+      const coldMs = scratch.plan().ms;
+      for (let f = 0; f < layout.frameStack && scratch.status.stepsRemaining > 1; f++) {
+        scratch.act();
+        scratch.observe(observation, 0);
+      }
+      const warmMs = scratch.needsPlan ? scratch.plan().ms : coldMs;
+      return { coldMs, warmMs };
+    } finally {
+      scratch.dispose();
     }
   }
 

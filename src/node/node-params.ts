@@ -142,6 +142,25 @@ export const COMMON_NODE_PARAMS = defineParams([
       "when a plan is late or failed: 'hold' continues with the previous plan's actions for these steps (zero when it has none left), 'zero' sends zero commands",
   },
   {
+    name: 'plan_timing',
+    key: 'planTiming',
+    type: 'string',
+    default: 'ahead',
+    mode: 'dynamic',
+    choices: ['hold', 'ahead'],
+    description:
+      "real time: 'ahead' asks for each plan early by its measured latency, with the commands that run meanwhile committed, so it is in place at its step; 'hold' asks at the step and holds the previous plan until it lands",
+  },
+  {
+    name: 'warmup',
+    key: 'warmup',
+    type: 'bool',
+    default: true,
+    mode: 'static',
+    description:
+      'plan twice on a throwaway agent before subscribing (one-off compilation and allocation), so the first real plan is not late; its latency seeds plan_timing ahead',
+  },
+  {
     name: 'episode_steps',
     key: 'episodeSteps',
     type: 'int',

@@ -15,6 +15,10 @@
  *              = q.row(s − q.boundary) for the newest plan q still covering s, if on_overrun = hold ('hold')
  *              = 0                    otherwise                                         ('zero')
  *
+ * Plans are due every replan_period steps from the reset (default F: the token boundaries); plan-timing.ts
+ * decides when each is asked for ('hold': at its step; 'ahead': early by the measured latency, with the commands
+ * that run meanwhile committed) and for which step (its target); a plan is used from the moment it lands.
+ *
  * Real-time mode (`lockstep: false`): with `control_trigger: state` (the default) every new valid state message
  * is one step, taken as it arrives, so each sensor step gets exactly one command, sent at once; a timer at
  * control_rate_hz only watches for sensor timeouts and plan deadlines. With `control_trigger: timer` that timer
@@ -70,7 +74,9 @@ import { SilentTopicWatch } from './input-watch.js';
 import { LatencyWindow } from './latency-window.js';
 import { COMMON_NODE_PARAMS, type CommonNodeParams, plannerChanges, plannerConfigOf } from './node-params.js';
 import type { NodeTask } from './node-task.js';
+import { PlanLead, type PlanTiming, planRequest } from './plan-timing.js';
 import { createPlannerHost, type HostInfo, type HostPlan, type PlannerHost } from './planner-host.js';
+import type { HostWarmup } from './planner-protocol.js';
 import type {
   CommonRobotParams,
   GoalSample,
@@ -99,15 +105,22 @@ interface Sample extends StateSample {
 }
 
 interface Episode {
+  /** Step of the reset (the first step of the plan grid). */
+  readonly start: number;
   /** Step of the current token boundary. */
   boundary: number;
+  /** Step the last requested (or skipped) plan was for. */
+  lastTarget: number;
   /** Steps observed since the reset. */
   stepsDone: number;
   readonly length: number;
 }
 
 interface StoredPlan {
+  /** Step of its row 0 (the token boundary it was planned from), its target step, its episode's start. */
   readonly boundary: number;
+  readonly target: number;
+  readonly start: number;
   readonly actions: Float32Array;
   /** Planned raw steps (states the plan expects), for the planner's action law. */
   readonly steps: Float32Array;
@@ -116,6 +129,8 @@ interface StoredPlan {
 
 interface InFlight {
   readonly boundary: number;
+  readonly target: number;
+  readonly start: number;
   /** `#generation` when requested: a reply from before a discontinuity (timeout, new episode) is not used. */
   readonly generation: number;
   readonly sentWallMs: number;
@@ -149,6 +164,7 @@ export async function startPlannerNode(options: PlannerNodeOptions): Promise<Pla
   // The robot's own section (topics, frames, joints) follows the common one, as in `nodeParamTable`.
   const robotParams = declareParams(t, task.robot.params);
   checkCommonRobotParams(robotParams, task.robot.name);
+  let warmup: HostWarmup | null = null;
   const host = await createPlannerHost({
     thread: params.plannerThread as 'worker' | 'inline',
     modelDir: params.model,
@@ -158,7 +174,20 @@ export async function startPlannerNode(options: PlannerNodeOptions): Promise<Pla
     actionHigh: task.actionHigh,
   });
   try {
-    return new PlannerNode(t, params, robotParams as RobotParams, task, host);
+    if (params.warmup) {
+      // Before any subscription or timer: the first real plan must not pay the thread's one-off costs. A
+      // failed warm-up (a model that cannot plan) is only a warning: the node reports its plans' errors.
+      try {
+        warmup = await host.call<HostWarmup>({
+          op: 'warmup',
+          goal: task.defaultGoal ? Float32Array.from(task.defaultGoal) : null,
+          episodeSteps: params.episodeSteps > 0 ? params.episodeSteps : task.episodeSteps,
+        });
+      } catch (err) {
+        t.log('warn', `warm-up plan failed (${(err as Error).message}); starting without it`);
+      }
+    }
+    return new PlannerNode(t, params, robotParams as RobotParams, task, host, warmup);
   } catch (err) {
     await host.dispose();
     throw err;
@@ -188,6 +217,11 @@ export class PlannerNode {
   // Dynamic settings.
   #sensorTimeoutNs: bigint;
   #onOverrun: 'hold' | 'zero';
+  #planTiming: PlanTiming;
+  /** Lead of 'ahead' plans, from the plan latencies (and the warm-up's). */
+  readonly #lead: PlanLead;
+  /** plan_deadline was given (else: one token after its step in 'hold', at its step in 'ahead'). */
+  readonly #planDeadlineSet: boolean;
   #episodeSteps: number;
   #publishPlanOn: boolean;
   /** Artificial planning latency passed with every plan request (plan_delay_ms). */
@@ -247,6 +281,7 @@ export class PlannerNode {
     robotParams: RobotParams,
     task: NodeTask,
     host: PlannerHost,
+    warmup: HostWarmup | null = null,
   ) {
     this.#t = t;
     this.#task = task;
@@ -266,6 +301,10 @@ export class PlannerNode {
         : this.#periodNs * BigInt(this.#F);
     this.#sensorTimeoutNs = BigInt(Math.round(params.sensorTimeoutS * NS_PER_S));
     this.#onOverrun = params.onOverrun as 'hold' | 'zero';
+    this.#planTiming = params.planTiming as PlanTiming;
+    this.#planDeadlineSet = params.planDeadlineS > 0;
+    this.#lead = new PlanLead(Number(this.#periodNs) / 1e6, this.#F);
+    if (warmup) this.#lead.record(warmup.warmMs);
     this.#episodeSteps = params.episodeSteps;
     this.#publishPlanOn = robotParams.publishPlan;
     this.#planDelayMs = params.planDelayMs;
@@ -282,6 +321,9 @@ export class PlannerNode {
       'model parameters': info.modelParameters,
       task: task.id,
       'frame stack F': this.#F,
+      'warm-up plans ms': warmup
+        ? `${warmup.coldMs.toFixed(1)} cold, ${warmup.warmMs.toFixed(1)} warm`
+        : 'off',
     };
 
     this.#publishDiagnostics = t.advertise(DIAGNOSTICS.type, DIAGNOSTICS.topic, DIAGNOSTICS.qos);
@@ -387,8 +429,15 @@ export class PlannerNode {
     return this.#lastSource;
   }
 
-  /** The newest plan received: its first step's global index and its clamped actions [H·F × actionSize]. */
-  get lastPlan(): { readonly boundary: number; readonly actions: Float32Array } | null {
+  /**
+   * The newest plan received: its first step's global index, the step it was made for (its target) and its
+   * clamped actions [H·F × actionSize].
+   */
+  get lastPlan(): {
+    readonly boundary: number;
+    readonly target: number;
+    readonly actions: Float32Array;
+  } | null {
     return this.#plan;
   }
 
@@ -588,14 +637,9 @@ export class PlannerNode {
       ep.stepsDone += 1;
       if (ep.stepsDone >= ep.length) {
         this.#episode = null;
-      } else if (s - ep.boundary >= this.#F) {
-        ep.boundary = s;
-        if (this.#inFlight === null) this.#requestPlan(s);
-        else {
-          // The planner is still busy with an older boundary: skip this one rather than queue requests.
-          this.counters.deadlineMisses += 1;
-          if (!this.#inFlight.missed) this.#inFlight.missed = true;
-        }
+      } else {
+        if (s - ep.boundary >= this.#F) ep.boundary = s;
+        this.#schedulePlan(s, ep);
       }
     }
     if (!this.#episode && s >= this.#retryAtStep) {
@@ -610,9 +654,9 @@ export class PlannerNode {
         },
         this.#onHostError('reset'),
       );
-      this.#episode = { boundary: s, stepsDone: 0, length };
+      this.#episode = { start: s, boundary: s, lastTarget: s, stepsDone: 0, length };
       this.counters.resets += 1;
-      if (this.#inFlight === null) this.#requestPlan(s);
+      if (this.#inFlight === null) this.#requestPlan(s, s, s);
       else this.counters.deadlineMisses += 1;
     }
     return s;
@@ -629,21 +673,70 @@ export class PlannerNode {
     return sample.reward ?? this.#task.reward(sample.observation, this.#goal);
   }
 
-  #requestPlan(boundary: number): void {
+  /** Asks for the plan of grid step `ep.lastTarget + …` when plan-timing.ts says so (or skips a passed one). */
+  #schedulePlan(s: number, ep: Episode): void {
+    const period = this.#plannerConfig.replanPeriod > 0 ? this.#plannerConfig.replanPeriod : this.#F;
+    const decision = planRequest({
+      timing: this.#lockstep ? 'hold' : this.#planTiming,
+      step: s,
+      start: ep.start,
+      period,
+      lastTarget: ep.lastTarget,
+      busy: this.#inFlight !== null,
+      lead: this.#lead.steps,
+    });
+    if (decision.kind === 'wait') return;
+    ep.lastTarget = decision.target;
+    if (decision.kind === 'request') {
+      this.#requestPlan(ep.boundary, decision.target, s);
+      return;
+    }
+    // The planner is still busy with an older step: skip this one rather than queue requests.
+    this.counters.deadlineMisses += 1;
+    if (this.#inFlight) this.#inFlight.missed = true;
+  }
+
+  /**
+   * The plan rows the node sends at steps s … target − 1 while the plan for `target` is computed (the diffused
+   * actions, before the action law's feedback; zero where the node would send zero). Null when none.
+   */
+  #committedActions(s: number, target: number): Float32Array | null {
+    if (target <= s || this.#plan === null) return null;
+    const p = this.#plan;
+    const out = new Float32Array((target - s) * this.#A);
+    for (let k = s; k < target; k++) {
+      const row = k - p.boundary;
+      if (row < 0 || row >= p.rows || this.#sourceFor(p, k) === 'zero') continue;
+      out.set(p.actions.subarray(row * this.#A, (row + 1) * this.#A), (k - s) * this.#A);
+    }
+    return out;
+  }
+
+  #requestPlan(boundary: number, target: number, s: number): void {
+    const ahead = target - s;
+    const grace = this.#planTiming === 'hold' || this.#planDeadlineSet ? this.#planDeadlineNs : 0n;
     const flight: InFlight = {
       boundary,
+      target,
+      start: this.#episode?.start ?? s,
       generation: this.#generation,
       sentWallMs: performance.now(),
-      deadlineNs: this.#t.nowNs() + this.#planDeadlineNs,
+      deadlineNs: this.#t.nowNs() + BigInt(ahead) * this.#periodNs + grace,
       missed: false,
     };
     this.#inFlight = flight;
-    const request =
-      this.#planDelayMs > 0 ? { op: 'plan' as const, delayMs: this.#planDelayMs } : { op: 'plan' as const };
+    const committed = this.#committedActions(s, target);
+    const request = {
+      op: 'plan' as const,
+      ...(this.#planDelayMs > 0 ? { delayMs: this.#planDelayMs } : {}),
+      ...(committed ? { committed } : {}),
+    };
     this.#host.send(request, (error, value) => {
       if (this.#inFlight === flight) this.#inFlight = null;
       if (this.#closed) return;
-      this.planLatency.record(performance.now() - flight.sentWallMs);
+      const ms = performance.now() - flight.sentWallMs;
+      this.planLatency.record(ms);
+      if (!error) this.#lead.record(ms);
       this.#guard(() => (error ? this.#onPlanError(flight, error) : this.#onPlan(flight, value as HostPlan)));
     });
   }
@@ -662,6 +755,8 @@ export class PlannerNode {
     }
     this.#plan = {
       boundary: flight.boundary,
+      target: flight.target,
+      start: flight.start,
       actions: plan.actions,
       steps: plan.steps,
       rows: plan.actions.length / this.#A,
@@ -703,17 +798,27 @@ export class PlannerNode {
     }
   }
 
+  /**
+   * Whether plan p's row for step s is fresh ('plan': p is the plan for the period s is in, or was made for a
+   * later step and carries the committed commands), older ('hold' under on_overrun hold) or not to be used.
+   */
+  #sourceFor(p: StoredPlan, s: number): CommandSource {
+    const period = this.#plannerConfig.replanPeriod > 0 ? this.#plannerConfig.replanPeriod : this.#F;
+    const ep = this.#episode;
+    if (ep !== null && p.start === ep.start && s < p.target + period) return 'plan';
+    return this.#onOverrun === 'hold' ? 'hold' : 'zero';
+  }
+
   #commandFor(s: number): { action: Float32Array | null; source: CommandSource } {
     const p = this.#plan;
     if (p && s >= p.boundary && s - p.boundary < p.rows) {
+      const source = this.#sourceFor(p, s);
+      if (source === 'zero') return { action: null, source };
       const row =
         this.#stepObservation === null
           ? p.actions.subarray((s - p.boundary) * this.#A, (s - p.boundary + 1) * this.#A)
           : lawAction(this.#actionLaw, p.actions, p.steps, s - p.boundary, this.#stepObservation);
-      const current =
-        this.#episode !== null && p.boundary === this.#episode.boundary && s - p.boundary < this.#F;
-      if (current) return { action: row, source: 'plan' };
-      if (this.#onOverrun === 'hold') return { action: row, source: 'hold' };
+      return { action: row, source };
     }
     return { action: null, source: 'zero' };
   }
@@ -815,7 +920,7 @@ export class PlannerNode {
       const wallMs = performance.now();
       const s = this.#advance(item.sample);
       const flight = this.#inFlight;
-      if (flight && this.#episode && flight.boundary === this.#episode.boundary) {
+      if (flight && this.#episode && flight.start === this.#episode.start && flight.target === s) {
         this.#awaiting = { step: s, wallMs };
         return;
       }
@@ -874,6 +979,7 @@ export class PlannerNode {
     for (const [name, value] of Object.entries(changes)) {
       if (name === 'sensor_timeout') this.#sensorTimeoutNs = BigInt(Math.round((value as number) * NS_PER_S));
       else if (name === 'on_overrun') this.#onOverrun = value as 'hold' | 'zero';
+      else if (name === 'plan_timing') this.#planTiming = value as PlanTiming;
       else if (name === 'episode_steps') this.#episodeSteps = value as number;
       else if (name === 'publish_plan') this.#publishPlanOn = value as boolean;
       else if (name === 'plan_delay_ms') this.#planDelayMs = value as number;

@@ -21,8 +21,13 @@ export type PlannerRequest =
       readonly reward: number;
       readonly action: Float32Array;
     }
-  /** `delayMs`: artificial latency, the planner thread stays busy this long after the plan (experiments). */
-  | { readonly op: 'plan'; readonly delayMs?: number }
+  /**
+   * A plan from the last token boundary. `committed`: actions the node sends at the next steps meanwhile;
+   * `delayMs`: artificial latency, the planner thread stays busy this long after the plan (experiments).
+   */
+  | { readonly op: 'plan'; readonly committed?: Float32Array; readonly delayMs?: number }
+  /** Two plans (cold, then warm) on a throwaway agent: one-off costs paid before the first real plan. */
+  | { readonly op: 'warmup'; readonly goal: Float32Array | null; readonly episodeSteps: number }
   | { readonly op: 'setGoal'; readonly goal: Float32Array | null }
   | { readonly op: 'updateConfig'; readonly changes: Partial<PlannerConfig> }
   /** Tensor count and heap of the planner's thread; `gc`: collect garbage first when the runtime allows it. */
@@ -40,6 +45,12 @@ export interface HostPlan {
   readonly warm: boolean;
   /** plan() wall time inside the planner thread, ms. */
   readonly ms: number;
+}
+
+/** Latencies of the warm-up's plans inside the planner thread, ms. */
+export interface HostWarmup {
+  readonly coldMs: number;
+  readonly warmMs: number;
 }
 
 export interface HostMemory {

@@ -222,6 +222,7 @@ describe('planner overrun (worker thread, real time)', () => {
       planner_thread: 'worker',
       control_trigger: 'timer',
       on_overrun: policy,
+      plan_timing: 'hold',
       sensor_timeout: '100.0',
     });
     await h.odom(1, 1, 0.5, 0, 1n);

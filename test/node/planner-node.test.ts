@@ -364,6 +364,7 @@ describe('planner node, real time', () => {
       planner_thread: 'inline',
       sensor_timeout: '1.0',
       control_trigger: 'timer',
+      plan_timing: 'hold',
     });
     try {
       await h.odom(1, 1, 0, 0, 1n);
@@ -373,6 +374,31 @@ describe('planner node, real time', () => {
       expect(h.node.counters.plans).toBe(5);
       expect(h.node.counters.zeroCommands).toBe(0);
       expect(h.node.counters.fallbackCommands).toBe(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('plan_timing ahead: each plan is asked for within the token before its step and is in place at it', async () => {
+    const h = await startHarness({
+      model: model.dir,
+      planner_thread: 'inline',
+      sensor_timeout: '1.0',
+      control_trigger: 'timer',
+    });
+    try {
+      await h.odom(1, 1, 0, 0, 1n);
+      await h.bus.run(100n * MS);
+      expect(h.value('warm-up plans ms')).toMatch(/cold, .* warm/);
+      expect(h.commands.length).toBe(10);
+      // Plans for steps 0, 2, …, 8 and the one for step 10, asked for before it.
+      expect(h.node.counters.plans).toBe(6);
+      const last = h.node.lastPlan!;
+      expect(last.target).toBe(10);
+      expect(last.boundary).toBeLessThan(10);
+      expect(h.node.counters.zeroCommands).toBe(0);
+      expect(h.node.counters.fallbackCommands).toBe(0);
+      expect(h.node.counters.deadlineMisses).toBe(0);
     } finally {
       await h.close();
     }
