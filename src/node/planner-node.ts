@@ -714,7 +714,9 @@ export class PlannerNode {
 
   #requestPlan(boundary: number, target: number, s: number): void {
     const ahead = target - s;
-    const grace = this.#planTiming === 'hold' || this.#planDeadlineSet ? this.#planDeadlineNs : 0n;
+    // A plan asked for ahead must be in place at its step; one for the current step (hold, or the first of an
+    // episode, which nothing precedes) has plan_deadline, one token by default.
+    const grace = ahead === 0 || this.#planDeadlineSet ? this.#planDeadlineNs : 0n;
     const flight: InFlight = {
       boundary,
       target,
