@@ -666,7 +666,7 @@ class MpcAgent implements Agent {
       const miss = predictionMiss(
         pending.steps,
         pending.stepSize,
-        this.#frames - 1,
+        this.#pendingBase + this.#frames - 1,
         this.#tracking.stepPosition,
         observation,
         this.#tracking.obsPosition,
