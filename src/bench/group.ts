@@ -6,6 +6,12 @@ export interface BenchGroupOptions {
   repeats?: number | undefined;
   /** Task whose model the group benchmarks (groups that need one, e.g. `plan`; others ignore it). */
   task?: string | undefined;
+  /** `bench latency`: episodes per point, seed of the starts, delays (ms, comma-separated), variants, picture. */
+  episodes?: number | undefined;
+  seed?: number | undefined;
+  delays?: string | undefined;
+  variants?: string | undefined;
+  out?: string | undefined;
 }
 
 /** Whether the case `name` runs under `options.filter`. */

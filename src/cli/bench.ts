@@ -17,6 +17,7 @@ const groups: Record<string, () => Promise<{ default: BenchGroup }>> = {
   sim: () => import('../bench/sim.js'),
   node: () => import('../bench/node.js'),
   plan: () => import('../bench/plan.js'),
+  latency: () => import('./bench-latency.js'),
 };
 
 const options = {
@@ -31,6 +32,23 @@ const options = {
       'task whose model `bench plan` loads from models/<task> (default maze2d-medium); `bench node` soaks on it (default maze2d-umaze)',
     choices: taskIds('bench'),
   },
+  episodes: {
+    kind: 'integer',
+    description: '`bench latency`: episodes per sweep point (default 10)',
+    min: 1,
+    max: 1000,
+  },
+  seed: { kind: 'integer', description: '`bench latency`: seed of the episode starts (default 0)', min: 0 },
+  delays: {
+    kind: 'string',
+    description: '`bench latency`: added planning latencies, ms, comma-separated (default 0,25,50,100,150)',
+  },
+  variants: {
+    kind: 'string',
+    description:
+      "`bench latency`: planner variants 'NAME=param:=value,…;NAME…' (default hold and, where the node has plan_timing, ahead)",
+  },
+  out: { kind: 'string', description: '`bench latency`: the picture (default runs/latency-<task>.png)' },
   repeats: {
     kind: 'integer',
     description: 'timed repetitions per case (group default if omitted)',
@@ -41,7 +59,7 @@ const options = {
 
 export default defineCommand({
   summary: COMMAND_SUMMARIES.bench,
-  usage: 'df-planner bench <train|sample|sim|plan|node> [options]',
+  usage: 'df-planner bench <train|sample|sim|plan|node|latency> [options]',
   options,
   positionals: true,
   async run(opts, { help }) {
@@ -57,7 +75,16 @@ export default defineCommand({
         'group',
       );
     const group = (await load()).default;
-    const result = await group.run({ filter: opts.filter, repeats: opts.repeats, task: opts.task });
+    const result = await group.run({
+      filter: opts.filter,
+      repeats: opts.repeats,
+      task: opts.task,
+      episodes: opts.episodes,
+      seed: opts.seed,
+      delays: opts.delays,
+      variants: opts.variants,
+      out: opts.out,
+    });
     const out = { group: name, ...result, machine: machineInfo() };
     process.stdout.write(`${opts.json ? JSON.stringify(out) : JSON.stringify(out, null, 2)}\n`);
     return 0;

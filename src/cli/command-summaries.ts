@@ -8,7 +8,7 @@ export const COMMAND_SUMMARIES = {
   sample: 'sample sequences from a trained model (tokens as a table or JSON, optional PNG)',
   dataset: 'generate a dataset with statistics: Maze2D (D4RL waypoint expert + noise) or arm-swap demos',
   eval: 'evaluate the planner or a baseline policy on Maze2D: normalised score, success, first reach, latency',
-  bench: 'benchmarks (JSON out): bench train | sample | sim | plan | node',
+  bench: 'benchmarks (JSON out): bench train | sample | sim | plan | node | latency',
   demo: 'demo: sample the shipped oscillator model, time a plan, compare with data, write runs/demo.png',
   node: 'run the planner as a ROS 2 node (or on the in-process bus)',
   'sim-node': 'run the MuJoCo maze as a ROS 2 node (odom, reward, /clock, goal; takes cmd_force)',
