@@ -5,9 +5,10 @@
  * time), deadline misses, the start-up re-send and command counting are the shared sim node core
  * (sim-node-core.ts); this file is the maze's part of it.
  *
- * Per episode (the contract's publish order): goal_pose (latched), episode_start, then the first odom. Per
- * step: /clock, reward, odom, all stamped with the sim time after the step. The lockstep re-send of an
- * unanswered state repeats its reward too.
+ * Per episode (the contract's publish order): goal_pose (latched), episode_start (carrying the goal), then the
+ * first odom. Per step: /clock, reward, odom, all stamped with the sim time after the step. The planner pairs
+ * rewards and episode starts with states by these stamps, so the order they arrive in does not matter
+ * (maze-topics.ts). The lockstep re-send of an unanswered state repeats its reward too.
  *
  * Commands that cannot be applied are dropped and counted per reason: non-finite force components, a broken
  * stamp, a frame other than the fixed frame (an empty frame means the fixed frame), or a stamp older than the
@@ -25,6 +26,7 @@ import type {
   PoseStamped,
   Time,
   Transport,
+  Vector3Stamped,
   WrenchStamped,
 } from '../../src/transport/index.js';
 import type { EnvInfo } from '../env.js';
@@ -111,7 +113,7 @@ export class MazeSimNode {
   readonly #transport: Transport;
   readonly #options: MazeSimNodeOptions;
   readonly #publishOdom: (msg: MsgInput<Odometry>) => void;
-  readonly #publishReward: (msg: { data: number }) => void;
+  readonly #publishReward: (msg: MsgInput<Vector3Stamped>) => void;
   readonly #publishGoal: (msg: MsgInput<PoseStamped>) => void;
   #episode: MazeEpisode | null = null;
   #observation: Float64Array = new Float64Array(4);
@@ -132,7 +134,7 @@ export class MazeSimNode {
       what: 'maze sim node',
       dt: env.dt,
       command: { type: MAZE_TYPES.command, topic: MAZE_TOPICS.command, qos: MAZE_QOS.command },
-      episodeStartTopic: MAZE_TOPICS.episodeStart,
+      episodeStart: { type: MAZE_TYPES.episodeStart, topic: MAZE_TOPICS.episodeStart },
       rejectHints: REJECT_HINTS,
       readCommand: (msg) => readForce(msg as WrenchStamped),
       beginEpisode: (index, resetSeed, stamp) => this.#beginEpisode(index, resetSeed, stamp),
@@ -196,7 +198,11 @@ export class MazeSimNode {
     return { task: this.env.id, config: this.config, episodes };
   }
 
-  #beginEpisode(index: number, resetSeed: number, stamp: Time): { initialCommand: [0, 0]; limit: number } {
+  #beginEpisode(
+    index: number,
+    resetSeed: number,
+    stamp: Time,
+  ): { initialCommand: [0, 0]; limit: number; episodeStart: MsgInput<PoseStamped> } {
     const reset = this.env.reset(resetSeed, {
       ...(this.config.randomGoal ? { randomGoal: true } : {}),
       ...(this.config.start.length === 2 ? { start: [...this.config.start] } : {}),
@@ -222,12 +228,15 @@ export class MazeSimNode {
     };
     this.#observation = obs;
     this.#lastReward = null;
-    this.#publishGoal({
+    // goal_pose and episode_start carry the stamp of the episode's first state, and episode_start the goal too:
+    // the planner pairs them with that state by stamp, whichever of the three it happens to handle first.
+    const goalPose: MsgInput<PoseStamped> = {
       header: { stamp, frame_id: MAZE_FRAMES.fixed },
       pose: { position: { x: goal[0], y: goal[1], z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
-    });
+    };
+    this.#publishGoal(goalPose);
     // A fresh episode starts from a zero command: the previous episode's last force is not carried over.
-    return { initialCommand: [0, 0], limit };
+    return { initialCommand: [0, 0], limit, episodeStart: goalPose };
   }
 
   /** One env step with the held force; the loop then publishes /clock and the state. */
@@ -295,8 +304,14 @@ export class MazeSimNode {
   }
 
   #publishState(stamp: Time): void {
-    // Each step's reward goes out just before its odom, and a re-send repeats it; an episode's first state has none.
-    if (this.#lastReward !== null) this.#publishReward({ data: this.#lastReward });
+    // Each step's reward goes out just before its odom, stamped like it (vector.x; the stamp pairs the two), and a
+    // re-send repeats it; an episode's first state has none.
+    if (this.#lastReward !== null) {
+      this.#publishReward({
+        header: { stamp, frame_id: MAZE_FRAMES.fixed },
+        vector: { x: this.#lastReward, y: 0, z: 0 },
+      });
+    }
     const obs = this.#observation;
     this.#publishOdom({
       header: { stamp, frame_id: MAZE_FRAMES.fixed },

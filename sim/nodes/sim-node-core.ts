@@ -35,8 +35,6 @@
 import { ConfigError } from '../../src/errors.js';
 import { createRng, type Rng } from '../../src/math/rng.js';
 import type {
-  Empty,
-  MsgInput,
   MsgMap,
   QosName,
   Received,
@@ -110,17 +108,25 @@ export interface SimRobot<C, R> {
   /** Control period, s. */
   readonly dt: number;
   readonly command: { readonly type: TypeName; readonly topic: string; readonly qos: QosName };
-  /** Where the episode start (std_msgs/Empty) goes. */
-  readonly episodeStartTopic: string;
+  /**
+   * The episode start's topic and type: the robot's own message, stamped like the episode's first state (the
+   * planner pairs it with that state by stamp; the maze's carries the goal).
+   */
+  readonly episodeStart: { readonly type: TypeName; readonly topic: string };
   /** The fix for each reject reason, for the one warning per reason. */
   readonly rejectHints: Readonly<Record<CommandRejectReason, string>>;
   /** Reads a received command (fields, frame); the loop checks the stamp and its order. */
   readCommand(msg: unknown): { readonly command: C } | CommandRejectReason;
   /**
    * Resets the env for episode `index` (seed drawn by the loop) and publishes what precedes the first state (a
-   * goal). Returns the command held until the first one arrives and the episode's step limit.
+   * goal). Returns the command held until the first one arrives, the episode's step limit and its episode start
+   * message (stamped `stamp`, the first state's stamp).
    */
-  beginEpisode(index: number, resetSeed: number, stamp: Time): { initialCommand: C; limit: number };
+  beginEpisode(
+    index: number,
+    resetSeed: number,
+    stamp: Time,
+  ): { initialCommand: C; limit: number; episodeStart: unknown };
   /** Publishes the current state on the robot's sensor topics. `resend`: the start-up or lost-state re-send. */
   publishState(stamp: Time, resend: boolean): void;
   /** One env step with `command`; returns whether the env ended the episode itself (truncated, terminated). */
@@ -176,7 +182,7 @@ export class SimNodeCore<C, R> {
   readonly #seeds: Rng;
   readonly #records: R[] = [];
   readonly #publishClock: (msg: { clock: Time }) => void;
-  readonly #publishEpisodeStart: (msg: MsgInput<Empty>) => void;
+  readonly #publishEpisodeStart: (msg: unknown) => void;
   #resolve!: (records: readonly R[]) => void;
   #reject!: (error: unknown) => void;
 
@@ -228,7 +234,11 @@ export class SimNodeCore<C, R> {
       );
     }
     this.#publishClock = transport.advertise('rosgraph_msgs/msg/Clock', '/clock', 'default');
-    this.#publishEpisodeStart = transport.advertise('std_msgs/msg/Empty', robot.episodeStartTopic, 'default');
+    this.#publishEpisodeStart = transport.advertise(
+      robot.episodeStart.type,
+      robot.episodeStart.topic,
+      'default',
+    ) as (msg: unknown) => void;
   }
 
   /**
@@ -323,7 +333,7 @@ export class SimNodeCore<C, R> {
     if (index > 0) this.#simNs += this.#periodNs;
     const stamp = timeFromNs(this.#simNs);
     this.#publishClock({ clock: stamp });
-    const { initialCommand, limit } = this.#robot.beginEpisode(index, resetSeed, stamp);
+    const { initialCommand, limit, episodeStart } = this.#robot.beginEpisode(index, resetSeed, stamp);
     this.#episode = {
       index,
       resetSeed,
@@ -342,18 +352,11 @@ export class SimNodeCore<C, R> {
     this.#command = initialCommand;
     this.#appliedSeq = this.#commandSeq;
     this.#heardThisEpisode = false;
-    this.#publishEpisodeStart({});
+    // episode_start carries the first state's stamp: the planner pairs the two by stamp, whichever of them (and
+    // of the goal) it happens to handle first (docs/ros2.md §4), so the state can follow at once.
+    this.#publishEpisodeStart(episodeStart);
     if (this.#config.lockstep) this.#pending.push('step');
-    // The first state goes out one event-loop turn later. rclnodejs hands a node one message per ready
-    // subscription per round, in subscription order (the planner subscribes its state inputs first), so a state
-    // published in the same round as episode_start would be handled before it: the planner would plan from the
-    // new episode's first state, then restart one step later on a shifted token grid. The turn lets the round
-    // that carries the goal and episode_start run first (on ROS 2 it makes that order likely, not certain; an
-    // unanswered state is re-sent anyway).
-    const episode = this.#episode;
-    setImmediate(() => {
-      if (!this.#finished && this.#episode === episode) this.#publishState(stamp, false);
-    });
+    this.#publishState(stamp, false);
   }
 
   #onCommand(received: Received<MsgMap[TypeName]>): void {

@@ -8,11 +8,11 @@
  */
 import type {
   DiagnosticStatus,
-  Float32,
   MsgInput,
   Odometry,
   Path,
   PoseStamped,
+  Vector3Stamped,
   WrenchStamped,
 } from '../transport/index.js';
 import { timeFromNs } from '../transport/index.js';
@@ -60,18 +60,35 @@ export function readOdometry(msg: Odometry, fixedFrame: string = MAZE_FRAMES.fix
   return { observation: Float64Array.from(values), stampNs };
 }
 
-/** std_msgs/Float32 reward → number (the message has no header, so it pairs with odom by arrival order). */
-export function readReward(msg: Float32): number | Rejection {
-  const object = messageObject(msg);
-  if (object !== true) return object;
-  return plannerNumber(msg.data, 'data');
+export interface RewardSample {
+  readonly reward: number;
+  /** Stamp of the state the reward belongs to (maze-interface.ts: pairing by stamp). */
+  readonly stampNs: bigint;
 }
 
-/** PoseStamped → maze goal [x, y] in the fixed frame (orientation and z are ignored, but must be finite). */
-export function readGoal(msg: PoseStamped, fixedFrame: string = MAZE_FRAMES.fixed): GoalSample | Rejection {
+/** Vector3Stamped reward → vector.x and the stamp of its state (the frame is not read). */
+export function readReward(msg: Vector3Stamped): RewardSample | Rejection {
   const object = messageObject(msg);
   if (object !== true) return object;
-  const stampNs = headerStamp(msg.header, 'goal_pose');
+  const stampNs = headerStamp(msg.header, 'reward');
+  if (isRejection(stampNs)) return stampNs;
+  const reward = plannerNumber(msg.vector?.x, 'vector.x');
+  if (isRejection(reward)) return reward;
+  return { reward, stampNs };
+}
+
+/**
+ * PoseStamped → maze goal [x, y] in the fixed frame (orientation and z are ignored, but must be finite). Reads
+ * goal_pose and episode_start (which carries the new episode's goal); `topic` names it in rejections.
+ */
+export function readGoal(
+  msg: PoseStamped,
+  fixedFrame: string = MAZE_FRAMES.fixed,
+  topic = 'goal_pose',
+): GoalSample | Rejection {
+  const object = messageObject(msg);
+  if (object !== true) return object;
+  const stampNs = headerStamp(msg.header, topic);
   if (isRejection(stampNs)) return stampNs;
   const frame = headerFrame(msg.header, fixedFrame);
   if (frame !== true) return frame;

@@ -15,6 +15,7 @@ export {
   PlannerHostError,
 } from './planner-host.js';
 export {
+  INPUT_SYNC_WAIT_NS,
   PlannerNode,
   startPlannerNode,
 } from './planner-node.js';

@@ -3,7 +3,8 @@
  * mass (D4RL Maze2D). Topics, types, QoS and frames are the contract in maze-topics.ts, which the sim node shares.
  *
  * - State: nav_msgs/Odometry → [x, y, vx, vy] (convert.ts `readOdometry`); never noisy.
- * - Reward: std_msgs/Float32 (optional); goal: geometry_msgs/PoseStamped, subscribed twice — volatile, which is
+ * - Reward: geometry_msgs/Vector3Stamped stamped like its state (optional); episode start: geometry_msgs/PoseStamped
+ *   stamped like the episode's first state, carrying its goal; goal: geometry_msgs/PoseStamped, subscribed twice — volatile, which is
  *   what RViz's 2D Goal Pose and `ros2 topic pub` offer (a transient-local subscription never matches a volatile
  *   publisher), and transient-local, so a latched goal published before the node started still arrives. A copy
  *   heard on both is handled once.
@@ -11,11 +12,11 @@
  *   stop against the floor's friction; there is no position to hold).
  * - Plan: nav_msgs/Path of the planned positions.
  *
- * Subscription order matters on ROS 2: rclnodejs takes one message from each ready subscription per round, in
- * the order they were created (lib/node.js:234-296 of rclnodejs 2.2.0), and DDS keeps no order across topics.
- * Odom is subscribed first so that an episode's final odom is handled before the next episode's episode_start
- * published right after it (the node subscribes episode_start after the interface's inputs); the price is that a
- * reward arriving in the same round as its odom is applied one step late (open).
+ * Order across topics (docs/ros2.md §4): rclnodejs takes one message from each ready subscription per round, in
+ * the order they were created (lib/node.js:233-307 of rclnodejs 2.2.0), and DDS keeps no order across topics, so
+ * the subscription order below decides nothing: the reward and the episode start carry the stamp of the state
+ * they belong to, and the node pairs them with it by stamp. An episode's goal travels in its episode_start, so
+ * it cannot lose a race against the episode's first odom.
  */
 import { ConfigError } from '../errors.js';
 import type { ConfigOf } from '../params/index.js';
@@ -100,7 +101,17 @@ function connectMaze(t: Transport, o: RobotConnectOptions): RobotLink {
         inputs.heard('reward');
         const v = readReward(r.msg);
         if (isRejection(v)) inputs.rejected('reward', v);
-        else inputs.reward(v);
+        else inputs.reward(v.reward, v.stampNs);
+      }),
+    );
+  }
+  if (params.episodeTopic !== '') {
+    subscriptions.push(
+      t.observe(MAZE_TYPES.episodeStart, params.episodeTopic, MAZE_QOS.episodeStart).subscribe((r) => {
+        inputs.heard('episode');
+        const start = readGoal(r.msg, frameId, 'episode_start');
+        if (isRejection(start)) inputs.rejected('episode', start);
+        else inputs.episodeStart(start.stampNs, start);
       }),
     );
   }

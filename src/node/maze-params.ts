@@ -31,7 +31,7 @@ export const MAZE_INTERFACE_PARAMS = defineParams([
     default: MAZE_TOPICS.reward,
     mode: 'static',
     description:
-      "reward input (std_msgs/msg/Float32); steps without a fresh reward use the task's reward function; '' = never subscribe",
+      "reward input (geometry_msgs/msg/Vector3Stamped: vector.x, stamped like the state it belongs to); steps without their reward use the task's reward function; '' = never subscribe",
   },
   {
     name: 'goal_topic',

@@ -8,10 +8,10 @@
  *
  *   topic         type                                 direction      QoS      content
  *   odom          nav_msgs/msg/Odometry                sim → planner  sensor   state after the last step
- *   reward        std_msgs/msg/Float32                 sim → planner  sensor   reward of the last step (optional)
+ *   reward        geometry_msgs/msg/Vector3Stamped     sim → planner  sensor   reward of the last step (optional)
  *   goal_pose     geometry_msgs/msg/PoseStamped        any → planner  latched  goal (RViz "2D Goal Pose": volatile;
  *                                                                               the planner subscribes both ways)
- *   episode_start std_msgs/msg/Empty                   sim → planner  default  a new episode begins (reset)
+ *   episode_start geometry_msgs/msg/PoseStamped        sim → planner  default  a new episode begins (reset), its goal
  *   cmd_force     geometry_msgs/msg/WrenchStamped      planner → sim  command  the action to apply next
  *   ~/plan        nav_msgs/msg/Path                    planner out    default  planned positions
  *   /diagnostics  diagnostic_msgs/msg/DiagnosticArray  planner out    default  control-loop health
@@ -21,14 +21,21 @@
  * - Odometry: header.frame_id = 'odom', child_frame_id = 'base_link'; pose.pose.position.{x,y} = qpos (m, the
  *   layout frame: x along rows, y along columns, z = 0); orientation identity; twist.twist.linear.{x,y} = qvel
  *   (m/s). header.stamp = sim time *after* the step, so stamps strictly increase within an episode.
- * - Reward: data = the env's reward for landing in the odom published with the same stamp (the sim publishes
- *   reward before odom, so the planner has it when odom arrives; without a reward topic the node uses the
- *   task's own reward function on the odom position).
+ * - Pairing by stamp (docs/ros2.md §4): DDS keeps no order across topics and rclnodejs takes one message per
+ *   ready subscription per round in subscription order, so a message published before an odom may be handled
+ *   after it. Whatever belongs to a state therefore carries that state's stamp, and the planner pairs by stamp,
+ *   never by arrival order.
+ * - Reward: vector.x = the env's reward for landing in the state whose odom has the same header.stamp (y, z = 0;
+ *   frame_id the fixed frame, not read). ROS 2 has no stamped scalar message; the stamp is what pairs a reward
+ *   with its state. Without a reward topic the node uses the task's own reward function on the odom position.
  * - Goal: pose.position.{x,y} in the 'odom' frame (an empty frame_id is taken as 'odom'; other frames are
- *   refused, since the node does no TF lookups).
- * - Episodes: at every reset the sim publishes, in this order, goal_pose (the episode's goal), episode_start,
- *   then the episode's first odom. The planner restarts its latent (re-encodes o₀, full episode length) on the
- *   first odom after episode_start. Sim time (and so every stamp) keeps increasing across episodes.
+ *   refused, since the node does no TF lookups). A goal_pose applies from its arrival (RViz stamps goals with
+ *   its own clock, which need not be the sim's).
+ * - Episodes: at every reset the sim publishes goal_pose (the episode's goal, for viewers and late joiners) and
+ *   episode_start, both stamped with the episode's first state, then that state's odom. episode_start carries
+ *   the episode's goal in pose.position (same frame rules as goal_pose), so a new episode needs no second topic
+ *   to arrive in time. The planner restarts its latent (re-encodes o₀, full episode length) toward that goal at
+ *   the state stamped like the episode_start. Sim time (and so every stamp) keeps increasing across episodes.
  * - Command: WrenchStamped, header.frame_id = 'odom', wrench.force.{x,y} = the action a ∈ [−1, 1]² in actuator
  *   control units (the sim's motors have gear 100, so 1.0 = 100 N); every other field 0. A force/effort message
  *   rather than cmd_vel because the point mass is force-driven (D4RL point maze), and a Wrench is the standard
@@ -54,9 +61,9 @@ export const MAZE_TOPICS = {
 /** ROS message type of each topic (rclnodejs type strings). */
 export const MAZE_TYPES = {
   odom: 'nav_msgs/msg/Odometry',
-  reward: 'std_msgs/msg/Float32',
+  reward: 'geometry_msgs/msg/Vector3Stamped',
   goal: 'geometry_msgs/msg/PoseStamped',
-  episodeStart: 'std_msgs/msg/Empty',
+  episodeStart: 'geometry_msgs/msg/PoseStamped',
   command: 'geometry_msgs/msg/WrenchStamped',
   plan: 'nav_msgs/msg/Path',
   diagnostics: 'diagnostic_msgs/msg/DiagnosticArray',

@@ -20,7 +20,8 @@
  * that run meanwhile committed) and for which step (its target); a plan is used from the moment it lands.
  *
  * Real-time mode (`lockstep: false`): with `control_trigger: state` (the default) every new valid state message
- * is one step, taken as it arrives, so each sensor step gets exactly one command, sent at once; a timer at
+ * is one step, taken as it arrives (once its reward or episode start is in, see "Order across topics" at the
+ * subscriptions), so each sensor step gets exactly one command, sent at once; a timer at
  * control_rate_hz only watches for sensor timeouts and plan deadlines. With `control_trigger: timer` that timer
  * takes the newest valid state each period and runs one step: a second free-running clock beside the sensor's,
  * so after a stall (the sim catches up its steps, the timer skips its missed periods) or when the two phases meet
@@ -35,9 +36,11 @@
  * boundary waits (asynchronously) for its plan. States that arrive meanwhile queue in order.
  *
  * Episodes: the agent restarts (re-encodes the state, full episode length for the flexible horizon) at the
- * first state, after episode_start, after a sensor timeout, after a planner error (one token later), and when
- * episode_steps run out (continuous operation). Each step's reward is the reward message received just before
- * its state, or the task's reward function of the state when none came. The plan goes out as a nav_msgs/Path
+ * first state, at the state an episode_start is stamped with (toward the goal it carries), after a sensor
+ * timeout, after a planner error (one token later), and when episode_steps run out (continuous operation). Each
+ * step's reward is the reward message stamped like its state, or the task's reward function of the state when
+ * none came. Rewards and episode starts are paired with states by stamp, never by arrival order (see "Order
+ * across topics" at the subscriptions). The plan goes out as a nav_msgs/Path
  * with one pose per planned step (H·F poses: predicted positions, stamped one control period apart).
  *
  * Safety (issue 5 item 4): no valid state within sensor_timeout → zero commands every period, WARN, and the
@@ -54,14 +57,7 @@ import {
   type PlannerConfig,
   resolvePlannerConfig,
 } from '../planner/index.js';
-import type {
-  DiagnosticArray,
-  Empty,
-  MsgInput,
-  Received,
-  TimerHandle,
-  Transport,
-} from '../transport/index.js';
+import type { DiagnosticArray, MsgInput, TimerHandle, Transport } from '../transport/index.js';
 import {
   copyCounters,
   type DiagnosticLevel,
@@ -100,8 +96,12 @@ export type CommandSource = 'plan' | 'hold' | 'zero';
 
 interface Sample extends StateSample {
   readonly recvNs: bigint;
-  /** The reward message received since the previous state (the sim sends it just before the odom), if any. */
-  readonly reward: number | null;
+}
+
+/** An episode start not applied yet: the stamp of its first state (null = the next state taken) and its goal. */
+interface PendingStart {
+  readonly stampNs: bigint | null;
+  readonly goal: GoalSample | null;
 }
 
 interface Episode {
@@ -148,7 +148,15 @@ const DIAGNOSTICS = {
   topic: '/diagnostics',
   qos: 'default',
 } as const;
-const EPISODE_START = { type: 'std_msgs/msg/Empty', qos: 'default' } as const;
+/**
+ * Lockstep: how long (steady time) a state waits for its reward or episode start before it is taken without
+ * them. Both are published before the state's odom and arrive within a millisecond or so; the wait only runs
+ * out when a best-effort reward was lost. Short next to the sim's 1 s re-send of an unanswered state. In real
+ * time the wait is half a control period at most, and ends when the next state arrives.
+ */
+export const INPUT_SYNC_WAIT_NS = 100_000_000n;
+/** Rewards kept for states not taken yet (a late or unmatched reward is dropped once newer states are taken). */
+const MAX_PENDING_REWARDS = 256;
 
 /** Declares the parameters, starts the planner host, subscribes and starts the timers. */
 export async function startPlannerNode(options: PlannerNodeOptions): Promise<PlannerNode> {
@@ -236,9 +244,23 @@ export class PlannerNode {
   #latest: Sample | null = null;
   #lastOdomStamp: bigint | null = null;
   #lastGoalStamp: bigint | null = null;
-  /** The last goal refused as out of order since the last accepted state (see #onEpisodeStart). */
-  #olderGoal: GoalSample | null = null;
-  #reward: number | null = null;
+  /** Rewards by the stamp of the state they belong to, until that state is taken. */
+  readonly #rewards = new Map<bigint, number>();
+  /** Episode starts waiting for their state, oldest first. */
+  #starts: PendingStart[] = [];
+  /**
+   * Whether the robot sends rewards (one was heard): only then does a lockstep state wait, for its reward or,
+   * at an episode's first state (which has no reward), its episode start.
+   */
+  #rewardsHeard = false;
+  /** Stamp of the newest state taken into a step, and of the state the current agent run started at. */
+  #takenStamp: bigint | null = null;
+  #runStartStamp: bigint | null = null;
+  /** The state at the head of the queue waiting for its reward or episode start, and its timer. */
+  #syncWait: { readonly sample: Sample; readonly timer: TimerHandle } | null = null;
+  #unpairedLogged = false;
+  /** Queued states whose wait ran out (or, in real time, that a newer state overtook), taken without companions. */
+  readonly #released = new Set<Sample>();
   #goal: Float32Array | null;
   #resetRequested = false;
   /** Needed topics that have delivered nothing yet (odom; goal_pose when the task has no default goal). */
@@ -328,15 +350,22 @@ export class PlannerNode {
 
     this.#publishDiagnostics = t.advertise(DIAGNOSTICS.type, DIAGNOSTICS.topic, DIAGNOSTICS.qos);
 
-    // The robot's inputs first, in the order its interface needs (rclnodejs serves ready subscriptions in
-    // creation order), then the episode start: an episode's final state is handled before the next
-    // episode_start published right after it.
+    // Order across topics (docs/ros2.md §4): rclnodejs takes one message from each ready subscription per
+    // round, in the order they were created (lib/node.js:233-307 of rclnodejs 2.2.0), and DDS keeps no order
+    // across topics, so the interface's subscription order decides nothing. Rewards and episode starts carry the
+    // stamp of the state they belong to and are paired with it by stamp (#takeInputs). Once rewards flow, a
+    // state also waits (#ready) until its reward or episode start is in: in lockstep at most INPUT_SYNC_WAIT_NS,
+    // in real time (control_trigger: state) half a control period at most or until the next state; so the
+    // results do not depend on which arrived first. With control_trigger: timer each tick pairs the newest state
+    // with what has arrived for it by then. A goal applies when it arrives; an episode's goal travels in its
+    // episode start, so it cannot lose a race against the episode's first state.
     const inputs: RobotInputs = {
       heard: (role) => this.#guard(() => this.#count(role)),
       rejected: (role, r) => this.#guard(() => this.#reject(role, r)),
       state: (sample, recvNs) => this.#guard(() => this.#onState(sample, recvNs)),
-      reward: (value) => this.#guard(() => this.#onReward(value)),
+      reward: (value, stampNs) => this.#guard(() => this.#onReward(value, stampNs)),
       goal: (sample) => this.#guard(() => this.#onGoal(sample)),
+      episodeStart: (stampNs, goal) => this.#guard(() => this.#onEpisodeStart(stampNs, goal)),
     };
     this.#robot = task.robot.connect(t, {
       params: robotParams,
@@ -347,13 +376,6 @@ export class PlannerNode {
     });
     this.#watched = this.#robot.watched;
     this.#inputWatch = new SilentTopicWatch(Object.values(this.#watched), t.nowNs());
-    if (robotParams.episodeTopic !== '') {
-      this.#subscriptions.push(
-        t
-          .observe(EPISODE_START.type, robotParams.episodeTopic, EPISODE_START.qos)
-          .subscribe((r) => this.#guard(() => this.#onEpisodeStart(r))),
-      );
-    }
 
     if (!params.managed && t.lifecycleState() === 'unconfigured') {
       // rclnodejs made a lifecycle node (decided before any parameter existed) that nothing would ever activate.
@@ -383,6 +405,8 @@ export class PlannerNode {
           this.#sendCommand(null, 'zero');
           this.#paused = true;
           this.#queue = [];
+          this.#released.clear();
+          this.#endSyncWait();
           this.#t.log('info', 'deactivated: zero command sent, paused');
           return true;
         },
@@ -516,11 +540,7 @@ export class PlannerNode {
     }
     if (order === 'restart') this.#stampRestart('odom', this.#lastOdomStamp!, s.stampNs);
     this.#lastOdomStamp = s.stampNs;
-    this.#olderGoal = null;
-    // The reward travels with the state it belongs to, so queued states (lockstep) keep their own rewards.
-    const reward = this.#reward;
-    this.#reward = null;
-    const sample: Sample = { ...s, recvNs, reward };
+    const sample: Sample = { ...s, recvNs };
     const first = this.#latest === null;
     this.#latest = sample;
     if (this.#lockstep) {
@@ -533,10 +553,20 @@ export class PlannerNode {
         this.#drain();
       }
     } else {
+      if (this.#trigger === 'state' && !this.#paused) {
+        // A newer state came while an older one waits for its reward: that reward is not coming in time.
+        for (const item of this.#queue) if (item.kind === 'state') this.#released.add(item.sample);
+        this.#drain();
+      }
       if (order === 'restart') this.#resetRequested = true;
-      // Phase-locked to the sensor: this state is the step, answered now (not at the next timer tick).
-      if (this.#trigger === 'state' && !this.#paused) this.#realTimeStep(sample, performance.now());
+      // Phase-locked to the sensor: this state is the step, answered as soon as its reward or episode start is
+      // in (at once, in the usual case), not at the next timer tick.
+      if (this.#trigger === 'state' && !this.#paused) {
+        this.#queue.push({ kind: 'state', sample });
+        this.#drain();
+      }
     }
+
     if (first) this.#report();
   }
 
@@ -559,8 +589,18 @@ export class PlannerNode {
     this.#report();
   }
 
-  #onReward(value: number): void {
-    this.#reward = value;
+  #onReward(value: number, stampNs: bigint): void {
+    this.#rewards.set(stampNs, value);
+    if (this.#rewards.size > MAX_PENDING_REWARDS) {
+      this.#rewards.delete(this.#rewards.keys().next().value as bigint);
+    }
+    this.#rewardsHeard = true;
+    this.#companionArrived();
+  }
+
+  /** A reward or episode start came: the state waiting at the head of the queue may be complete. */
+  #companionArrived(): void {
+    if (!this.#paused) this.#drain();
   }
 
   #onGoal(g: GoalSample): void {
@@ -570,8 +610,6 @@ export class PlannerNode {
         rejected: 'out_of_order',
         detail: `stamp ${g.stampNs} ns is older than the current goal's ${this.#lastGoalStamp} ns`,
       });
-      // Kept in case episode_start follows before the next state: then it was a restarted sim's first goal.
-      this.#olderGoal = g;
       return;
     }
     if (order === 'restart') this.#stampRestart('goal_pose', this.#lastGoalStamp!, g.stampNs);
@@ -579,31 +617,103 @@ export class PlannerNode {
   }
 
   #setGoal(g: GoalSample): void {
-    this.#olderGoal = null;
     this.#lastGoalStamp = g.stampNs;
-    this.#goal = Float32Array.from(g.goal);
+    const goal = Float32Array.from(g.goal);
+    // The same goal again (the sim's goal_pose and episode_start both carry it) changes nothing.
+    if (
+      this.#goal !== null &&
+      goal.length === this.#goal.length &&
+      goal.every((v, i) => v === this.#goal![i])
+    )
+      return;
+    this.#goal = goal;
     this.counters.goals += 1;
     this.#host.send({ op: 'setGoal', goal: this.#goal.slice() }, this.#onHostError('setGoal'));
     this.#t.log('info', `new goal (${Array.from(g.goal, (v) => v.toFixed(3)).join(', ')})`);
   }
 
-  #onEpisodeStart(_r: Received<Empty>): void {
-    this.#count('episode');
-    // A new episode may come from a restarted sim whose clock begins again near 0: its stamps start afresh,
-    // and the goal it published just before (refused then as older than the old run's goal) is its goal.
-    this.#lastOdomStamp = null;
+  /** An episode start the robot interface read: paired with the state it is stamped with (#takeInputs). */
+  #onEpisodeStart(stampNs: bigint, goal: GoalSample | null): void {
+    const start = { stampNs, goal };
+    // A new episode may come from a restarted sim whose clock begins again near 0: its stamps start afresh. One
+    // stamped like the newest accepted state is that state's own episode start, come after it: the stamp check
+    // stays, so the sim's re-send of that state is still a duplicate.
+    if (this.#lastOdomStamp !== null && start.stampNs < this.#lastOdomStamp) this.#lastOdomStamp = null;
     this.#lastGoalStamp = null;
-    const older = this.#olderGoal;
-    if (older) {
-      this.#t.log('info', 'episode_start right after an older goal: taking that goal (a restarted sim)');
-      this.#setGoal(older);
-    }
-    if (this.#lockstep) {
-      this.#queue.push({ kind: 'episode' });
-      this.#drain();
+    const taken = this.#takenStamp;
+    if (taken !== null && start.stampNs <= taken) {
+      if (start.stampNs === taken && taken === this.#runStartStamp && this.#episode !== null) {
+        // It belongs to the newest state, where the agent (re)started anyway (a run's first state is taken before
+        // the node knows that episode starts exist): only its goal is left to apply.
+        if (goal) this.#setGoal(goal);
+        return;
+      }
+      // Stamped at or before a state already taken: a restarted clock, or it came after its state (its wait ran
+      // out): the next state taken starts the episode.
+      this.#starts.push({ stampNs: null, goal });
     } else {
-      this.#resetRequested = true;
+      this.#starts.push(start);
     }
+    this.#companionArrived();
+  }
+
+  /**
+   * Pairs a state with what was published for it (maze-interface.ts): its reward (same stamp) and the episode
+   * starts stamped at or before it, whatever order they arrived in. Runs when the state is taken into a step.
+   */
+  #takeInputs(sample: Sample): void {
+    const stamp = sample.stampNs;
+    this.#takenStamp = stamp;
+    for (const key of this.#rewards.keys()) if (key < stamp) this.#rewards.delete(key);
+    const due = this.#starts.filter((e) => e.stampNs === null || e.stampNs <= stamp);
+    if (due.length === 0) return;
+    this.#starts = this.#starts.filter((e) => !due.includes(e));
+    const goal = due.at(-1)!.goal;
+    if (goal) this.#setGoal(goal);
+    this.#resetRequested = true;
+  }
+
+  /** Whether a queued state may be taken now (its companion is in, or none is expected, or its wait ran out). */
+  #ready(sample: Sample): boolean {
+    if (!this.#rewardsHeard || this.#released.has(sample)) return true;
+    const stamp = sample.stampNs;
+    return this.#rewards.has(stamp) || this.#starts.some((e) => e.stampNs === null || e.stampNs <= stamp);
+  }
+
+  /**
+   * Starts the bounded wait of the state at the head of the queue (once per state). When it runs out, every
+   * state queued by then is taken without waiting again (the robot's companions stopped coming; a lockstep sim
+   * has only one state in flight anyway). Logged the first time only: a lossy reward topic would flood.
+   */
+  #waitForCompanion(sample: Sample): void {
+    if (this.#syncWait?.sample === sample) return;
+    this.#syncWait?.timer.cancel();
+    const waitNs = this.#lockstep ? INPUT_SYNC_WAIT_NS : this.#periodNs / 2n;
+    const timer = this.#t.every(
+      waitNs,
+      () =>
+        this.#guard(() => {
+          if (this.#syncWait?.sample !== sample) return;
+          this.#endSyncWait();
+          for (const item of this.#queue) if (item.kind === 'state') this.#released.add(item.sample);
+          if (!this.#unpairedLogged) {
+            this.#unpairedLogged = true;
+            this.#t.log(
+              'warn',
+              `state ${sample.stampNs} ns taken without its reward or episode start after ` +
+                `${Number(waitNs) / 1e6} ms (lost on the way?); its reward comes from the task (logged once)`,
+            );
+          }
+          this.#drain();
+        }),
+      'steady',
+    );
+    this.#syncWait = { sample, timer };
+  }
+
+  #endSyncWait(): void {
+    this.#syncWait?.timer.cancel();
+    this.#syncWait = null;
   }
 
   // ---- stepping -----------------------------------------------------------------------------------------
@@ -617,6 +727,7 @@ export class PlannerNode {
     this.#stepObservation = Float32Array.from(sample.observation);
     this.#nextStep += 1;
     this.counters.steps += 1;
+    this.#takeInputs(sample);
     if (this.#resetRequested) {
       // A new episode (the sim reset): the old latent and plan belong to another run.
       this.#resetRequested = false;
@@ -655,6 +766,7 @@ export class PlannerNode {
         this.#onHostError('reset'),
       );
       this.#episode = { start: s, boundary: s, lastTarget: s, stepsDone: 0, length };
+      this.#runStartStamp = sample.stampNs;
       this.counters.resets += 1;
       if (this.#inFlight === null) this.#requestPlan(s, s, s);
       else this.counters.deadlineMisses += 1;
@@ -670,7 +782,7 @@ export class PlannerNode {
   }
 
   #rewardFor(sample: Sample): number {
-    return sample.reward ?? this.#task.reward(sample.observation, this.#goal);
+    return this.#rewards.get(sample.stampNs) ?? this.#task.reward(sample.observation, this.#goal);
   }
 
   /** Asks for the plan of grid step `ep.lastTarget + …` when plan-timing.ts says so (or skips a passed one). */
@@ -911,15 +1023,29 @@ export class PlannerNode {
     this.#publishStep(this.#advance(sample), wallMs);
   }
 
-  /** Lockstep: states in arrival order, one command each; a step waiting for its plan holds the queue. */
+  /**
+   * States in arrival order, one command each, each once its reward or episode start is in (#ready). Lockstep: a
+   * step waiting for its plan holds the queue. Real time (control_trigger: state): never waits for a plan.
+   */
   #drain(): void {
     while (this.#awaiting === null && this.#queue.length > 0 && !this.#closed) {
+      const head = this.#queue[0]!;
+      if (head.kind === 'state' && !this.#ready(head.sample)) {
+        this.#waitForCompanion(head.sample);
+        return;
+      }
+      if (head.kind === 'state' && this.#syncWait?.sample === head.sample) this.#endSyncWait();
       const item = this.#queue.shift()!;
+      if (item.kind === 'state') this.#released.delete(item.sample);
       if (item.kind === 'episode') {
         this.#resetRequested = true;
         continue;
       }
       const wallMs = performance.now();
+      if (!this.#lockstep) {
+        this.#realTimeStep(item.sample, wallMs);
+        continue;
+      }
       const s = this.#advance(item.sample);
       const flight = this.#inFlight;
       if (flight && this.#episode && flight.start === this.#episode.start && flight.target === s) {
@@ -1040,6 +1166,7 @@ export class PlannerNode {
   #shutdown(): void {
     if (this.#closed) return;
     for (const timer of this.#timers) timer.cancel();
+    this.#endSyncWait();
     for (const sub of this.#subscriptions) sub.unsubscribe();
     this.#robot.unsubscribe();
     this.#queue = [];

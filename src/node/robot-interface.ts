@@ -44,8 +44,14 @@ export interface RobotInputs {
   rejected(role: string, rejection: Rejection): void;
   /** A state, checked field by field; the node judges its stamp order and steps on it. */
   state(sample: StateSample, recvNs: bigint): void;
-  reward(value: number): void;
+  /** The reward of the state stamped `stampNs` (paired with it by stamp: docs/ros2.md §4). */
+  reward(value: number, stampNs: bigint): void;
   goal(sample: GoalSample): void;
+  /**
+   * A new episode whose first state is stamped `stampNs`, with the goal it carries (null: the goal stays). The
+   * interface subscribes the episode topic (its message type is the robot's); the node restarts the agent there.
+   */
+  episodeStart(stampNs: bigint, goal: GoalSample | null): void;
 }
 
 /** The parameters every interface's section declares, because the node itself reads them. */

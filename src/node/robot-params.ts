@@ -12,7 +12,7 @@ export const EPISODE_TOPIC_PARAM = defineParams([
     default: 'episode_start',
     mode: 'static',
     description:
-      "episode start (std_msgs/msg/Empty): restart the latent at the next state; '' = never subscribe",
+      "episode start, stamped like the episode's first state (maze: geometry_msgs/msg/PoseStamped carrying the episode's goal): restart the latent at that state; '' = never subscribe",
   },
 ] as const);
 

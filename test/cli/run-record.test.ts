@@ -45,9 +45,8 @@ describe('run --record', () => {
     expect(new Set(bag.channels.map((c) => c.schemaName))).toEqual(
       new Set([
         'nav_msgs/msg/Odometry',
-        'std_msgs/msg/Float32',
+        'geometry_msgs/msg/Vector3Stamped',
         'geometry_msgs/msg/PoseStamped',
-        'std_msgs/msg/Empty',
         'geometry_msgs/msg/WrenchStamped',
         'nav_msgs/msg/Path',
         'diagnostic_msgs/msg/DiagnosticArray',

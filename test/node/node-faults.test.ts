@@ -96,7 +96,7 @@ describe('bad input messages', () => {
             await h.odom(x, y, vx, vy, 1n); // out_of_order: older than step 1's stamp
             await h.odom(x, y, vx, vy, stamp - PERIOD); // duplicate: step 1's stamp again (not a fault)
             await h.odom(x, y, vx, vy, stamp - 1n, 'map'); // wrong_frame
-            await h.reward(Number.NaN); // reward non_finite
+            await h.reward(Number.NaN, stamp); // reward non_finite
             await h.goal(Number.NaN, 1, stamp); // goal non_finite
           }
           await h.odom(x, y, vx, vy, stamp);

@@ -22,6 +22,7 @@ import {
   type Path,
   type PoseStamped,
   timeFromNs,
+  type Vector3Stamped,
   type WrenchStamped,
 } from '../../src/transport/index.js';
 import { FAST_PLANNER, umazeTask } from './maze-model.js';
@@ -44,9 +45,11 @@ export interface Harness {
   odom(x: number, y: number, vx: number, vy: number, stampNs: bigint, frame?: string): Promise<void>;
   /** Publishes a raw odom message (for malformed inputs). */
   rawOdom(msg: MsgInput<Odometry>): Promise<void>;
-  reward(value: number): Promise<void>;
+  /** Publishes the reward of the state stamped `stampNs`. */
+  reward(value: number, stampNs: bigint): Promise<void>;
   goal(x: number, y: number, stampNs: bigint, frame?: string): Promise<void>;
-  episodeStart(): Promise<void>;
+  /** Publishes an episode start whose first state is stamped `stampNs`, toward `goal` (default: the task's). */
+  episodeStart(stampNs: bigint, goal?: readonly [number, number]): Promise<void>;
   /** The latest control-loop status. */
   status(): DiagnosticStatus;
   value(key: string): string | undefined;
@@ -66,6 +69,17 @@ export function plannerArgs(params: Record<string, string | number | boolean>): 
   const argv = ['--ros-args'];
   for (const [k, v] of Object.entries(fast)) argv.push('-p', `${k}:=${v}`);
   return argv;
+}
+
+export function poseMessage(x: number, y: number, stampNs: bigint, frame = 'odom'): MsgInput<PoseStamped> {
+  return {
+    header: { stamp: timeFromNs(stampNs), frame_id: frame },
+    pose: { position: { x, y, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+  };
+}
+
+export function rewardMessage(value: number, stampNs: bigint): MsgInput<Vector3Stamped> {
+  return { header: { stamp: timeFromNs(stampNs), frame_id: 'odom' }, vector: { x: value, y: 0, z: 0 } };
 }
 
 export function odomMessage(
@@ -135,20 +149,17 @@ export async function startHarness(
       pubOdom(msg);
       await bus.idle();
     },
-    async reward(value) {
-      pubReward({ data: value });
+    async reward(value, stampNs) {
+      pubReward(rewardMessage(value, stampNs));
       await bus.idle();
     },
     async goal(x, y, stampNs, frame = 'odom') {
-      const msg: MsgInput<PoseStamped> = {
-        header: { stamp: timeFromNs(stampNs), frame_id: frame },
-        pose: { position: { x, y, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
-      };
-      pubGoal(msg);
+      pubGoal(poseMessage(x, y, stampNs, frame));
       await bus.idle();
     },
-    async episodeStart() {
-      pubEpisode({});
+    async episodeStart(stampNs, goal) {
+      const [x, y] = goal ?? task.defaultGoal ?? [0, 0];
+      pubEpisode(poseMessage(x!, y!, stampNs));
       await bus.idle();
     },
     status,

@@ -141,7 +141,7 @@ describe('planner node, lockstep', () => {
         latent_mode: 'posterior',
       });
       try {
-        await lockstepRun(h, states, rewards ? (i) => h.reward(rewards[i]!) : undefined);
+        await lockstepRun(h, states, rewards ? (i, stamp) => h.reward(rewards[i]!, stamp) : undefined);
         return h.commands.map(force);
       } finally {
         await h.close();
@@ -167,8 +167,8 @@ describe('planner node, lockstep', () => {
   it('restarts the agent at the first odom after episode_start', async () => {
     const h = await startHarness({ model: model.dir, planner_thread: 'inline', lockstep: true });
     try {
-      await lockstepRun(h, trajectory(3), async (i) => {
-        if (i === 1) await h.episodeStart();
+      await lockstepRun(h, trajectory(3), async (i, stamp) => {
+        if (i === 1) await h.episodeStart(stamp);
       });
       // Reset at step 0, again at step 1 (new episode), plan cold at both.
       expect(h.node.counters.resets).toBe(2);

@@ -18,7 +18,9 @@ import {
   type MsgInput,
   nsFromTime,
   type Odometry,
+  type PoseStamped,
   timeFromNs,
+  type Vector3Stamped,
   type WrenchStamped,
 } from '../../../src/transport/index.js';
 import { makeMaze } from '../../helpers/make-maze.js';
@@ -28,9 +30,9 @@ const PERIOD = 10n * MS;
 
 type Seen =
   | { topic: 'odom'; msg: Odometry }
-  | { topic: 'reward'; msg: { data: number } }
-  | { topic: 'goal'; msg: { pose: { position: { x: number; y: number } }; header: { frame_id: string } } }
-  | { topic: 'episode' }
+  | { topic: 'reward'; msg: Vector3Stamped }
+  | { topic: 'goal'; msg: PoseStamped }
+  | { topic: 'episode'; msg: PoseStamped }
   | { topic: 'clock'; ns: bigint };
 
 interface Rig {
@@ -90,7 +92,7 @@ async function rig(
     .subscribe((r) => seen.push({ topic: 'goal', msg: r.msg }));
   listener('episode')
     .observe(MAZE_TYPES.episodeStart, MAZE_TOPICS.episodeStart, MAZE_QOS.episodeStart)
-    .subscribe(() => seen.push({ topic: 'episode' }));
+    .subscribe((r) => seen.push({ topic: 'episode', msg: r.msg }));
   listener('clock')
     .observe(MAZE_TYPES.clock, MAZE_TOPICS.clock, MAZE_QOS.clock)
     .subscribe((r) => seen.push({ topic: 'clock', ns: nsFromTime(r.msg.clock) }));
@@ -136,7 +138,11 @@ describe('maze sim node, lockstep', () => {
     const goal = r.seen[1] as Extract<Seen, { topic: 'goal' }>;
     expect([goal.msg.pose.position.x, goal.msg.pose.position.y]).toEqual([1, 1]);
     expect(goal.msg.header.frame_id).toBe('odom');
+    // episode_start carries the goal, and both carry the first state's stamp (the planner pairs by stamp).
+    const episode = r.seen[2] as Extract<Seen, { topic: 'episode' }>;
+    expect(episode.msg).toEqual(goal.msg);
     const first = r.odoms()[0]!;
+    expect(episode.msg.header.stamp).toEqual(first.header.stamp);
     expect(first.header.frame_id).toBe('odom');
     expect(first.child_frame_id).toBe('base_link');
     expect(nsFromTime(first.header.stamp)).toBe(0n);
@@ -167,7 +173,9 @@ describe('maze sim node, lockstep', () => {
         expected.observation[2],
         expected.observation[3],
       ]);
-      expect((step[1] as { msg: { data: number } }).msg.data).toBe(expected.reward);
+      const reward = (step[1] as Extract<Seen, { topic: 'reward' }>).msg;
+      expect(reward.vector.x).toBe(expected.reward);
+      expect(reward.header.stamp).toEqual(odom.header.stamp);
     }
     const report = await r.sim.done;
     const e = report.episodes[0]!;
