@@ -194,8 +194,9 @@ describe('planner node: order across topics does not matter', () => {
 
   it('real time: a state is stepped with its own reward and episode start, whatever order they arrive in', async () => {
     // control_trigger state: each state is stepped when it is complete; timer: each tick pairs the newest state.
+    // plan_timing hold: 'ahead' asks for plans early by the measured (wall-clock) latency, not reproducible.
     for (const trigger of ['state', 'timer']) {
-      const params = { control_trigger: trigger };
+      const params = { control_trigger: trigger, plan_timing: 'hold' };
       const reference = await runStream(false, permuted(0), params);
       expect(reference.resets, trigger).toBe(2);
       expect(reference.commands.length, trigger).toBeGreaterThanOrEqual(12);
