@@ -1,67 +1,29 @@
 /**
- * Runs a policy for a number of Maze2D episodes and scores them the D4RL way (docs/maze2d.md §8), plus success rate
- * and first-reach step (scoring.ts). One env is created from the factory and reset per episode; episode k is
- * reset with the k-th draw of `createRng(seed)`, so a (seed, episodes) pair always replays the same starts.
+ * Runs a policy for a number of Maze2D episodes (the task-agnostic loop of ../episode-runner.ts) and scores them
+ * the D4RL way (docs/maze2d.md §8), plus success rate and first-reach step (scoring.ts). Episode k is reset with
+ * the k-th draw of `createRng(seed)`, so a (seed, episodes) pair always replays the same starts.
  *
- * A policy sees the post-reset observation and info once (`reset`, with the episode's context), then chooses
- * every action (`act`) from the latest observation and info (`info.goal` is the goal it must reach). Policies
- * that learn from outcomes (MPC planners) also get each post-step observation and reward (`observe`), and may
- * hand back a trace of the episode (`endEpisode`: its plans and their timings) that lands in its record. A policy
- * owns its own randomness.
- *
- * Splitting runs: `episodeOffset` o skips the first o starts of the seed's stream, so (seed, offset 0, 100
- * episodes) and (seed, offset 0, 50) + (seed, offset 50, 50) run the same 100 starts; records carry the global
- * index. Whether the *actions* match too depends on the policy (a policy seeded per episode index does).
+ * `info.goal` is the goal a policy must reach; policies, episode contexts and traces are the runner's.
  */
-
 import { InputError } from '../../src/errors.js';
-import { createRng } from '../../src/math/rng.js';
-import type { Env, EnvInfo } from '../env.js';
+import type { Env } from '../env.js';
+import {
+  type EnvFactory,
+  type EpisodeBase,
+  type EpisodeTracker,
+  type Policy,
+  runEpisodes,
+} from '../episode-runner.js';
 import { mazeTask, withinGoal } from './layouts.js';
 import { type EpisodeOutcome, normalizedScore, type ScoreSummary, summarizeEpisodes } from './scoring.js';
 
-export interface Policy {
-  /** `episode` is always given by `evaluatePolicy`; callers driving a policy by hand may omit it. */
-  reset(observation: Float64Array, info: EnvInfo, episode?: EpisodeContext): void;
-  act(observation: Float64Array, info: EnvInfo): Float64Array;
-  /** The post-step observation, the reward of the transition and info, after every env step. */
-  observe?(observation: Float64Array, reward: number, info: EnvInfo): void;
-  /** Called once the episode ended; the trace is stored in the episode's record. */
-  endEpisode?(): PolicyTrace | undefined;
-}
-
-/** What `reset` learns about the episode it starts. */
-export interface EpisodeContext {
-  /** Global episode index (offset included): the start is the index-th draw of the seed's stream. */
-  readonly index: number;
-  readonly resetSeed: number;
-  /** Steps this episode will run: min(env.episodeLength, maxSteps). */
-  readonly steps: number;
-  /** Whether the episode is recorded (trajectory kept): the policy may keep costly detail (plans) for it. */
-  readonly recorded: boolean;
-}
-
-/** One decision of a replanning policy: when it happened, what it cost, and what it planned. */
-export interface PolicyPlan {
-  /** Env steps taken before the plan (0 = right after reset). */
-  readonly step: number;
-  /** Wall time of the decision (a planner's plan()), ms. */
-  readonly ms: number;
-  /** Network cell calls the decision made, when the policy counts them. */
-  readonly cellCalls?: number;
-  /** Whether the decision started from the previous one (warm start). */
-  readonly warm?: boolean;
-  /** Planned positions [x0, y0, x1, y1, …] from the position at the plan on (recorded episodes only). */
-  readonly plan?: Float64Array;
-}
-
-/** A policy's own account of one episode. */
-export interface PolicyTrace {
-  readonly plans: readonly PolicyPlan[];
-  /** Wall time of each act() / observe() call outside the plans, ms (per env step). */
-  readonly actMs?: Float64Array;
-  readonly observeMs?: Float64Array;
-}
+export type {
+  EnvFactory,
+  EpisodeContext,
+  Policy,
+  PolicyPlan,
+  PolicyTrace,
+} from '../episode-runner.js';
 
 export interface EvaluateOptions {
   readonly episodes: number;
@@ -82,19 +44,16 @@ export interface EvaluateOptions {
   readonly onStep?: (k: number, steps: number) => void;
 }
 
-export interface EpisodeRecord extends EpisodeOutcome {
-  /** Global episode index (offset included). */
-  readonly index: number;
-  /** Seed passed to env.reset. */
-  readonly resetSeed: number;
+/** The maze's own fields of an episode record. */
+interface MazeEpisodeFields extends EpisodeOutcome {
   readonly normalizedScore: number;
   readonly start: readonly [number, number];
   readonly goal: readonly [number, number];
   /** (steps + 1) × 2 positions [x0, y0, x1, y1, …] when recorded. */
   readonly trajectory?: Float64Array;
-  /** What the policy reported about the episode (`Policy.endEpisode`). */
-  readonly policyTrace?: PolicyTrace;
 }
+
+export interface EpisodeRecord extends EpisodeBase, MazeEpisodeFields {}
 
 export interface EvaluationResult extends ScoreSummary {
   readonly task: string;
@@ -108,113 +67,82 @@ export interface EvaluationResult extends ScoreSummary {
   readonly records: readonly EpisodeRecord[];
 }
 
-export type EnvFactory = () => Env | Promise<Env>;
-
+/** Runs `policy` on a Maze2D env for `options.episodes` episodes and scores them (D4RL, success, first reach). */
 export async function evaluatePolicy(
   envFactory: EnvFactory,
   policy: Policy,
   options: EvaluateOptions,
 ): Promise<EvaluationResult> {
-  const { episodes, seed } = options;
-  if (!Number.isInteger(episodes) || episodes < 1) {
-    throw new InputError(`evaluatePolicy: episodes must be a whole number ≥ 1, got ${episodes}`);
-  }
-  if (!Number.isInteger(seed)) throw new InputError(`evaluatePolicy: seed must be an integer, got ${seed}`);
-  const offset = options.episodeOffset ?? 0;
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new InputError(`evaluatePolicy: episodeOffset must be a whole number ≥ 0, got ${offset}`);
-  }
-  const maxSteps = options.maxSteps;
-  if (maxSteps !== undefined && (!Number.isInteger(maxSteps) || maxSteps < 1)) {
-    throw new InputError(`evaluatePolicy: maxSteps must be a whole number ≥ 1, got ${maxSteps}`);
-  }
-  const env = await envFactory();
-  try {
-    const task = mazeTask(env.id);
-    const steps = Math.min(env.episodeLength, maxSteps ?? env.episodeLength);
-    const seeds = createRng(seed);
-    for (let k = 0; k < offset; k++) seeds.int(2 ** 31);
-    const records: EpisodeRecord[] = [];
-    const recordEpisodes = options.recordTrajectories ? (options.recordEpisodes ?? episodes) : 0;
-    for (let k = 0; k < episodes; k++) {
-      const context: EpisodeContext = {
-        index: offset + k,
-        resetSeed: seeds.int(2 ** 31),
-        steps,
-        recorded: k < recordEpisodes,
-      };
-      const onStep = options.onStep;
-      const record = runEpisode(
-        env,
-        policy,
-        context,
-        options.randomGoal === true,
-        onStep && ((t) => onStep(k, t)),
-      );
-      records.push({ ...record, normalizedScore: normalizedScore(task, record.episodeReturn) });
-      options.onEpisode?.(k, records[k]!);
-    }
-    return {
-      task: task.id,
-      seed,
-      episodeOffset: offset,
-      randomGoal: options.randomGoal === true,
-      episodeLength: steps,
-      envEpisodeLength: env.episodeLength,
-      ...summarizeEpisodes(task, records),
-      records,
-    };
-  } finally {
-    env.close();
-  }
+  const randomGoal = options.randomGoal === true;
+  const recordEpisodes = options.recordTrajectories ? (options.recordEpisodes ?? options.episodes) : 0;
+  const onEpisode = options.onEpisode;
+  const run = await runEpisodes(
+    envFactory,
+    policy,
+    (env, context) => mazeTracker(env, context.recorded, context.steps),
+    {
+      episodes: options.episodes,
+      seed: options.seed,
+      recordEpisodes,
+      resetOptions: () => (randomGoal ? { randomGoal: true } : {}),
+      ...(options.episodeOffset !== undefined ? { episodeOffset: options.episodeOffset } : {}),
+      ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+      ...(onEpisode ? { onEpisode: (k, r) => onEpisode(k, r as EpisodeRecord) } : {}),
+      ...(options.onStep ? { onStep: options.onStep } : {}),
+    },
+    'evaluatePolicy',
+  );
+  const task = mazeTask(run.envId);
+  return {
+    task: task.id,
+    seed: run.seed,
+    episodeOffset: run.episodeOffset,
+    randomGoal,
+    episodeLength: run.episodeLength,
+    envEpisodeLength: run.envEpisodeLength,
+    ...summarizeEpisodes(task, run.records),
+    records: run.records,
+  };
 }
 
-function runEpisode(
-  env: Env,
-  policy: Policy,
-  context: EpisodeContext,
-  randomGoal: boolean,
-  onStep: ((steps: number) => void) | undefined,
-): Omit<EpisodeRecord, 'normalizedScore'> {
-  const reset = env.reset(context.resetSeed, randomGoal ? { randomGoal: true } : {});
-  let obs = reset.observation;
-  let info = reset.info;
-  const goal = info.goal;
-  if (!goal || goal.length < 2)
-    throw new InputError(`env ${env.id} reported no goal in info.goal after reset`);
-  const start: [number, number] = [obs[0]!, obs[1]!];
-  const trajectory = context.recorded ? new Float64Array((context.steps + 1) * 2) : undefined;
-  if (trajectory) trajectory.set(start, 0);
-  policy.reset(obs, info, context);
+/**
+ * The maze's scoring of one episode: the return, success = the post-step position inside the goal disc at
+ * least once (or the env's own `info.success`), the first reach, and the positions when recorded.
+ */
+function mazeTracker(env: Env, recorded: boolean, maxSteps: number): EpisodeTracker<MazeEpisodeFields> {
+  const task = mazeTask(env.id);
+  let goal: readonly number[] = [];
+  let start: [number, number] = [0, 0];
+  let trajectory: Float64Array | undefined;
   let episodeReturn = 0;
   let firstReachStep: number | null = null;
-  let steps = 0;
-  for (let t = 0; t < context.steps; t++) {
-    const action = policy.act(obs, info);
-    const result = env.step(action);
-    obs = result.observation;
-    info = result.info;
-    steps = t + 1;
-    episodeReturn += result.reward;
-    policy.observe?.(obs, result.reward, info);
-    if (trajectory) trajectory.set([obs[0]!, obs[1]!], steps * 2);
-    const inside = typeof info['success'] === 'boolean' ? info['success'] : withinGoal(obs, goal);
-    if (inside && firstReachStep === null) firstReachStep = steps;
-    onStep?.(steps);
-    if (result.truncated || result.terminated) break;
-  }
-  const policyTrace = policy.endEpisode?.();
   return {
-    index: context.index,
-    resetSeed: context.resetSeed,
-    episodeReturn,
-    steps,
-    success: firstReachStep !== null,
-    firstReachStep,
-    start,
-    goal: [goal[0]!, goal[1]!],
-    ...(trajectory ? { trajectory: trajectory.subarray(0, (steps + 1) * 2) } : {}),
-    ...(policyTrace ? { policyTrace } : {}),
+    start(obs, info) {
+      if (!info.goal || info.goal.length < 2)
+        throw new InputError(`env ${env.id} reported no goal in info.goal after reset`);
+      goal = info.goal;
+      start = [obs[0]!, obs[1]!];
+      trajectory = recorded ? new Float64Array((maxSteps + 1) * 2) : undefined;
+      trajectory?.set(start, 0);
+    },
+    step(obs, reward, info, steps) {
+      episodeReturn += reward;
+      trajectory?.set([obs[0]!, obs[1]!], steps * 2);
+      const inside = typeof info['success'] === 'boolean' ? info['success'] : withinGoal(obs, goal);
+      if (inside && firstReachStep === null) firstReachStep = steps;
+    },
+    finish(steps) {
+      return {
+        episodeReturn,
+        steps,
+        success: firstReachStep !== null,
+        firstReachStep,
+        normalizedScore: normalizedScore(task, episodeReturn),
+        start,
+        goal: [goal[0]!, goal[1]!],
+        ...(trajectory ? { trajectory: trajectory.subarray(0, (steps + 1) * 2) } : {}),
+      };
+    },
   };
 }
 

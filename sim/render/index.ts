@@ -1,2 +1,3 @@
 // Public exports of the maze renderer (the raster and PNG encoding live in src/render).
 export * from './maze-picture.js';
+export * from './arm-picture.js';

@@ -1,6 +1,7 @@
 /**
  * `df-planner eval`: runs a policy on a Maze2D task for N episodes and prints the D4RL normalised score
- * (mean ± stderr), success rate, first-reach step and raw return.
+ * (mean ± stderr), success rate, first-reach step and raw return. `--task arm-swap` runs the fruit-swap arm
+ * instead, with its own scoring, occlusion flags and picture (eval-arm.ts).
  *
  * Policies: `--model DIR` runs the Diffusion Forcing MPC planner (src/planner) on a trained model, reporting
  * plan latency too (wall time of each plan(): median, p99, count; cell calls per plan; act/observe overhead).
@@ -17,8 +18,8 @@
  * `--plot FILE` writes one PNG with the first `--plot-episodes` episodes as a grid of panels; for the planner,
  * each plan is drawn as a faint line under the executed path.
  */
-import path from 'node:path';
-import cliProgress from 'cli-progress';
+
+import { ARM_TASK_ID, OCCLUSION_MODES, OCCLUSION_WINDOWS } from '../../sim/arm/index.js';
 import {
   createMazeEnv,
   type EvaluationResult,
@@ -31,26 +32,27 @@ import {
 } from '../../sim/maze2d/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
 import { taskIds } from '../../sim/task-registry.js';
-import { roundTo, summarize } from '../bench/timing.js';
+import { roundTo } from '../bench/timing.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { createRng } from '../math/rng.js';
-import { MODEL_FILE, writePlannerSettings } from '../model/checkpoint.js';
-import type { PlannerConfig } from '../planner/index.js';
+import { writePlannerSettings } from '../model/checkpoint.js';
 import { writePng } from '../render/index.js';
 import type { ParsedOptions } from './args.js';
 import { defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
-import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
-import { plannerFlagNames, plannerFlagOptions, plannerFlagsConfig } from './planner-flags.js';
+import { runArmEval } from './eval-arm.js';
 import {
-  explainConfigError,
-  modelFitsEnv,
-  modelTask,
-  type PlannerPolicy,
-  plannerPolicy,
-  resolvePlannerSettings,
-} from './planner-policy.js';
+  type EvalPlanner,
+  evalPlanner,
+  formatConfig,
+  keysFrom,
+  latencyJson,
+  progressBar,
+} from './eval-planner.js';
+import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
+import { plannerFlagNames, plannerFlagOptions } from './planner-flags.js';
+import { modelFitsEnv, type PlannerPolicy, plannerPolicy } from './planner-policy.js';
 import { fixed, meanStderr } from './summary-format.js';
 import { backendOption, type LoadedModel, withModel } from './with-model.js';
 
@@ -103,6 +105,24 @@ const options = {
     default: 16,
   },
   json: { kind: 'boolean', description: 'print one JSON line on stdout' },
+  occlude: {
+    kind: 'string',
+    description:
+      'arm-swap: corrupt the fruit readings for a 3 s window, a whole move (the second) or the rest of the episode after the first move',
+    choices: OCCLUSION_WINDOWS,
+  },
+  'occlude-mode': {
+    kind: 'string',
+    description:
+      'arm-swap: how occluded readings are corrupted: zeros, stale (frozen) or distractor (fruits swapped)',
+    choices: OCCLUSION_MODES,
+    default: 'zeros',
+  },
+  'flag-noisy': {
+    kind: 'boolean',
+    description:
+      'arm-swap: tell the planner which readings are occluded (absorbed at --noisy-observe-level); without it the planner trusts them',
+  },
   backend: backendOption,
   ...plannerFlagOptions,
   'no-warmup': {
@@ -125,6 +145,8 @@ type Options = ParsedOptions<typeof options>;
 const usage = [
   'df-planner eval --task maze2d-medium --model DIR [--episodes N] [--seed s] [--json] [--plot FILE] [planner flags]',
   '       df-planner eval --task maze2d-umaze [--policy expert|expert-reused|random] [--episodes N] [--seed s] [--json]',
+  '       df-planner eval --task arm-swap --model DIR [--latent posterior|reencode] [--occlude window|move|rest',
+  '                       [--occlude-mode zeros|stale|distractor] [--flag-noisy]] [--episodes N] [--seed s] [--json] [--plot FILE]',
   '',
   'Planner settings, later wins: built-in defaults (defaultPlannerConfig) < the "planner" block of the ' +
     "model's provenance in model.json < the planner flags. The effective settings are printed with the result.",
@@ -135,8 +157,17 @@ export default defineCommand({
   usage,
   options,
   async run(opts, { argv }) {
+    if (opts.plot !== undefined) checkOutputFile(opts.plot, '--plot', `eval-${opts.task}.png`);
+    if (opts.task === ARM_TASK_ID) return runArmEval(opts, argv);
+    for (const flag of ['occlude', 'flag-noisy'] as const) {
+      if (opts[flag] !== undefined) {
+        throw new ConfigError(
+          `--${flag} corrupts the arm's fruit readings; it needs --task ${ARM_TASK_ID}`,
+          `--${flag}`,
+        );
+      }
+    }
     const task = mazeTask(opts.task);
-    if (opts.plot !== undefined) checkOutputFile(opts.plot, '--plot', `eval-${task.id}.png`);
     if (opts.model === undefined) {
       const plannerOnly = [...plannerFlagNames, 'no-warmup', 'allow-task-mismatch', 'backend'].filter((f) =>
         argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)),
@@ -203,29 +234,16 @@ async function runPlanner(
   loaded: LoadedModel,
   argv: readonly string[],
 ): Promise<number> {
-  const { createAgent, defaultPlannerConfig } = await import('../planner/index.js');
-  const modelFile = path.join(dir, MODEL_FILE);
   const { model, provenance } = loaded;
-  const trainedOn = modelTask(provenance);
-  if (trainedOn !== null && trainedOn !== task.id && opts['allow-task-mismatch'] !== true) {
-    throw new ConfigError(
-      `${dir} was trained on ${trainedOn}, not ${task.id} (each maze has its own model and normalisation); ` +
-        `pass --task ${trainedOn}, a ${task.id} model, or --allow-task-mismatch to run it anyway`,
-      '--model',
-    );
-  }
-  const flags: Record<string, unknown> = plannerFlagsConfig(opts);
-  const plannerSeed = opts['planner-seed'] ?? opts.seed;
-  flags['seed'] = plannerSeed;
-  const modelBlock = (provenance as unknown as Record<string, unknown>)['planner'];
-  const resolved = resolvePlannerSettings(
-    defaultPlannerConfig,
-    modelBlock,
-    modelFile,
-    flags as Partial<PlannerConfig>,
-  );
-
   const env = await createMazeEnv(task.id);
+  let planner: EvalPlanner;
+  try {
+    planner = await evalPlanner(opts, dir, loaded, task.id, env.actionSpace);
+  } catch (err) {
+    env.close();
+    throw err;
+  }
+  const { resolved, plannerSeed, modelFile, trainedOn } = planner;
   const engineVersion = env.engineVersion;
   let policy: PlannerPolicy | null = null;
   let result: EvaluationResult;
@@ -243,21 +261,9 @@ async function runPlanner(
       },
       dir,
     );
-    const makeAgent = (seed: number) => {
-      try {
-        return createAgent(model, {
-          config: { ...resolved.config, seed },
-          actionLow: env.actionSpace.low,
-          actionHigh: env.actionSpace.high,
-        });
-      } catch (err) {
-        throw explainConfigError(err, resolved, modelFile);
-      }
-    };
-    makeAgent(plannerSeed).dispose(); // refuse bad settings before any episode runs
     const offset = opts['episodes-offset'];
     policy = plannerPolicy({
-      createAgent: makeAgent,
+      createAgent: planner.makeAgent,
       seed: plannerSeed,
       positionOffset,
       warmup: opts['no-warmup'] !== true,
@@ -282,7 +288,7 @@ async function runPlanner(
   stderrLogger.info(`${task.id} planner (${dir}): ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
   const plotError = writePlot(opts, task, result, 'planner');
 
-  const latency = latencyJson(result);
+  const latency = latencyJson(result.records);
   if (opts['save-planner']) {
     // The seed is a property of a run, not of the model: it stays on the command line.
     const { seed: _seed, ...settings } = resolved.config;
@@ -336,10 +342,6 @@ async function runPlanner(
   );
   process.stdout.write(`${lines.join('\n')}\n`);
   return exitAfterWrites('eval', plotError);
-}
-
-function progressBar(format: string): cliProgress.SingleBar {
-  return new cliProgress.SingleBar({ stream: process.stderr, format }, cliProgress.Presets.shades_classic);
 }
 
 function runOptions(opts: Options) {
@@ -427,52 +429,4 @@ function summaryText(opts: Options, result: EvaluationResult, policy: string): s
     `return            ${meanStderr(result.returnMean, result.returnStderr)} of ${result.episodeLength} steps${opts['max-steps'] !== undefined ? ' (cut by --max-steps: not a D4RL score)' : ''}`,
     '',
   ];
-}
-
-/** Plan latency over all episodes (plan() wall time), cell calls per plan, and act/observe overhead. */
-function latencyJson(result: EvaluationResult) {
-  const plans = result.records.flatMap((r) => r.policyTrace?.plans ?? []);
-  const r3 = (v: number) => roundTo(v, 3);
-  const stats = (ms: number[]) => {
-    if (ms.length === 0) return null;
-    const s = summarize(ms);
-    return { median: r3(s.medianMs), p99: r3(s.p99Ms), mean: r3(s.meanMs), count: s.count };
-  };
-  const all = stats(plans.map((t) => t.ms));
-  const cold = stats(plans.filter((t) => t.warm === false).map((t) => t.ms));
-  const warm = stats(plans.filter((t) => t.warm === true).map((t) => t.ms));
-  const cells = plans.flatMap((t) => (t.cellCalls === undefined ? [] : [t.cellCalls]));
-  const overhead = (pick: 'actMs' | 'observeMs') => {
-    const values = result.records.flatMap((r) => Array.from(r.policyTrace?.[pick] ?? []));
-    const s = stats(values);
-    return s === null
-      ? { median: null, p99: null, count: 0 }
-      : { median: s.median, p99: s.p99, count: s.count };
-  };
-  return {
-    planMs: {
-      median: all?.median ?? null,
-      p99: all?.p99 ?? null,
-      mean: all?.mean ?? null,
-      count: plans.length,
-      coldMedian: cold?.median ?? null,
-      coldCount: cold?.count ?? 0,
-      warmMedian: warm?.median ?? null,
-      warmCount: warm?.count ?? 0,
-    },
-    cellCallsPerPlan: cells.length === 0 ? null : summarize(cells).medianMs,
-    overheadMs: { act: overhead('actMs'), observe: overhead('observeMs') },
-  };
-}
-
-function keysFrom(sources: Readonly<Record<string, string>>, from: string): string[] {
-  return Object.entries(sources)
-    .filter(([, s]) => s === from)
-    .map(([k]) => k);
-}
-
-function formatConfig(config: PlannerConfig): string {
-  return Object.entries(config)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(' ');
 }

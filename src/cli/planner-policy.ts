@@ -1,5 +1,5 @@
 /**
- * Drives a planner `Agent` (src/planner) as a `Policy` of the Maze2D evaluation (sim/maze2d/evaluate.ts), and
+ * Drives a planner `Agent` (src/planner) as a `Policy` of the episode runner (sim/episode-runner.ts), and
  * resolves the planner settings `df-planner eval --model` runs with. Lives in src/cli because it joins the two
  * layers (only src/cli and src/bench import sim/: test/import-rules.test.ts).
  *
@@ -17,7 +17,7 @@
  * `bench plan`; it is re-exported here for eval.
  */
 import type { EnvInfo } from '../../sim/env.js';
-import type { EpisodeContext, Policy, PolicyPlan, PolicyTrace } from '../../sim/maze2d/evaluate.js';
+import type { EpisodeContext, Policy, PolicyPlan, PolicyTrace } from '../../sim/episode-runner.js';
 import { InputError, ModelFileError, PlanningError } from '../errors.js';
 import type { TrainingProvenance } from '../model/checkpoint.js';
 import type { Agent, PlanResult } from '../planner/index.js';
@@ -35,8 +35,11 @@ export interface PlannerPolicyOptions {
   readonly createAgent: (seed: number) => Agent;
   /** Run planner seed, mixed with each episode's global index. */
   readonly seed: number;
-  /** Offset of the planned (x, y) position inside one env step of `PlanResult.steps`. */
-  readonly positionOffset: number;
+  /**
+   * Offset of the planned (x, y) position inside one env step of `PlanResult.steps`, for the plan paths of
+   * recorded episodes; null = keep no plan paths (a task whose observation starts with no position).
+   */
+  readonly positionOffset: number | null;
   /** Before the first episode, plan once with a throwaway agent so plan latencies exclude one-off warm-up. */
   readonly warmup?: boolean;
   /** Clock in ms; default performance.now. */
@@ -129,7 +132,7 @@ export function plannerPolicy(options: PlannerPolicyOptions): PlannerPolicy {
           ms,
           cellCalls: plan.cellCalls,
           warm: plan.warm,
-          ...(episode.recorded
+          ...(episode.recorded && options.positionOffset !== null
             ? { plan: plannedPositions(plan, observation, options.positionOffset, episode.steps - step) }
             : {}),
         };
@@ -141,10 +144,11 @@ export function plannerPolicy(options: PlannerPolicyOptions): PlannerPolicy {
       actMs[step] = now() - t0;
       return Float64Array.from(action);
     },
-    observe(observation, reward) {
+    observe(observation, reward, _info, flags) {
       if (!agent) throw new PlanningError('plannerPolicy: observe() before reset(); reset starts an episode');
       const t0 = now();
-      agent.observe(observation, reward);
+      // A reading flagged noisy (a corrupted sensor) is absorbed at the agent's noisyObserveLevel.
+      agent.observe(observation, reward, flags?.noisy === true ? { noisy: true } : {});
       observeMs[step] = now() - t0;
       step += 1;
     },

@@ -4,6 +4,7 @@
  * no tfjs, no I/O.
  */
 
+export { wilsonInterval, Z95 } from './binomial.js';
 export {
   ddimLevels,
   ddimStepCoefficients,

@@ -95,7 +95,10 @@ export class AgentDriver {
         });
         return { value: null, transfer: [] };
       case 'observe':
-        agent.observe(request.observation, request.reward, { action: request.action });
+        agent.observe(request.observation, request.reward, {
+          action: request.action,
+          ...(request.noisy === true ? { noisy: true } : {}),
+        });
         return { value: null, transfer: [] };
       case 'plan': {
         const result = agent.plan(request.committed ? { committed: request.committed } : {});

@@ -14,12 +14,16 @@ export type PlannerRequest =
       readonly stepsRemaining: number;
       readonly episodeSteps: number;
     }
-  /** One executed env step: the action the robot was actually sent and what followed. */
+  /**
+   * One executed env step: the action the robot was actually sent and what followed. `noisy`: the reading is
+   * known to be corrupted (an occluded or distracted sensor), so its token is absorbed at noisyObserveLevel.
+   */
   | {
       readonly op: 'observe';
       readonly observation: Float32Array;
       readonly reward: number;
       readonly action: Float32Array;
+      readonly noisy?: boolean;
     }
   /**
    * A plan from the last token boundary. `committed`: actions the node sends at the next steps meanwhile;

@@ -18,8 +18,10 @@
  * - Warm start is used when the previous plan still covers part of the new one and nothing it was guided by
  *   has changed: a reset, a goal change or an objective change make the next plan cold.
  * - Noisy observations (options.noisy): non-finite entries are replaced by the last observation's values and a
- *   non-finite reward by 0; the token they belong to is absorbed at noisyObserveLevel. Without the flag a
- *   non-finite value is an InputError.
+ *   non-finite reward by 0; the token they belong to is absorbed at noisyObserveLevel, labelled only or first
+ *   diffused to that level (noisyAbsorb). Without the flag a non-finite value is an InputError.
+ * - Unguided (guidanceScale 0), the objective is only used when it fits the task (to score MCG samples); a
+ *   task it does not fit (the arm: no position, no goal) plans without one.
  * - Each reset re-seeds the noise stream from config.seed, so an episode replays exactly.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -31,6 +33,7 @@ import {
   matrixTransitions,
   type NoiseSchedule,
   noiseSchedule,
+  qSample,
   type Rng,
   type SchedulingMatrix,
   schedulingMatrix,
@@ -201,7 +204,8 @@ class MpcAgent implements Agent {
     this.#low = bounds.low;
     this.#high = bounds.high;
     this.#config = config;
-    this.#objective = this.#checkedObjective(config.objective);
+    this.#objective =
+      config.guidanceScale > 0 ? this.#checkedObjective(config.objective) : getObjective(config.objective);
     this.#rng = createRng(config.seed);
     this.internals = { codec: this.#codec, low: this.#low, high: this.#high };
   }
@@ -532,7 +536,12 @@ class MpcAgent implements Agent {
     checkActionSource(next.actionSource, this.#tracking, this.#codec.actionSize);
     checkStuckDetection(next.stuckDistance, this.#tracking !== null);
     const objective =
-      next.objective === this.#config.objective ? this.#objective : this.#checkedObjective(next.objective);
+      next.objective === this.#config.objective &&
+      (next.guidanceScale === 0 || this.#config.guidanceScale > 0)
+        ? this.#objective
+        : next.guidanceScale > 0
+          ? this.#checkedObjective(next.objective)
+          : getObjective(next.objective);
     const previous = this.#config;
     this.#config = next;
     this.#objective = objective;
@@ -682,6 +691,7 @@ class MpcAgent implements Agent {
       // One noisy step makes the whole token noisy: the less trusted of the two levels applies.
       const level = this.#tokenNoisy ? Math.max(observeLevel, noisyObserveLevel) : observeLevel;
       const token = this.#codec.normalize(this.#tokenSteps);
+      if (this.#tokenNoisy && this.#config.noisyAbsorb === 'noised') this.#diffuse(token, level);
       const zPrev = this.#z;
       const z = tf.tidy(() => {
         const { z: next, out } = this.#model.step(
@@ -703,6 +713,13 @@ class MpcAgent implements Agent {
       this.#pending = null;
     }
     if (this.#previous !== null) this.#previous.shift++;
+  }
+
+  /** Diffuses a normalised token to `level` in place: x_k = √ᾱ_k·x + √(1−ᾱ_k)·ε (the forward process). */
+  #diffuse(token: Float32Array, level: number): void {
+    const alphaBar = this.#schedule.alphaBar[level]!;
+    const eps = this.#rng.fillNormal(new Float32Array(token.length), CLIP_NOISE);
+    qSample(token, eps, alphaBar, token);
   }
 
   /** z₀ of a plan for `samples` chains [R, z]: the posterior, or the encoded boundary observation. */

@@ -20,6 +20,7 @@ export type {
   AgentStatus,
   LatentMode,
   McgSelect,
+  NoisyAbsorb,
   ObserveOptions,
   PlanNetwork,
   PlannerConfig,

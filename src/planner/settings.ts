@@ -219,6 +219,17 @@ export const PLANNER_SETTINGS = [
       'noise level at which steps flagged noisy (corrupted sensors) are absorbed, so the model leans on its prior (below K)',
   },
   {
+    name: 'noisy_absorb',
+    key: 'noisyAbsorb',
+    type: 'string',
+    default: 'label',
+    choices: ['label', 'noised'],
+    mode: 'dynamic',
+    flag: 'noisy-absorb',
+    description:
+      'how a noisy token is absorbed at noisy_observe_level: label = the reading as it is, only labelled with the level; noised = the reading diffused to that level first',
+  },
+  {
     name: 'action_source',
     key: 'actionSource',
     type: 'string',

@@ -18,6 +18,12 @@ import type { ScheduleMode } from '../math/scheduling-matrix.js';
 export type LatentMode = 'posterior' | 'reencode';
 export type McgSelect = 'first' | 'best';
 /**
+ * How a token flagged noisy is absorbed at noisyObserveLevel k: 'label' feeds the reading as it is with the
+ * level k as its label (the model is told to trust it less); 'noised' first diffuses it to level k
+ * (x_k = √ᾱ_k·x + √(1−ᾱ_k)·ε), as training noised its inputs, so a corrupted reading is also blurred.
+ */
+export type NoisyAbsorb = 'label' | 'noised';
+/**
  * How act() turns the plan into the executed action (â = planned action, p̂/v̂ = planned position/velocity,
  * p/v = the last observation, all in task units; clamped to the action bounds afterwards):
  *   'diffused'  a = â_j                                   the paper's DF: execute the diffused action
@@ -67,6 +73,8 @@ export interface PlannerConfig {
   readonly observeLevel: number;
   /** Level for steps flagged noisy (corrupted sensors): the model leans on its prior (docs/diffusion-forcing.md §3.3). */
   readonly noisyObserveLevel: number;
+  /** How tokens flagged noisy are absorbed (see NoisyAbsorb). */
+  readonly noisyAbsorb: NoisyAbsorb;
   /** How the executed action is made from the plan (see ActionSource). */
   readonly actionSource: ActionSource;
   /** Gains of 'feedback' and 'track' (action units per task unit of position / velocity error). */

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, InputError, PlanningError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logging.js';
-import { ddimLevels, stabilizationLevel } from '../../src/math/index.js';
+import { ddimLevels, noiseSchedule, stabilizationLevel } from '../../src/math/index.js';
 import type { DfModel } from '../../src/model/index.js';
 import { type GuidanceObjective, goalReaching, registerObjective } from '../../src/objectives/index.js';
 import {
@@ -418,6 +418,36 @@ describe('MPC agent', () => {
       runToken(agent, 0.05, { noisy: true });
       expect(Array.from(calls.find((c) => c.kind === 'step')!.levels)).toEqual([600]);
       agent.dispose();
+    });
+
+    it("noisyAbsorb 'noised' diffuses a noisy token to noisyObserveLevel before absorbing it; 'label' does not", () => {
+      const absorbed = (noisyAbsorb: 'label' | 'noised', noisy: boolean) => {
+        const { model: spy, calls } = recordingModel(model);
+        const agent = agentFor(spy, { latentMode: 'posterior', noisyObserveLevel: 600, noisyAbsorb });
+        agent.reset(start);
+        agent.plan();
+        calls.length = 0;
+        runToken(agent, 0.05, { noisy });
+        const step = calls.find((c) => c.kind === 'step')!;
+        agent.dispose();
+        return { inputs: Float32Array.from(step.inputs), levels: Array.from(step.levels) };
+      };
+      const clean = absorbed('label', true);
+      const noised = absorbed('noised', true);
+      expect(clean.levels).toEqual([600]);
+      expect(noised.levels).toEqual([600]);
+      // Without the flag, 'noised' changes nothing: clean tokens are never diffused.
+      expect(Array.from(absorbed('noised', false).inputs)).toEqual(Array.from(absorbed('label', false).inputs));
+      // x_k = √ᾱ·x + √(1−ᾱ)·ε: the implied ε looks like unit noise.
+      const alphaBar = noiseSchedule(model.config.noise.schedule, model.config.noise.levels).alphaBar[600]!;
+      const eps = clean.inputs.map(
+        (x, k) => (noised.inputs[k]! - Math.sqrt(alphaBar) * x) / Math.sqrt(1 - alphaBar),
+      );
+      const mean = eps.reduce((a, b) => a + b, 0) / eps.length;
+      const sd = Math.sqrt(eps.reduce((a, b) => a + (b - mean) ** 2, 0) / eps.length);
+      expect(Math.abs(mean)).toBeLessThan(0.8);
+      expect(sd).toBeGreaterThan(0.5);
+      expect(sd).toBeLessThan(1.6);
     });
 
     it("'reencode' encodes the observation at the token boundary for every plan", () => {
