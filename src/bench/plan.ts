@@ -1,6 +1,7 @@
 /**
  * `df-planner bench plan [--task maze2d-medium]`: the plan latency (one `agent.plan()`, the planning call at a token boundary) for a maze task's
  * model at the full remaining horizon (60 tokens for maze2d-medium, F = 10), guided toward the maze's goal.
+ * `--task arm-swap` runs the arm's own cases instead (plan-arm.ts: cost per token on one core).
  * Targets (issue 4): ≤ 100 ms median plan latency on one core; stretch ≤ 10 ms warm.
  *
  * The model is models/<task> when it exists (a training run may be rewriting it: its files are replaced
@@ -60,6 +61,7 @@ import { observationIndices, stepSize } from '../tasks/token-layout.js';
 import { initBackend } from '../tensor/backend.js';
 import { type BenchGroup, type BenchGroupOptions, wantsCase } from './group.js';
 import { type KernelRoof, measureKernelRoof } from './kernel-roof.js';
+import { ARM_PLAN_TASK, runArmPlanBench } from './plan-arm.js';
 import { type TensorCase, tensorCases } from './tensor-cases.js';
 import { roundTimings, roundTo, summarize } from './timing.js';
 import { benchModelConfig } from './train.js';
@@ -195,8 +197,9 @@ function shippedNote(resolved: ResolvedPlannerConfig, block: unknown, modelFile:
 
 /** `bench plan` with a models folder other than models/ (tests; the CLI uses the default group). */
 export async function runPlanBench(options: PlanBenchOptions): Promise<Record<string, unknown>> {
-  const info = await initBackend({ logger: silentLogger });
   const task = taskFor(options.task ?? DEFAULT_PLAN_TASK, 'bench').id;
+  if (task === ARM_PLAN_TASK) return runArmPlanBench(options);
+  const info = await initBackend({ logger: silentLogger });
   const maze = mazeTask(task);
   const repeats = options.repeats ?? 10;
   const coldRepeats = Math.max(3, Math.ceil(repeats / 2));
