@@ -40,7 +40,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { freeCells, goalCell, mazeTask } from '../../sim/maze2d/layouts.js';
 import { MAZE_ACTION_STD, mazeTokenLayout } from '../../sim/maze2d/training-task.js';
-import { taskFor } from '../../sim/task-registry.js';
+import { findTask, taskFor } from '../../sim/task-registry.js';
 import { ConfigError } from '../errors.js';
 import { silentLogger } from '../logging.js';
 import { loadModel, MODEL_FILE } from '../model/checkpoint.js';
@@ -61,7 +61,7 @@ import { observationIndices, stepSize } from '../tasks/token-layout.js';
 import { initBackend } from '../tensor/backend.js';
 import { type BenchGroup, type BenchGroupOptions, wantsCase } from './group.js';
 import { type KernelRoof, measureKernelRoof } from './kernel-roof.js';
-import { ARM_PLAN_TASK, runArmPlanBench } from './plan-arm.js';
+import { runArmPlanBench } from './plan-arm.js';
 import { type TensorCase, tensorCases } from './tensor-cases.js';
 import { roundTimings, roundTo, summarize } from './timing.js';
 import { benchModelConfig } from './train.js';
@@ -198,7 +198,7 @@ function shippedNote(resolved: ResolvedPlannerConfig, block: unknown, modelFile:
 /** `bench plan` with a models folder other than models/ (tests; the CLI uses the default group). */
 export async function runPlanBench(options: PlanBenchOptions): Promise<Record<string, unknown>> {
   const task = taskFor(options.task ?? DEFAULT_PLAN_TASK, 'bench').id;
-  if (task === ARM_PLAN_TASK) return runArmPlanBench(options);
+  if (findTask(task)?.robot === 'arm') return runArmPlanBench(options);
   const info = await initBackend({ logger: silentLogger });
   const maze = mazeTask(task);
   const repeats = options.repeats ?? 10;

@@ -12,7 +12,6 @@
  * from above, with its episode, case and outcome.
  */
 import {
-  ARM_TASK_ID,
   type ArmEvaluation,
   type ArmSwapEnv,
   armExpertPolicy,
@@ -56,7 +55,12 @@ export interface ArmEvalOptions {
   readonly [flag: string]: unknown;
 }
 
-export async function runArmEval(opts: ArmEvalOptions, argv: readonly string[]): Promise<number> {
+/** `taskId`: the registry task being evaluated (an arm task). */
+export async function runArmEval(
+  opts: ArmEvalOptions,
+  argv: readonly string[],
+  taskId: string,
+): Promise<number> {
   if (opts['random-goal'] === true) {
     throw new ConfigError(
       '--random-goal is a maze setting; the arm swap has no goal to draw',
@@ -65,7 +69,7 @@ export async function runArmEval(opts: ArmEvalOptions, argv: readonly string[]):
   }
   if (opts.model === undefined && opts.policy !== 'expert') {
     throw new ConfigError(
-      `--policy ${opts.policy} is a maze baseline; ${ARM_TASK_ID} has the scripted expert (the default) or --model DIR`,
+      `--policy ${opts.policy} is a maze baseline; ${taskId} has the scripted expert (the default) or --model DIR`,
       '--policy',
     );
   }
@@ -79,12 +83,13 @@ export async function runArmEval(opts: ArmEvalOptions, argv: readonly string[]):
     opts.occlude === undefined
       ? undefined
       : ({ window: opts.occlude, mode: opts['occlude-mode'] } as OcclusionSpec);
-  if (opts.model === undefined) return runArm(opts, argv, occlusion, null);
+  if (opts.model === undefined) return runArm(taskId, opts, argv, occlusion, null);
   const dir = opts.model;
-  return withModel(dir, opts.backend, (loaded) => runArm(opts, argv, occlusion, { dir, loaded }));
+  return withModel(dir, opts.backend, (loaded) => runArm(taskId, opts, argv, occlusion, { dir, loaded }));
 }
 
 async function runArm(
+  taskId: string,
   opts: ArmEvalOptions,
   argv: readonly string[],
   occlusion: OcclusionSpec | undefined,
@@ -96,15 +101,15 @@ async function runArm(
   let plannerPolicyRef: PlannerPolicy | null = null;
   let result: ArmEvaluation;
   const label = model === null ? 'expert' : 'planner';
-  const bar = progressBar(`${ARM_TASK_ID} ${label} [{bar}] {value}/{total} episodes | step {step}/{steps}`);
+  const bar = progressBar(`${taskId} ${label} [{bar}] {value}/{total} episodes | step {step}/{steps}`);
   const started = performance.now();
   try {
     if (model === null) {
       // The expert draws from its own stream: seed + 2³² differs from the episode-start stream createRng(seed).
       policy = armExpertPolicy(() => env.truth(), createRng(opts.seed + 2 ** 32));
     } else {
-      checkArmLayout(model.dir, model.loaded, env);
-      planner = await evalPlanner(opts, model.dir, model.loaded, ARM_TASK_ID, env.actionSpace);
+      checkArmLayout(taskId, model.dir, model.loaded, env);
+      planner = await evalPlanner(opts, model.dir, model.loaded, taskId, env.actionSpace);
       plannerPolicyRef = plannerPolicy({
         createAgent: planner.makeAgent,
         seed: planner.plannerSeed,
@@ -134,11 +139,11 @@ async function runArm(
     env.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  stderrLogger.info(`${ARM_TASK_ID} ${label}: ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
-  const plotError = writeArmPlot(opts, result, label);
+  stderrLogger.info(`${taskId} ${label}: ${opts.episodes} episodes in ${seconds.toFixed(1)} s`);
+  const plotError = writeArmPlot(taskId, opts, result, label);
   const latency = latencyJson(result.records);
   const setup = {
-    task: ARM_TASK_ID,
+    task: taskId,
     policy: label,
     episodes: result.episodes,
     seed: opts.seed,
@@ -220,7 +225,7 @@ async function runArm(
     ? `, occluded ${occlusion.window}/${occlusion.mode} ${opts['flag-noisy'] ? 'flagged noisy' : 'trusted'}`
     : '';
   const lines = [
-    `${ARM_TASK_ID}, policy ${model === null ? 'expert' : `planner ${model.dir}`}, ${result.episodes} episodes, seed ${opts.seed}${occluded}`,
+    `${taskId}, policy ${model === null ? 'expert' : `planner ${model.dir}`}, ${result.episodes} episodes, seed ${opts.seed}${occluded}`,
     `success rate      ${pct(result.successRate)} (${result.successes}/${result.episodes}), Wilson 95 % [${pct(lo)}, ${pct(hi)}]`,
     `per case          AB ${pct(result.perCase.AB.successRate)} (${result.perCase.AB.successes}/${result.perCase.AB.episodes}), BA ${pct(result.perCase.BA.successRate)} (${result.perCase.BA.successes}/${result.perCase.BA.episodes})`,
     `moves             ${fixed(result.movesMean, 2, '-')} per episode, wrong ${fixed(result.wrongMovesMean, 2, '-')} (${pct(result.episodesWithWrongMoves)} of episodes with one)`,
@@ -238,7 +243,7 @@ async function runArm(
 }
 
 /** The model's tokens must be the arm's: 4 action and 15 observation numbers per step. */
-function checkArmLayout(dir: string, loaded: LoadedModel, env: ArmSwapEnv): void {
+function checkArmLayout(taskId: string, dir: string, loaded: LoadedModel, env: ArmSwapEnv): void {
   const size = (kind: string) =>
     loaded.model.config.layout.fields.filter((f) => f.kind === kind).reduce((n, f) => n + f.size, 0);
   const action = size('action');
@@ -248,17 +253,22 @@ function checkArmLayout(dir: string, loaded: LoadedModel, env: ArmSwapEnv): void
   if (action !== wantAction || observation !== wantObservation) {
     throw new ModelFileError(
       dir,
-      `does not fit ${ARM_TASK_ID}: its steps have ${action} action and ${observation} observation numbers, the arm ${wantAction} and ${wantObservation}; pass a model trained with --task ${ARM_TASK_ID}`,
+      `does not fit ${taskId}: its steps have ${action} action and ${observation} observation numbers, the arm ${wantAction} and ${wantObservation}; pass a model trained with --task ${taskId}`,
     );
   }
 }
 
-function writeArmPlot(opts: ArmEvalOptions, result: ArmEvaluation, label: string): string | null {
+function writeArmPlot(
+  taskId: string,
+  opts: ArmEvalOptions,
+  result: ArmEvaluation,
+  label: string,
+): string | null {
   const file = opts.plot;
   if (file === undefined) return null;
   const drawn = result.records.filter((r) => r.slots !== undefined && r.path !== undefined);
   const pct = (100 * result.successRate).toFixed(0);
-  const title = `${ARM_TASK_ID}, ${label}, seed ${opts.seed}: ${pct}% success over ${result.episodes} episodes`;
+  const title = `${taskId}, ${label}, seed ${opts.seed}: ${pct}% success over ${result.episodes} episodes`;
   const error = writeAfterWork('the plot', file, () =>
     writePng(
       file,

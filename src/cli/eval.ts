@@ -19,7 +19,7 @@
  * each plan is drawn as a faint line under the executed path.
  */
 
-import { ARM_TASK_ID, OCCLUSION_MODES, OCCLUSION_WINDOWS } from '../../sim/arm/index.js';
+import { OCCLUSION_MODES, OCCLUSION_WINDOWS } from '../../sim/arm/index.js';
 import {
   createMazeEnv,
   type EvaluationResult,
@@ -31,7 +31,7 @@ import {
   randomPolicy,
 } from '../../sim/maze2d/index.js';
 import { mazePicturePng } from '../../sim/render/index.js';
-import { taskIds } from '../../sim/task-registry.js';
+import { findTask, taskIds } from '../../sim/task-registry.js';
 import { roundTo } from '../bench/timing.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
@@ -158,11 +158,13 @@ export default defineCommand({
   options,
   async run(opts, { argv }) {
     if (opts.plot !== undefined) checkOutputFile(opts.plot, '--plot', `eval-${opts.task}.png`);
-    if (opts.task === ARM_TASK_ID) return runArmEval(opts, argv);
+    if (findTask(opts.task)?.robot === 'arm') return runArmEval(opts, argv, opts.task);
     for (const flag of ['occlude', 'flag-noisy'] as const) {
       if (opts[flag] !== undefined) {
         throw new ConfigError(
-          `--${flag} corrupts the arm's fruit readings; it needs --task ${ARM_TASK_ID}`,
+          `--${flag} corrupts the arm's fruit readings; it needs an arm task (--task ${taskIds('eval')
+            .filter((t) => findTask(t)?.robot === 'arm')
+            .join(', ')})`,
           `--${flag}`,
         );
       }

@@ -93,7 +93,7 @@ describe('df-planner eval --task arm-swap', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/--flag-noisy .*pass --occlude/);
     expect(refusedMaze.status).toBe(2);
-    expect(refusedMaze.stderr).toMatch(/--occlude .*needs --task arm-swap/);
+    expect(refusedMaze.stderr).toMatch(/--occlude .*needs an arm task \(--task arm-swap\)/);
   }, 240_000);
 });
 
