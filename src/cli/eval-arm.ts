@@ -75,7 +75,7 @@ export async function runArmEval(
   }
   if (opts['flag-noisy'] === true && opts.occlude === undefined) {
     throw new ConfigError(
-      '--flag-noisy marks occluded readings; pass --occlude window|move|rest with it',
+      'marks occluded readings as noisy; pass --occlude window|move|rest with it',
       '--flag-noisy',
     );
   }

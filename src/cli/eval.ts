@@ -162,7 +162,7 @@ export default defineCommand({
     for (const flag of ['occlude', 'flag-noisy'] as const) {
       if (opts[flag] !== undefined) {
         throw new ConfigError(
-          `--${flag} corrupts the arm's fruit readings; it needs an arm task (--task ${taskIds('eval')
+          `corrupts the arm's fruit readings; it needs an arm task (--task ${taskIds('eval')
             .filter((t) => findTask(t)?.robot === 'arm')
             .join(', ')})`,
           `--${flag}`,
