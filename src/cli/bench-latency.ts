@@ -211,6 +211,11 @@ export function latencyPlotPng(points: readonly LatencyPoint[], title: string): 
       };
     });
   const ref = reference?.normalizedScore;
+  // The axis covers the lockstep band too (the panel's own range follows its series only).
+  const scores = points.filter((p) => p.mode === 'realtime').map((p) => p.normalizedScore.mean);
+  const lo = Math.min(...scores, ref ? ref.mean - (ref.stderr ?? 0) : Number.POSITIVE_INFINITY);
+  const hi = Math.max(...scores, ref ? ref.mean + (ref.stderr ?? 0) : Number.NEGATIVE_INFINITY);
+  const margin = 0.05 * Math.max(1, hi - lo);
   return renderLinePlot(
     [
       {
@@ -218,6 +223,9 @@ export function latencyPlotPng(points: readonly LatencyPoint[], title: string): 
         xLabel: 'added planning latency (ms)',
         yLabel: 'D4RL normalised score',
         series: series((p) => p.normalizedScore.mean),
+        ...(Number.isFinite(lo) && Number.isFinite(hi)
+          ? { yRange: [lo - margin, hi + margin] as const }
+          : {}),
         ...(ref
           ? {
               band: {
