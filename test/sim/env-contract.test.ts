@@ -1,20 +1,27 @@
 /**
- * The Env contract, run over every simulator behind sim/env.ts (the three mazes and the fruit-swap arm).
- * Uses only the generic interface: nothing task-specific here.
+ * The Env contract, run over every simulator behind sim/env.ts: every task of the registry with an env (the
+ * three mazes and the fruit-swap arm; a task added to sim/task-registry.ts joins by itself). Uses only the
+ * generic interface and the task's descriptor: nothing task-specific here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../sim/env.js';
+import { getTask, TASKS } from '../../sim/task-registry.js';
 import { InputError } from '../../src/errors.js';
+import { silentLogger } from '../../src/logging.js';
 import { createRng } from '../../src/math/rng.js';
-import { makeArm } from '../helpers/make-arm.js';
-import { makeMaze } from '../helpers/make-maze.js';
 
-const IMPLEMENTATIONS: ReadonlyArray<readonly [name: string, make: () => Promise<Env>]> = [
-  ['maze2d-umaze', () => makeMaze('maze2d-umaze')],
-  ['maze2d-medium', () => makeMaze('maze2d-medium')],
-  ['maze2d-large', () => makeMaze('maze2d-large')],
-  ['arm-swap', () => makeArm()],
-];
+const IMPLEMENTATIONS: ReadonlyArray<readonly [name: string, make: () => Promise<Env>]> = TASKS.flatMap(
+  (t) => (t.createEnv ? [[t.id, () => t.createEnv!({ logger: silentLogger })] as const] : []),
+);
+
+it('runs over the three mazes and the arm (every registry task with an env)', () => {
+  expect(IMPLEMENTATIONS.map(([id]) => id)).toEqual([
+    'maze2d-umaze',
+    'maze2d-medium',
+    'maze2d-large',
+    'arm-swap',
+  ]);
+});
 
 function randomAction(env: Env, rng: ReturnType<typeof createRng>): number[] {
   const { low, high } = env.actionSpace;
@@ -56,6 +63,17 @@ describe.each(IMPLEMENTATIONS)('Env contract: %s', (name, make) => {
     }
     // Actions must be bounded: the planner samples and clamps within them.
     expect([...env.actionSpace.low, ...env.actionSpace.high].every(Number.isFinite)).toBe(true);
+  });
+
+  it('is the task its registry entry describes: id, and the training layout per kind of field', () => {
+    const task = getTask(name);
+    expect(env.id).toBe(task.id);
+    // Sizes per kind (the training layout may split the observation into named parts, as the maze's does).
+    const sizes = (fields: readonly { kind: string; size: number }[]) =>
+      ['action', 'reward', 'observation'].map((k) =>
+        fields.filter((f) => f.kind === k).reduce((n, f) => n + f.size, 0),
+      );
+    expect(sizes(env.tokenFields)).toEqual(sizes(task.training.layout().fields));
   });
 
   it('lists token fields [action, reward?, observation…] matching the spaces', () => {
@@ -152,9 +170,10 @@ describe.each(IMPLEMENTATIONS)('Env contract: %s', (name, make) => {
       last = env.step(randomAction(env, rng));
     }
     const verdict = last.info.episodeSuccess;
-    // Envs either never set it (the maze) or set a boolean on the final step; random play never swaps fruit.
-    expect(verdict === undefined || verdict === false).toBe(true);
-    if (env.cases) expect(typeof verdict).toBe('boolean');
+    // A task scored on its final state sets a boolean on the final step (random play never swaps fruit); the
+    // others (the maze: reached once, D4RL's return) never set it.
+    if (getTask(name).scoring === 'final-state-success') expect(verdict).toBe(false);
+    else expect(verdict).toBeUndefined();
   });
 
   it('rejects malformed actions with InputError', () => {
