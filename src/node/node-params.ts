@@ -145,7 +145,7 @@ export const COMMON_NODE_PARAMS = defineParams([
     name: 'plan_timing',
     key: 'planTiming',
     type: 'string',
-    default: 'ahead',
+    default: 'hold',
     mode: 'dynamic',
     choices: ['hold', 'ahead'],
     description:

@@ -384,6 +384,7 @@ describe('planner node, real time', () => {
       model: model.dir,
       planner_thread: 'inline',
       sensor_timeout: '1.0',
+      plan_timing: 'ahead',
       control_trigger: 'timer',
     });
     try {
