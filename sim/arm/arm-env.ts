@@ -275,6 +275,40 @@ export class ArmSwapEnv implements ArmEnv {
   }
 
   step(action: ArrayLike<number>): StepResult {
+    this.#assertStep();
+    const a = this.#checkAction(action);
+    armIk(a, this.#jointTargets);
+    return this.#advance(this.#jointTargets, a[3]!, a[3]!);
+  }
+
+  /**
+   * One control step in joint space, as a position controller (ros2_control's forward command controller) would
+   * drive the arm: `targets` = position targets of ARM_JOINTS then the two finger slides (6 values, rad and m),
+   * each clipped to its joint's range; the grip (weld fallback) follows the fingers' mean target. `step(action)`
+   * is this with the closed-form IK of the action's grasp point.
+   */
+  stepJoints(targets: ArrayLike<number>): StepResult {
+    this.#assertStep();
+    if (targets == null || typeof targets.length !== 'number' || targets.length !== 6) {
+      throw new InputError(
+        `${ARM_TASK_ID}: joint targets must have 6 components [${ARM_JOINTS.join(', ')}, fingerL, fingerR], got ${describe(targets)}`,
+      );
+    }
+    const q = new Float64Array(4);
+    for (let k = 0; k < 6; k++) {
+      const v = targets[k];
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        throw new InputError(
+          `${ARM_TASK_ID}: joint targets must be finite numbers, got ${describe(targets)}`,
+        );
+      }
+      if (k < 4) q[k] = Math.min(ARM_JOINT_RANGES[k]![1], Math.max(ARM_JOINT_RANGES[k]![0], v));
+    }
+    const finger = (v: number) => Math.min(FINGER_OPEN, Math.max(0, v));
+    return this.#advance(q, finger(targets[4]!), finger(targets[5]!));
+  }
+
+  #assertStep(): void {
     this.#assertOpen();
     if (this.#t < 0) throw new InputError(`${ARM_TASK_ID}: step() before reset(); call reset(seed) first`);
     if (this.#t >= this.episodeLength) {
@@ -282,12 +316,15 @@ export class ArmSwapEnv implements ArmEnv {
         `${ARM_TASK_ID}: the episode ended at t = ${this.episodeLength} (episodeLength); call reset(seed) before stepping again`,
       );
     }
-    const a = this.#checkAction(action);
+  }
+
+  /** Holds the servo targets for one control step (50 physics substeps) and reads the outcome. */
+  #advance(joints: ArrayLike<number>, fingerL: number, fingerR: number): StepResult {
     const { ctrl } = this.#sim.state;
-    armIk(a, this.#jointTargets);
-    for (let k = 0; k < 4; k++) ctrl[k] = this.#jointTargets[k]!;
-    ctrl[4] = ctrl[5] = a[3]!;
-    if (this.grasp === 'weld') this.#updateWeld(a[3]!);
+    for (let k = 0; k < 4; k++) ctrl[k] = joints[k]!;
+    ctrl[4] = fingerL;
+    ctrl[5] = fingerR;
+    if (this.grasp === 'weld') this.#updateWeld((fingerL + fingerR) / 2);
     for (let i = 0; i < SUBSTEPS; i++) this.#sim.step();
     this.#t += 1;
     const truncated = this.#t >= this.episodeLength;

@@ -135,6 +135,7 @@ export class MazeSimNode {
       dt: env.dt,
       command: { type: MAZE_TYPES.command, topic: MAZE_TOPICS.command, qos: MAZE_QOS.command },
       episodeStart: { type: MAZE_TYPES.episodeStart, topic: MAZE_TOPICS.episodeStart },
+      stampedCommands: true,
       rejectHints: REJECT_HINTS,
       readCommand: (msg) => readForce(msg as WrenchStamped),
       beginEpisode: (index, resetSeed, stamp) => this.#beginEpisode(index, resetSeed, stamp),

@@ -113,6 +113,11 @@ export interface SimRobot<C, R> {
    * planner pairs it with that state by stamp; the maze's carries the goal).
    */
   readonly episodeStart: { readonly type: TypeName; readonly topic: string };
+  /**
+   * Whether commands carry a header stamp the loop checks (valid, not older than the last). A forward command
+   * controller's Float64MultiArray has none: whatever arrives last applies.
+   */
+  readonly stampedCommands: boolean;
   /** The fix for each reject reason, for the one warning per reason. */
   readonly rejectHints: Readonly<Record<CommandRejectReason, string>>;
   /** Reads a received command (fields, frame); the loop checks the stamp and its order. */
@@ -405,6 +410,10 @@ export class SimNodeCore<C, R> {
 
   /** The stamp checks every command passes (valid, not older than the last), then the robot's own. */
   #check(msg: unknown): CheckedCommand<C> | CommandRejectReason {
+    if (!this.#robot.stampedCommands) {
+      const read = this.#robot.readCommand(msg);
+      return typeof read === 'string' ? read : { command: read.command, stampNs: this.#commandStampNs };
+    }
     const stamp = (msg as { header?: { stamp?: Time } } | null)?.header?.stamp;
     if (
       !stamp ||

@@ -4,11 +4,12 @@
  */
 
 export { collectGarbage } from './agent-driver.js';
+export * from './arm-interface.js';
 export * from './convert.js';
 export * from './diagnostics.js';
 export * from './maze-interface.js';
 export * from './node-params.js';
-export type { NodeTask } from './node-task.js';
+export type { JointTask, NodeTask } from './node-task.js';
 export {
   createPlannerHost,
   type PlannerHost,

@@ -1112,6 +1112,7 @@ export class PlannerNode {
       else if (name === 'publish_plan') this.#publishPlanOn = value as boolean;
       else if (name === 'plan_delay_ms') this.#planDelayMs = value as number;
     }
+    this.#robot.applyParams?.(changes);
     this.counters.paramUpdates += 1;
     this.#t.log('info', `parameters updated: ${Object.keys(changes).join(', ')}`);
   }

@@ -78,6 +78,8 @@ export interface RobotLink {
   sendSafe(stampNs: bigint): Float32Array | null;
   /** Publishes a plan (the node decides whether plans are published at all). */
   publishPlan(plan: HostPlan, stampNs: bigint, periodNs: bigint): void;
+  /** Accepted runtime changes of the interface's dynamic parameters (ROS names), applied at once. */
+  applyParams?(changes: Readonly<Record<string, ParamValue>>): void;
   /** Ends the subscriptions (publishers stay: the safe command goes out after this on close). */
   unsubscribe(): void;
 }

@@ -48,6 +48,10 @@ export const MESSAGE_SCHEMA: Schema = {
   'geometry_msgs/msg/Pose': { position: POINT, orientation: QUATERNION },
   'geometry_msgs/msg/PoseStamped': { header: HEADER, pose: POSE },
   'geometry_msgs/msg/PoseWithCovariance': { pose: POSE, covariance: 'float64[36]' },
+  'geometry_msgs/msg/PoseWithCovarianceStamped': {
+    header: HEADER,
+    pose: 'geometry_msgs/msg/PoseWithCovariance',
+  },
   'geometry_msgs/msg/Twist': { linear: VECTOR3, angular: VECTOR3 },
   'geometry_msgs/msg/TwistStamped': { header: HEADER, twist: 'geometry_msgs/msg/Twist' },
   'geometry_msgs/msg/TwistWithCovariance': { twist: 'geometry_msgs/msg/Twist', covariance: 'float64[36]' },

@@ -97,6 +97,10 @@ export interface PoseWithCovariance {
   /** float64[36], row-major 6×6 (x, y, z, rot x, rot y, rot z). */
   covariance: Float64Array;
 }
+export interface PoseWithCovarianceStamped {
+  header: Header;
+  pose: PoseWithCovariance;
+}
 export interface Twist {
   linear: Vector3;
   angular: Vector3;
@@ -302,6 +306,7 @@ export interface MsgMap {
   'geometry_msgs/msg/Pose': Pose;
   'geometry_msgs/msg/PoseStamped': PoseStamped;
   'geometry_msgs/msg/PoseWithCovariance': PoseWithCovariance;
+  'geometry_msgs/msg/PoseWithCovarianceStamped': PoseWithCovarianceStamped;
   'geometry_msgs/msg/Twist': Twist;
   'geometry_msgs/msg/TwistStamped': TwistStamped;
   'geometry_msgs/msg/TwistWithCovariance': TwistWithCovariance;
