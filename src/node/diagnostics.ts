@@ -30,6 +30,8 @@ export interface NodeCounters {
   nonFiniteCommands: number;
   /** Input stamps that jumped back beyond the restart threshold (stamp-order.ts): taken as a restarted clock. */
   stampRestarts: number;
+  /** Steps whose state a sensor flagged unreliable (an occluded object): absorbed as noisy by the agent. */
+  noisyStates: number;
   resets: number;
   goals: number;
   paramUpdates: number;
@@ -52,6 +54,7 @@ export function emptyCounters(): NodeCounters {
     sensorTimeouts: 0,
     nonFiniteCommands: 0,
     stampRestarts: 0,
+    noisyStates: 0,
     resets: 0,
     goals: 0,
     paramUpdates: 0,
@@ -156,6 +159,7 @@ export function diagnosticsMessage(input: DiagnosticsInput): {
     'sensor timeouts': c.sensorTimeouts,
     'non-finite commands': c.nonFiniteCommands,
     'stamp restarts': c.stampRestarts,
+    'noisy states': c.noisyStates,
     resets: c.resets,
     goals: c.goals,
     'rejected messages': sumValues(c.rejected),

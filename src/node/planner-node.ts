@@ -728,6 +728,7 @@ export class PlannerNode {
     this.#nextStep += 1;
     this.counters.steps += 1;
     this.#takeInputs(sample);
+    if (sample.noisy === true) this.counters.noisyStates += 1;
     if (this.#resetRequested) {
       // A new episode (the sim reset): the old latent and plan belong to another run.
       this.#resetRequested = false;
