@@ -10,7 +10,7 @@ export const ARM_SWAP_TASK: TaskDescriptor = {
   id: ARM_TASK_ID,
   description: 'fruit-swap arm: a 4-DoF arm swaps an apple and an orange between three slots, 40 s at 10 Hz',
   robot: 'arm',
-  commands: ['train', 'dataset', 'eval', 'bench'],
+  commands: ['train', 'dataset', 'eval', 'run', 'node', 'sim-node', 'bench'],
   training: armTrainingTask,
   createEnv: (options = {}) => createArmEnv(options),
   scoring: 'final-state-success',

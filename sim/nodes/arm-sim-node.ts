@@ -45,7 +45,7 @@ import type { ArmInfo, ArmSwapEnv } from '../arm/arm-env.js';
 import { ARM_JOINTS, FINGER_OPEN, FRUITS, type FruitName, HOME, type SlotName } from '../arm/geometry.js';
 import { armIk } from '../arm/kinematics.js';
 import { DEFAULT_SENSOR_NOISE } from '../arm/sensor-noise.js';
-import type { SwapCase } from '../arm/success.js';
+import { type SwapCase, slotOf } from '../arm/success.js';
 import { type ArmSimConfig, defaultArmSimConfig, validateArmSimConfig } from './arm-sim-params.js';
 import {
   type CommandRejectReason,
@@ -54,6 +54,9 @@ import {
   SimNodeCore,
   type SimRobot,
 } from './sim-node-core.js';
+
+/** Slot codes of the record's `slots` (the order of the slots on the table, +y first). */
+export const SLOT_CODES: readonly SlotName[] = ['A', 'C', 'B'];
 
 /** The env's joint order for joint targets: the four arm joints, then the finger slides. */
 const ENV_JOINTS = [...ARM_JOINTS, 'fingerL', 'fingerR'] as const;
@@ -79,8 +82,8 @@ export interface ArmEpisodeRecord extends SimEpisodeStats {
   readonly finalSlots: Readonly<Record<FruitName, SlotName | null>>;
   /** (steps + 1) × 3 true grasp-point positions. */
   readonly graspPath: Float64Array;
-  /** (steps + 1) × 2 true xy of each fruit. */
-  readonly fruitPaths: Readonly<Record<FruitName, Float64Array>>;
+  /** (steps + 1) × 2 slot codes [apple, orange] per state (A 0, C 1, B 2, −1 none: in the hand or off the slots). */
+  readonly slots: Int8Array;
   /** Steps whose fruit reading was occluded. */
   readonly occludedSteps: number;
 }
@@ -107,7 +110,7 @@ interface ArmEpisode {
   readonly index: number;
   readonly case: SwapCase;
   readonly graspPath: Float64Array;
-  readonly fruitPaths: Record<FruitName, Float64Array>;
+  readonly slots: Int8Array;
   firstSuccessStep: number | null;
   info: ArmInfo;
   occludedSteps: number;
@@ -243,17 +246,13 @@ export class ArmSimNode {
     const info = reset.info as ArmInfo;
     const limit = this.env.episodeLength;
     const steps = this.config.maxSteps > 0 ? Math.min(this.config.maxSteps, limit) : limit;
-    const fruitPaths = {
-      apple: new Float64Array((steps + 1) * 2),
-      orange: new Float64Array((steps + 1) * 2),
-    };
     this.#observation = reset.observation;
     this.#t = 0;
     this.#episode = {
       index,
       case: info.case,
       graspPath: new Float64Array((steps + 1) * 3),
-      fruitPaths,
+      slots: new Int8Array((steps + 1) * 2),
       firstSuccessStep: null,
       info,
       occludedSteps: 0,
@@ -272,7 +271,10 @@ export class ArmSimNode {
     const ep = this.#episode!;
     const truth = this.env.truth();
     ep.graspPath.set(truth.grasp, 3 * t);
-    for (const f of FRUITS) ep.fruitPaths[f].set(truth.fruits[f].position.slice(0, 2), 2 * t);
+    for (const [k, f] of FRUITS.entries()) {
+      const slot = slotOf(truth.fruits[f]);
+      ep.slots[2 * t + k] = slot === null ? -1 : SLOT_CODES.indexOf(slot);
+    }
   }
 
   #step(targets: Float64Array, t: number): boolean {
@@ -352,10 +354,7 @@ export class ArmSimNode {
       firstSuccessStep: ep.firstSuccessStep,
       finalSlots: ep.info.fruitSlots,
       graspPath: ep.graspPath.subarray(0, 3 * n),
-      fruitPaths: {
-        apple: ep.fruitPaths.apple.subarray(0, 2 * n),
-        orange: ep.fruitPaths.orange.subarray(0, 2 * n),
-      },
+      slots: ep.slots.subarray(0, 2 * n),
       occludedSteps: ep.occludedSteps,
     };
   }

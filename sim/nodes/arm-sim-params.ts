@@ -9,6 +9,15 @@ import { type ConfigOf, defineParams, validateParams } from '../../src/params/in
 
 export const ARM_SIM_PARAMS = defineParams([
   {
+    name: 'task',
+    key: 'task',
+    type: 'string',
+    default: 'arm-swap',
+    choices: ['arm-swap'],
+    mode: 'static',
+    description: 'the arm task (the fruit swap: scene, 40 s limit, final-state success)',
+  },
+  {
     name: 'lockstep',
     key: 'lockstep',
     type: 'bool',

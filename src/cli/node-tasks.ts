@@ -6,11 +6,13 @@
 import { type RobotId, taskFor } from '../../sim/task-registry.js';
 import { ConfigError } from '../errors.js';
 import type { NodeTask } from '../node/index.js';
+import { armNodeTask } from './arm-node-task.js';
 import { mazeNodeTask } from './maze-node-task.js';
 
 /** One builder per robot the planner node has an interface for. */
 export const NODE_TASK_BUILDERS: Readonly<Partial<Record<RobotId, (taskId: string) => NodeTask>>> = {
   maze2d: mazeNodeTask,
+  arm: armNodeTask,
 };
 
 /** The node's view of task `taskId`; a one-line ConfigError (on `path`) when the node does not serve it. */

@@ -58,7 +58,8 @@ import { nodeTaskFor } from './node-tasks.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { modelTask } from './planner-policy.js';
 import { warnRosArgs } from './ros-arg-warnings.js';
-import { flagParams } from './ros-flags.js';
+import { keyedTo, param } from './pair-args.js';
+import { runArmCli } from './run-arm.js';
 import { onStopSignals, SIGNAL_EXIT_CODE } from './stop-signals.js';
 import { fixed, ms } from './summary-format.js';
 
@@ -133,7 +134,32 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       'df-planner run [--task maze2d-medium] [--model DIR] [--lockstep] [--episodes 1] [--seed 0] [--out runs/run-<task>.png] [--record runs/run.mcap] [--live [8765]] [--ros-args -p planner:horizon:=20 …]',
     options,
     async run(opts) {
-      const shipped = taskFor(opts.task, 'run', '--task').modelDir;
+      const descriptor = taskFor(opts.task, 'run', '--task');
+      const shipped = descriptor.modelDir;
+      if (descriptor.robot === 'arm') {
+        const armModel = opts.model ?? (shipped === undefined ? undefined : path.join(packageRoot, shipped));
+        if (armModel === undefined) {
+          throw new ConfigError(`no model is shipped for task '${descriptor.id}' yet; pass --model DIR`, '--model');
+        }
+        return runArmCli({
+          modelDir: armModel,
+          lockstep: opts.lockstep === true,
+          episodes: opts.episodes,
+          seed: opts.seed,
+          out: opts.out,
+          maxSteps: opts['max-steps'],
+          realTimeFactor: opts['real-time-factor'],
+          plannerThread: opts['planner-thread'] as 'worker' | 'inline',
+          backend: opts.backend,
+          paramsFile: opts['params-file'],
+          record: opts.record,
+          live: opts.live,
+          liveHost: opts['live-host'],
+          json: opts.json === true,
+          quiet: opts.quiet === true,
+          passThrough,
+        });
+      }
       const task = mazeTask(opts.task);
       const modelDir = opts.model ?? (shipped === undefined ? undefined : path.join(packageRoot, shipped));
       if (modelDir === undefined) {
@@ -492,25 +518,6 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
 const PLAN_TOPIC = String(NODE_PARAMS.find((d) => d.name === 'plan_topic')!.default);
 /** Its command topic (`cmd_force`). */
 const COMMAND_TOPIC = String(NODE_PARAMS.find((d) => d.name === 'command_topic')!.default);
-
-/** `-p name:=value` with ROS's typing (a double keeps its decimal point). */
-/** These options as `-p node:name:=v` (ros-flags.ts): above the params file, left out where `tail` sets them. */
-function keyedTo(node: string, tail: readonly string[], args: readonly string[]): string[] {
-  const pairs: [string, string][] = [];
-  for (let i = 0; i + 1 < args.length; i += 2) {
-    const rule = args[i + 1]!;
-    pairs.push([rule.slice(0, rule.indexOf(':=')), rule.slice(rule.indexOf(':=') + 2)]);
-  }
-  return flagParams(node, ['--ros-args', ...tail], pairs);
-}
-
-function param(name: string, value: string | number | boolean, type?: 'double'): string[] {
-  const text =
-    type === 'double' && typeof value === 'number' && Number.isInteger(value)
-      ? value.toFixed(1)
-      : String(value);
-  return ['-p', `${name}:=${text}`];
-}
 
 /** A plan as [x, y] points starting where the ball was when the plan arrived. */
 function planPoints(msg: PathMsg, at: Float64Array): Float64Array {
