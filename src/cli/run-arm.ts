@@ -23,8 +23,8 @@ import { ConfigError, PlanningError } from '../errors.js';
 import { type Logger, silentLogger, stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
 import {
-  ARM_NODE_NAMES,
   ARM_INTERFACE_PARAMS,
+  ARM_NODE_NAMES,
   COMMON_NODE_PARAMS,
   copyCounters,
   type NodeCounters,
@@ -186,7 +186,11 @@ export async function runArmPair(o: ArmPairOptions): Promise<ArmPairResult> {
     const stalled = new Promise<never>((_, reject) => {
       watchdog = setInterval(() => {
         if (performance.now() - lastStepMs > stallMs)
-          reject(new PlanningError(`the arm sim has not stepped for ${stallMs / 1000} s (${where}); see the log above`));
+          reject(
+            new PlanningError(
+              `the arm sim has not stepped for ${stallMs / 1000} s (${where}); see the log above`,
+            ),
+          );
       }, 1000);
     });
     let report: ArmSimReport;
@@ -263,7 +267,9 @@ export function armSummary(
   if (r.interrupted) {
     lines.push(
       `interrupted       the sim stopped after ${n} episode${n === 1 ? '' : 's'}; ` +
-        (last ? `the planner held the measured joints on closing ([${last.map((v) => v.toFixed(3)).join(', ')}])` : 'no command was seen while the planner closed'),
+        (last
+          ? `the planner held the measured joints on closing ([${last.map((v) => v.toFixed(3)).join(', ')}])`
+          : 'no command was seen while the planner closed'),
     );
   }
   const json = {
@@ -351,7 +357,6 @@ export function armRunPicture(report: ArmSimReport, title: string): Buffer {
   return renderLinePlot(panels, { title, columns: 2 });
 }
 
-
 export interface ArmRunCliOptions {
   readonly modelDir: string;
   readonly lockstep: boolean;
@@ -419,7 +424,10 @@ export async function runArmCli(o: ArmRunCliOptions): Promise<number> {
   });
   const mode = o.lockstep ? 'lockstep' : 'realtime';
   const pictureError = writeAfterWork('the picture', out, () =>
-    writePng(out, armRunPicture(result.report, `arm-swap, ${o.lockstep ? 'lockstep' : 'real time'}, seed ${o.seed}`)),
+    writePng(
+      out,
+      armRunPicture(result.report, `arm-swap, ${o.lockstep ? 'lockstep' : 'real time'}, seed ${o.seed}`),
+    ),
   );
   const { text, json } = armSummary(result, {
     model: o.modelDir,

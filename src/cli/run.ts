@@ -56,9 +56,9 @@ import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { nodeTaskFor } from './node-tasks.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
+import { keyedTo, param } from './pair-args.js';
 import { modelTask } from './planner-policy.js';
 import { warnRosArgs } from './ros-arg-warnings.js';
-import { keyedTo, param } from './pair-args.js';
 import { runArmCli } from './run-arm.js';
 import { onStopSignals, SIGNAL_EXIT_CODE } from './stop-signals.js';
 import { fixed, ms } from './summary-format.js';
@@ -139,7 +139,10 @@ function runCommand(passThrough: readonly string[]): CliCommand {
       if (descriptor.robot === 'arm') {
         const armModel = opts.model ?? (shipped === undefined ? undefined : path.join(packageRoot, shipped));
         if (armModel === undefined) {
-          throw new ConfigError(`no model is shipped for task '${descriptor.id}' yet; pass --model DIR`, '--model');
+          throw new ConfigError(
+            `no model is shipped for task '${descriptor.id}' yet; pass --model DIR`,
+            '--model',
+          );
         }
         return runArmCli({
           modelDir: armModel,

@@ -10,16 +10,17 @@
  * set the same parameter).
  */
 import { createMazeEnv } from '../../sim/maze2d/index.js';
-import { MazeSimNode, type MazeSimReport, SIM_PARAMS } from '../../sim/nodes/index.js';
+import { ARM_SIM_PARAMS, MazeSimNode, type MazeSimReport, SIM_PARAMS } from '../../sim/nodes/index.js';
 import { taskFor, taskIds } from '../../sim/task-registry.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { declareParams, paramsMarkdown } from '../params/index.js';
-import { createTransport, finalNodeName, type TransportKind } from '../transport/index.js';
+import { createTransport, finalNodeName, overrideValue, type TransportKind } from '../transport/index.js';
 import { type CliCommand, defineCommand } from './command.js';
 import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { warnRosArgs } from './ros-arg-warnings.js';
 import { flagParams } from './ros-flags.js';
+import { runArmSimNode } from './sim-node-arm.js';
 import { onStopSignals, SIGNAL_EXIT_CODE, type StopSignals } from './stop-signals.js';
 
 const options = {
@@ -45,7 +46,10 @@ const options = {
     choices: ['bus', 'ros'],
   },
   'params-file': { kind: 'string', description: 'ROS 2 parameters YAML (a maze_sim or /** section)' },
-  name: { kind: 'string', description: 'node name (-r __node:= after --ros-args wins)', default: 'maze_sim' },
+  name: {
+    kind: 'string',
+    description: 'node name (-r __node:= after --ros-args wins; default maze_sim, arm_sim for the arm)',
+  },
   params: { kind: 'boolean', description: 'print the parameter table (markdown) and exit' },
   json: { kind: 'boolean', description: 'print the report as one JSON line on stdout' },
 } as const;
@@ -59,13 +63,26 @@ function simNodeCommand(passThrough: readonly string[]): CliCommand {
       'df-planner sim-node [--task maze2d-medium] [--lockstep] [--seed s] [--episodes n] [--transport ros|bus] [--params-file f.yaml] [--ros-args …]',
     options,
     async run(opts) {
-      if (opts.params) {
-        process.stdout.write(paramsMarkdown(SIM_PARAMS));
-        return 0;
-      }
       const rosArgs = ['--ros-args'];
       if (opts['params-file'] !== undefined) rosArgs.push('--params-file', opts['params-file']);
       const tail = ['--ros-args', ...passThrough];
+      // The robot decides the node's parameter table and default name: --task, else a task parameter set for
+      // either sim's name, else the default maze.
+      const given = [...rosArgs, ...passThrough];
+      const taskId =
+        opts.task ??
+        String(
+          overrideValue(opts.name ?? 'arm_sim', given, 'task') ??
+            overrideValue(opts.name ?? 'maze_sim', given, 'task') ??
+            'maze2d-medium',
+        );
+      const arm = taskFor(taskId, 'sim-node').robot === 'arm';
+      const table = arm ? ARM_SIM_PARAMS : SIM_PARAMS;
+      const name = opts.name ?? (arm ? 'arm_sim' : 'maze_sim');
+      if (opts.params) {
+        process.stdout.write(paramsMarkdown(table));
+        return 0;
+      }
       const flags: [string, string][] = [];
       if (opts.task !== undefined) flags.push(['task', opts.task]);
       if (opts.lockstep) flags.push(['lockstep', 'true']);
@@ -74,7 +91,7 @@ function simNodeCommand(passThrough: readonly string[]): CliCommand {
       if (opts['max-steps'] !== undefined) flags.push(['max_steps', String(opts['max-steps'])]);
       if (opts['real-time-factor'] !== undefined)
         flags.push(['real_time_factor', doubleText(opts['real-time-factor'])]);
-      rosArgs.push(...flagParams(finalNodeName(opts.name, tail), tail, flags));
+      rosArgs.push(...flagParams(finalNodeName(name, tail), tail, flags));
       rosArgs.push(...passThrough);
       const kind: TransportKind =
         (opts.transport as TransportKind | undefined) ?? (process.env['ROS_DISTRO'] ? 'ros' : 'bus');
@@ -83,8 +100,9 @@ function simNodeCommand(passThrough: readonly string[]): CliCommand {
           'bus transport: this sim is alone on an in-process bus, so no planner can reach it (it steps with zero commands); use --transport ros, or `df-planner run` for the sim and planner in one process',
         );
       }
-      const transport = await createTransport(kind, opts.name, rosArgs, { handleSignals: false });
-      warnRosArgs(rosArgs, [{ name: transport.name, table: SIM_PARAMS }]);
+      const transport = await createTransport(kind, name, rosArgs, { handleSignals: false });
+      warnRosArgs(rosArgs, [{ name: transport.name, table }]);
+      if (arm) return runArmSimNode(transport, kind, opts.json === true);
       let node: MazeSimNode;
       try {
         const params = declareParams(transport, SIM_PARAMS);
