@@ -19,7 +19,13 @@ import { taskIds } from '../../sim/task-registry.js';
 import { ConfigError } from '../errors.js';
 import { stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
-import { NODE_PARAMS, type NodeTask, plannerParamArgs, startPlannerNode } from '../node/index.js';
+import {
+  NODE_PARAMS,
+  type NodeTask,
+  nodeParamTable,
+  plannerParamArgs,
+  startPlannerNode,
+} from '../node/index.js';
 import { paramsMarkdown } from '../params/index.js';
 import {
   type Bus,
@@ -106,8 +112,10 @@ function nodeCommand(passThrough: readonly string[], deps: NodeCommandOptions = 
       'df-planner node --model models/maze2d-umaze [--task maze2d-umaze] [--transport ros|bus] [--params-file f.yaml] [--lockstep] [--ros-args …]',
     options,
     async run(opts) {
+      const table = opts.task !== undefined ? nodeParamTable(nodeTaskFor(opts.task).robot) : NODE_PARAMS;
       if (opts.params) {
-        process.stdout.write(paramsMarkdown(NODE_PARAMS));
+        // The robot's section follows the common one: --task picks it (the maze's by default).
+        process.stdout.write(paramsMarkdown(table));
         return 0;
       }
       const rosArgs = ['--ros-args'];
@@ -149,7 +157,7 @@ function nodeCommand(passThrough: readonly string[], deps: NodeCommandOptions = 
         throw err;
       }
       // ROS ignores what no node declares; a typo would then silently keep the default. Say so.
-      warnRosArgs(rosArgs, [{ name: transport.name, table: NODE_PARAMS }]);
+      warnRosArgs(rosArgs, [{ name: transport.name, table }]);
       let node: Awaited<ReturnType<typeof startPlannerNode>>;
       try {
         node = await startPlannerNode({ transport, resolveTask });

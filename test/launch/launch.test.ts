@@ -17,8 +17,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SIM_PARAMS } from '../../sim/nodes/sim-params.js';
-import { NODE_PARAMS } from '../../src/node/node-params.js';
+import { ARM_SIM_PARAMS, SIM_PARAMS } from '../../sim/nodes/index.js';
+import { armInterface } from '../../src/node/index.js';
+import { NODE_PARAMS, nodeParamTable } from '../../src/node/node-params.js';
 import {
   declareParams,
   loadParamsFile,
@@ -40,6 +41,16 @@ const pycache = mkdtempSync(join(tmpdir(), 'df-launch-pycache-'));
 afterAll(() => rmSync(pycache, { recursive: true, force: true }));
 
 const NODE_TABLES = { maze_sim: SIM_PARAMS, planner: NODE_PARAMS } as const;
+/** The arm launch's nodes: the arm sim node and the planner with the arm interface's parameter section. */
+const ARM_TABLES: Record<string, ParamTable> = {
+  arm_sim: ARM_SIM_PARAMS,
+  planner: nodeParamTable(armInterface),
+};
+/** Each params file's nodes and their tables. */
+const PARAMS_FILES: Record<string, Record<string, ParamTable>> = {
+  'maze2d.yaml': NODE_TABLES,
+  'arm_swap.yaml': ARM_TABLES,
+};
 
 interface LaunchArg {
   readonly name: string;
@@ -67,8 +78,8 @@ function rooted(text: string): string {
     .join('<root>/launch');
 }
 
-function describePython(): { args: LaunchArg[]; nodes: LaunchNode[] } {
-  const r = spawnSync('python3', [join(import.meta.dirname, 'describe-launch.py'), pyFile], {
+function describePython(file: string = pyFile): { args: LaunchArg[]; nodes: LaunchNode[] } {
+  const r = spawnSync('python3', [join(import.meta.dirname, 'describe-launch.py'), file], {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`describe-launch.py failed:\n${r.stderr}`);
@@ -311,12 +322,15 @@ describe('launch/params/*.yaml', () => {
 
   it('exist', () => {
     expect(files).toContain('maze2d.yaml');
+    expect(files).toContain('arm_swap.yaml');
   });
 
   for (const file of files) {
     const path = join(launchDir, 'params', file);
     it(`${file} loads through src/params against both nodes' tables without issues`, () => {
-      for (const [node, table] of Object.entries(NODE_TABLES)) {
+      const tables = PARAMS_FILES[file];
+      expect(tables, `${file}: which launch's nodes it is for (PARAMS_FILES)`).toBeDefined();
+      for (const [node, table] of Object.entries(tables!)) {
         const raw = loadParamsFile(path, node);
         expect(raw.size, `${file} sets nothing for /${node}`).toBeGreaterThan(0);
         expect(validateOverrides(table, raw), `${file} for /${node}`).toEqual([]);
@@ -325,7 +339,7 @@ describe('launch/params/*.yaml', () => {
       const sections = parseParamsFile(readFileSync(path, 'utf8'), path).sections.map((s) => s.node);
       for (const s of sections) {
         // rclnodejs reads only '/**' and the bare node name; '/planner' or '/robot1/planner' would be ignored.
-        expect(['/**', 'maze_sim', 'planner'], `${file}: section '${s}'`).toContain(s);
+        expect(['/**', ...Object.keys(tables!)], `${file}: section '${s}'`).toContain(s);
       }
       // Model paths are relative to the checkout (the launch runs the nodes there) and must exist.
       const model = loadParamsFile(path, 'planner').get('model');
@@ -344,5 +358,91 @@ describe('launch/params/*.yaml', () => {
         .map((i) => i.path)
         .sort(),
     ).toEqual(['lockstp', 'real_time_factor']);
+  });
+});
+
+describe('launch/arm_swap.launch.{py,xml}', () => {
+  const armPy = join(launchDir, 'arm_swap.launch.py');
+  const armXml = join(launchDir, 'arm_swap.launch.xml');
+  const both = (): [string, { args: LaunchArg[]; nodes: LaunchNode[] }][] => [
+    ['arm_swap.launch.xml', describeXml(parseXml(readFileSync(armXml, 'utf8')))],
+    ...(hasPython
+      ? [
+          ['arm_swap.launch.py', describePython(armPy)] as [
+            string,
+            { args: LaunchArg[]; nodes: LaunchNode[] },
+          ],
+        ]
+      : []),
+  ];
+
+  it('the Python file compiles and the XML twin describes the same launch: arm_sim and the planner on the arm', (ctx) => {
+    const xml = describeXml(parseXml(readFileSync(armXml, 'utf8')));
+    expect(xml.nodes.map((n) => n.name)).toEqual(['arm_sim', 'planner']);
+    expect(xml.nodes[0]!.arguments).toEqual([
+      '<root>/bin/df-planner.js',
+      'sim-node',
+      '--task',
+      'arm-swap',
+      '--transport',
+      'ros',
+    ]);
+    expect(xml.args.map((a) => a.name)).toEqual(['model', 'params_file', 'lockstep', 'use_sim_time']);
+    for (const n of xml.nodes) {
+      for (const key of Object.keys(n.values)) {
+        const known = ARM_TABLES[n.name]!.some((d) => d.name === key) || TRANSPORT_PARAMS.includes(key);
+        expect(known, `${n.name}: ${key}`).toBe(true);
+      }
+    }
+    if (!hasPython) ctx.skip('python3 is not installed: cannot compile launch/arm_swap.launch.py here');
+    const r = spawnSync('python3', ['-m', 'py_compile', armPy], {
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPYCACHEPREFIX: pycache },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const py = describePython(armPy);
+    expect(xml.args).toEqual(py.args);
+    expect(xml.nodes).toEqual(py.nodes);
+  });
+
+  it('lockstep:=true runs both nodes in lockstep on arm-swap, the planner on sim time, with the arm interface', async () => {
+    for (const [file, { args, nodes }] of both()) {
+      for (const given of [{ lockstep: 'true' }, {}] as Record<string, string>[]) {
+        const bus = createBus();
+        try {
+          for (const n of nodes) {
+            const node = bus.node('launched', '', rosArgv(n, args, given));
+            expect(node.name, file).toBe(n.name);
+            const cfg = declareParams(node, ARM_TABLES[n.name]!) as Record<string, unknown>;
+            const where = `${file} ${n.name} ${JSON.stringify(given)}`;
+            expect(cfg['task'], where).toBe('arm-swap');
+            expect(cfg['lockstep'], where).toBe(given['lockstep'] === 'true');
+            if (n.name === 'planner') {
+              expect(node.param('use_sim_time'), where).toBe(given['lockstep'] === 'true');
+              expect(cfg['jointNames'], where).toEqual([
+                'yaw',
+                'shoulder',
+                'elbow',
+                'wrist',
+                'fingerL',
+                'fingerR',
+              ]);
+              expect(cfg['guidanceScale'], where).toBe(0);
+            } else {
+              expect(cfg['joints'], where).toEqual([
+                'yaw',
+                'shoulder',
+                'elbow',
+                'wrist',
+                'fingerL',
+                'fingerR',
+              ]);
+            }
+          }
+        } finally {
+          await bus.close();
+        }
+      }
+    }
   });
 });
