@@ -6,14 +6,20 @@
 import { ConfigError } from '../../src/errors.js';
 import { ARM_JOINT_NAMES } from '../../src/node/arm-topics.js';
 import { type ConfigOf, defineParams, validateParams } from '../../src/params/index.js';
+import { TASKS } from '../task-registry.js';
+
+/** The registry's arm tasks this node simulates (the fruit swap). */
+const ARM_SIM_TASKS: readonly string[] = TASKS.filter(
+  (t) => t.robot === 'arm' && t.commands.includes('sim-node'),
+).map((t) => t.id);
 
 export const ARM_SIM_PARAMS = defineParams([
   {
     name: 'task',
     key: 'task',
     type: 'string',
-    default: 'arm-swap',
-    choices: ['arm-swap'],
+    default: ARM_SIM_TASKS[0]!,
+    choices: ARM_SIM_TASKS,
     mode: 'static',
     description: 'the arm task (the fruit swap: scene, 40 s limit, final-state success)',
   },

@@ -5,7 +5,7 @@
  * grasp-point action into joint position targets (IK) and measured joints into the action that holds them (FK).
  * Lives in src/cli because it joins the two layers (only src/cli and src/bench import sim/).
  */
-import { ARM_ACTION_HIGH, ARM_ACTION_LOW, ARM_TASK_ID } from '../../sim/arm/arm-env.js';
+import { ARM_ACTION_HIGH, ARM_ACTION_LOW } from '../../sim/arm/arm-env.js';
 import { ARM_JOINTS, CONTROL_DT, EPISODE_STEPS, FRUITS } from '../../sim/arm/geometry.js';
 import { armFk, armIk } from '../../sim/arm/kinematics.js';
 import { armInterface, type NodeTask } from '../node/index.js';
@@ -13,7 +13,7 @@ import { armInterface, type NodeTask } from '../node/index.js';
 /** The finger slides of the MJCF, in the env's order (both follow the action's grip target). */
 const FINGER_JOINTS = ['fingerL', 'fingerR'] as const;
 
-export function armNodeTask(taskId: string = ARM_TASK_ID): NodeTask {
+export function armNodeTask(taskId: string): NodeTask {
   return {
     id: taskId,
     robot: armInterface,

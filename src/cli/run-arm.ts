@@ -48,6 +48,8 @@ import { fixed, ms } from './summary-format.js';
 export const ARM_NODE_PARAMS = [...COMMON_NODE_PARAMS, ...ARM_INTERFACE_PARAMS];
 
 export interface ArmPairOptions {
+  /** The registry's arm task id ('arm-swap'). */
+  readonly task: string;
   readonly modelDir: string;
   readonly lockstep: boolean;
   readonly seed: number;
@@ -90,7 +92,7 @@ export interface ArmPairResult {
  * `passThrough`; the planner on sim time in lockstep, on the wall clock in real time.
  */
 export async function runArmPair(o: ArmPairOptions): Promise<ArmPairResult> {
-  const task = armNodeTask();
+  const task = armNodeTask(o.task);
   const model = readModelFile(o.modelDir);
   const trainedOn = modelTask(model.provenance);
   if (trainedOn !== null && trainedOn !== task.id) {
@@ -245,7 +247,7 @@ export function armSummary(
   const simMisses = episodes.reduce((k, e) => k + e.deadlineMisses, 0);
   const simSteps = episodes.reduce((k, e) => k + e.steps, 0);
   const lines = [
-    `arm-swap, ${info.mode === 'lockstep' ? 'lockstep' : 'real time'}, ${n} episode${n === 1 ? '' : 's'}, seed ${info.seed}, model ${path.relative(process.cwd(), info.model) || '.'} (${info.modelSteps} training steps)`,
+    `${r.report.task}, ${info.mode === 'lockstep' ? 'lockstep' : 'real time'}, ${n} episode${n === 1 ? '' : 's'}, seed ${info.seed}, model ${path.relative(process.cwd(), info.model) || '.'} (${info.modelSteps} training steps)`,
     ...episodes.map((e) => `  episode ${e.index} (case ${e.case}): ${episodeOutcome(e)}`),
     `success           ${n === 0 ? 'none (no episode ran)' : `${fixed((100 * swapped) / n, 1)} % (${swapped} of ${n}, judged on the final state)`}`,
     r.tickLatencyMs.count === 0
@@ -273,7 +275,7 @@ export function armSummary(
     );
   }
   const json = {
-    task: 'arm-swap',
+    task: r.report.task,
     ...info,
     episodes: episodes.map(({ graspPath: _g, slots: _s, ...rest }) => rest),
     successRate: n === 0 ? null : swapped / n,
@@ -358,6 +360,7 @@ export function armRunPicture(report: ArmSimReport, title: string): Buffer {
 }
 
 export interface ArmRunCliOptions {
+  readonly task: string;
   readonly modelDir: string;
   readonly lockstep: boolean;
   readonly episodes: number;
@@ -378,8 +381,8 @@ export interface ArmRunCliOptions {
 
 /** `df-planner run --task arm-swap` after the options are read: the pair, the summary, the picture. */
 export async function runArmCli(o: ArmRunCliOptions): Promise<number> {
-  const out = o.out ?? 'runs/run-arm-swap.png';
-  checkOutputFile(out, '--out', 'run-arm-swap.png');
+  const out = o.out ?? `runs/run-${o.task}.png`;
+  checkOutputFile(out, '--out', `run-${o.task}.png`);
   const model = readModelFile(o.modelDir);
   warnRosArgs(
     ['--ros-args', ...(o.paramsFile !== undefined ? ['--params-file', o.paramsFile] : []), ...o.passThrough],
@@ -398,6 +401,7 @@ export async function runArmCli(o: ArmRunCliOptions): Promise<number> {
     stop.abort();
   });
   const result = await runArmPair({
+    task: o.task,
     modelDir: o.modelDir,
     lockstep: o.lockstep,
     seed: o.seed,

@@ -145,6 +145,7 @@ function runCommand(passThrough: readonly string[]): CliCommand {
           );
         }
         return runArmCli({
+          task: descriptor.id,
           modelDir: armModel,
           lockstep: opts.lockstep === true,
           episodes: opts.episodes,

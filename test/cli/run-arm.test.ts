@@ -28,6 +28,7 @@ afterAll(() => {
 describe('run --task arm-swap (in-process pair)', () => {
   it('lockstep: every step answered, the record, the hold on close, the summary and the picture', async () => {
     const r = await runArmPair({
+      task: 'arm-swap',
       modelDir: model.dir,
       lockstep: true,
       seed: 1,

@@ -60,5 +60,5 @@ export async function saveArmModel(
 }
 
 export function armTask(): NodeTask {
-  return armNodeTask();
+  return armNodeTask('arm-swap');
 }
