@@ -124,6 +124,8 @@ export async function runArmPair(o: ArmPairOptions): Promise<ArmPairResult> {
       ...param('use_sim_time', o.lockstep),
       ...param('seed', o.seed),
       ...param('planner_thread', o.plannerThread ?? 'worker'),
+      // Pure imitation: no objective fits the arm's layout (no reward, no goal), so the plan is unguided.
+      ...param('guidance_scale', 0, 'double'),
       ...(o.backend !== undefined ? param('backend', o.backend) : []),
       ...(o.maxSteps !== undefined ? param('episode_steps', Math.min(o.maxSteps, task.episodeSteps)) : []),
     ]),
