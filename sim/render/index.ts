@@ -1,3 +1,4 @@
 // Public exports of the maze renderer (the raster and PNG encoding live in src/render).
-export * from './maze-picture.js';
+
 export * from './arm-picture.js';
+export * from './maze-picture.js';

@@ -437,7 +437,9 @@ describe('MPC agent', () => {
       expect(clean.levels).toEqual([600]);
       expect(noised.levels).toEqual([600]);
       // Without the flag, 'noised' changes nothing: clean tokens are never diffused.
-      expect(Array.from(absorbed('noised', false).inputs)).toEqual(Array.from(absorbed('label', false).inputs));
+      expect(Array.from(absorbed('noised', false).inputs)).toEqual(
+        Array.from(absorbed('label', false).inputs),
+      );
       // x_k = √ᾱ·x + √(1−ᾱ)·ε: the implied ε looks like unit noise.
       const alphaBar = noiseSchedule(model.config.noise.schedule, model.config.noise.levels).alphaBar[600]!;
       const eps = clean.inputs.map(
