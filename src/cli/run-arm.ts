@@ -19,7 +19,7 @@ import {
   type ArmStepEvent,
   SLOT_CODES,
 } from '../../sim/nodes/index.js';
-import { ConfigError, PlanningError } from '../errors.js';
+import { PlanningError } from '../errors.js';
 import { type Logger, silentLogger, stderrLogger } from '../logging.js';
 import { readModelFile } from '../model/checkpoint.js';
 import {
@@ -39,8 +39,8 @@ import { armNodeTask } from './arm-node-task.js';
 import { BusOutputs, busOutputLines } from './bus-outputs.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { keyedTo, param } from './pair-args.js';
-import { modelTask } from './planner-policy.js';
 import { warnRosArgs } from './ros-arg-warnings.js';
+import { errorRecordingLogger, readModelForTask } from './run-pair.js';
 import { onStopSignals, SIGNAL_EXIT_CODE } from './stop-signals.js';
 import { fixed, ms } from './summary-format.js';
 
@@ -93,22 +93,8 @@ export interface ArmPairResult {
  */
 export async function runArmPair(o: ArmPairOptions): Promise<ArmPairResult> {
   const task = armNodeTask(o.task);
-  const model = readModelFile(o.modelDir);
-  const trainedOn = modelTask(model.provenance);
-  if (trainedOn !== null && trainedOn !== task.id) {
-    throw new ConfigError(
-      `${o.modelDir} was trained on ${trainedOn}, not ${task.id}; pass --model for an ${task.id} model`,
-      '--model',
-    );
-  }
-  let lastError: string | null = null;
-  const logger: Logger = {
-    ...o.logger,
-    error: (m) => {
-      lastError = m.split('\n')[0]!;
-      o.logger.error(m);
-    },
-  };
+  const model = readModelForTask(o.modelDir, task.id, () => `pass --model for an ${task.id} model`);
+  const { logger, lastError } = errorRecordingLogger(o.logger);
   const bus = createBus({ time: 'real', logger });
   o.busOutputs?.attachBus(bus);
   const shared = o.paramsFile !== undefined ? ['--params-file', o.paramsFile] : [];
@@ -223,7 +209,7 @@ export async function runArmPair(o: ArmPairOptions): Promise<ArmPairResult> {
       planLatencyMs,
       loadSeconds,
       wallSeconds: (performance.now() - startedMs) / 1000,
-      lastError,
+      lastError: lastError(),
       interrupted: o.signal?.aborted === true,
       stopCommands,
     };

@@ -57,9 +57,9 @@ import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { nodeTaskFor } from './node-tasks.js';
 import { checkOutputFile, exitAfterWrites, writeAfterWork } from './output-path.js';
 import { keyedTo, param } from './pair-args.js';
-import { modelTask } from './planner-policy.js';
 import { warnRosArgs } from './ros-arg-warnings.js';
 import { runArmCli } from './run-arm.js';
+import { errorRecordingLogger, readModelForTask } from './run-pair.js';
 import { onStopSignals, SIGNAL_EXIT_CODE } from './stop-signals.js';
 import { fixed, ms } from './summary-format.js';
 
@@ -359,23 +359,12 @@ export interface MazePairResult {
  */
 export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
   const task = mazeTask(o.task);
-  const model = readModelFile(o.modelDir);
-  const trainedOn = modelTask(model.provenance);
-  if (trainedOn !== null && trainedOn !== task.id) {
-    throw new ConfigError(
-      `${o.modelDir} was trained on ${trainedOn}, not ${task.id}; pass --model for a ${task.id} model or --task ${trainedOn}`,
-      '--model',
-    );
-  }
-  // The summary names the last error; the count comes from the planner's counters.
-  let lastError: string | null = null;
-  const logger: Logger = {
-    ...o.logger,
-    error: (m) => {
-      lastError = m.split('\n')[0]!;
-      o.logger.error(m);
-    },
-  };
+  const model = readModelForTask(
+    o.modelDir,
+    task.id,
+    (trainedOn) => `pass --model for a ${task.id} model or --task ${trainedOn}`,
+  );
+  const { logger, lastError } = errorRecordingLogger(o.logger);
   const bus = createBus({ time: 'real', logger });
   o.busOutputs?.attachBus(bus);
   const shared = o.paramsFile !== undefined ? ['--params-file', o.paramsFile] : [];
@@ -504,7 +493,7 @@ export async function runMazePair(o: MazePairOptions): Promise<MazePairResult> {
       planLatencyMs: latency(planner.planLatency),
       loadSeconds,
       wallSeconds: (performance.now() - startedMs) / 1000,
-      lastError,
+      lastError: lastError(),
       interrupted: o.signal?.aborted === true,
       stopCommands,
     };
